@@ -1,0 +1,3 @@
+from seatguard.cli import app
+
+app()

@@ -1,0 +1,131 @@
+"""The ASGI application: every service that exists, mounted on one port."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from seatguard import __version__
+from seatguard.booking import sweeper
+from seatguard.booking.routes import router as booking_router
+from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
+from seatguard.common.errors import error_body, install_error_handlers
+from seatguard.common.health import router as health_router
+from seatguard.settings import Settings
+
+log = logging.getLogger("seatguard")
+
+API_PREFIX = "/api/v1"
+
+
+class BodySizeLimit(BaseHTTPMiddleware):
+    def __init__(self, app: object, max_bytes: int) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.max_bytes = max_bytes
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return JSONResponse(
+                error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
+                status_code=413,
+            )
+        return await call_next(request)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock = system_clock,
+    background: bool = False,
+) -> FastAPI:
+    """Build the app. ``background=True`` also runs the sweeper inside this process."""
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        if background:
+            t = threading.Thread(
+                target=sweeper.run_forever,
+                args=(database, clock),
+                kwargs={"interval": settings.sweep_interval_seconds, "stop": stop},
+                name="sweeper",
+                daemon=True,
+            )
+            t.start()
+            threads.append(t)
+        try:
+            yield
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(timeout=10)
+            if db is None:
+                database.dispose()
+
+    app = FastAPI(
+        title="SeatGuard",
+        version=__version__,
+        description="Concert ticket sales with real-time seat holds that never oversell.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    app.state.clock = clock
+
+    install_error_handlers(app)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return JSONResponse(
+            error_body("database_unavailable", "The database is unavailable; try again shortly."),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            return await _db_down(_request, exc)
+        log.exception("database error", exc_info=exc)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side."), status_code=500
+        )
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Internal-Secret"],
+            expose_headers=["X-Total-Count"],
+        )
+
+    app.include_router(health_router)
+    app.include_router(health_router, prefix=API_PREFIX)
+    app.include_router(booking_router, prefix=API_PREFIX)
+    return app
+
+
+def booking_app() -> FastAPI:
+    """Factory for ``seatguard booking`` (one per uvicorn worker process)."""
+    from seatguard.settings import get_settings
+
+    return create_app(get_settings())

@@ -1,0 +1,261 @@
+"""Events and their seat maps: create, edit, cancel, list, read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from seatguard.booking.domain import (
+    SeatState,
+    SeatStatus,
+    availability_level,
+    can_move_seat,
+    effective_status,
+    minor_to_major,
+)
+from seatguard.booking.holds import SeatChange, free_now
+from seatguard.booking.models import Event, Seat, Ticket
+from seatguard.booking.schemas import EventDetailOut, EventIn, EventOut, EventPatch, SeatOut
+from seatguard.common.errors import Conflict, Invalid, NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    total: int
+    available: int
+
+
+def seat_counts(
+    session: Session, event_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, Counts]:
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(
+            Seat.event_id,
+            func.count(),
+            func.count().filter(free_now(now)),
+        )
+        .where(Seat.event_id.in_(event_ids))
+        .group_by(Seat.event_id)
+    ).all()
+    return {r[0]: Counts(total=r[1], available=r[2]) for r in rows}
+
+
+def event_out(event: Event, counts: Counts | None) -> EventOut:
+    counts = counts or Counts(0, 0)
+    return EventOut(
+        id=event.id,
+        name=event.name,
+        artist=event.artist,
+        description=event.description,
+        location=event.location,
+        date=event.starts_at,
+        timezone=event.timezone,
+        poster_url=event.poster_url,
+        gender=event.gender,
+        currency=event.currency,
+        status=event.status,
+        seats_total=counts.total,
+        seats_available=counts.available,
+        availability=availability_level(available=counts.available, total=counts.total),
+    )
+
+
+def seat_out(seat: Seat, now: datetime) -> SeatOut:
+    state = SeatState(
+        status=SeatStatus(seat.status), held_by=seat.held_by, held_until=seat.held_until
+    )
+    status = effective_status(state, now=now)
+    return SeatOut(
+        id=seat.id,
+        event_id=seat.event_id,
+        section=seat.section,
+        row=seat.row,
+        number=f"{seat.row}{seat.number}",
+        price=minor_to_major(seat.price_minor),
+        price_minor=seat.price_minor,
+        status=status,
+        held_until=seat.held_until if status is SeatStatus.LOCKED else None,
+    )
+
+
+def list_events(
+    session: Session,
+    *,
+    now: datetime,
+    name: str | None,
+    gender: str | None,
+    location: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[EventOut], int]:
+    query = select(Event).where(Event.status != "CANCELLED")
+    if name:
+        query = query.where(Event.name.ilike(f"%{_escape_like(name)}%", escape="\\"))
+    if location:
+        query = query.where(Event.location.ilike(f"%{_escape_like(location)}%", escape="\\"))
+    if gender:
+        query = query.where(Event.gender == gender)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    events = session.scalars(
+        query.order_by(Event.starts_at, Event.id).offset(offset).limit(limit)
+    ).all()
+    counts = seat_counts(session, [e.id for e in events], now)
+    return [event_out(e, counts.get(e.id)) for e in events], total
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def load_event(session: Session, event_id: uuid.UUID) -> Event:
+    event = session.get(Event, event_id)
+    if event is None:
+        raise NotFound("No such event.", code="event_not_found")
+    return event
+
+
+def get_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> EventOut:
+    event = load_event(session, event_id)
+    return event_out(event, seat_counts(session, [event.id], now).get(event.id))
+
+
+def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[SeatOut]:
+    load_event(session, event_id)
+    seats = session.scalars(
+        select(Seat).where(Seat.event_id == event_id).order_by(Seat.section, Seat.row, Seat.number)
+    ).all()
+    return sorted(
+        (seat_out(s, now) for s in seats),
+        key=lambda s: (s.section, s.row, _natural(s.number)),
+    )
+
+
+def _natural(label: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in label if ch.isdigit())
+    return (int(digits) if digits else 0, label)
+
+
+def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID:
+    if data.date <= now:
+        raise Invalid("The event date must be in the future.", code="date_in_past")
+    event = Event(
+        id=uuid.uuid4(),
+        name=data.name,
+        artist=data.artist,
+        description=data.description,
+        location=data.location,
+        gender=data.gender.value,
+        poster_url=data.poster_url,
+        starts_at=data.date,
+        timezone=data.timezone,
+        currency=data.currency,
+        status="ON_SALE",
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(event)
+    session.flush()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "event_id": event.id,
+            "section": section.name,
+            "row": row.row,
+            "number": str(row.first_number + i),
+            "price_minor": section.price_minor,
+            "status": SeatStatus.AVAILABLE.value,
+            "version": 0,
+            "updated_at": now,
+        }
+        for section in data.sections
+        for row in section.rows
+        for i in range(row.seats)
+    ]
+    session.execute(insert(Seat), rows)
+    return event.id
+
+
+def update_event(
+    session: Session, *, event_id: uuid.UUID, patch: EventPatch, now: datetime
+) -> None:
+    event = load_event(session, event_id)
+    if event.status == "CANCELLED":
+        raise Conflict("A cancelled event cannot be edited.", code="event_cancelled")
+    changes = patch.model_dump(exclude_unset=True)
+    if "date" in changes:
+        if changes["date"] is None or changes["date"] <= now:
+            raise Invalid("The event date must be in the future.", code="date_in_past")
+        event.starts_at = changes.pop("date")
+    if changes.get("gender") is not None:
+        changes["gender"] = changes["gender"].value
+    for field, value in changes.items():
+        if value is None:
+            raise Invalid(f"{field} cannot be null.", code="null_field")
+        setattr(event, field, value)
+    event.updated_at = now
+
+
+def cancel_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> None:
+    """Stop sales. Seats stay as they are so paid orders remain visible for refunds."""
+    event = load_event(session, event_id)
+    event.status = "CANCELLED"
+    event.updated_at = now
+
+
+def set_seat_status(
+    session: Session, *, seat_id: uuid.UUID, status: SeatStatus, now: datetime
+) -> SeatChange:
+    """An operator's manual change, only along legal transitions, as a versioned update."""
+    seat = session.get(Seat, seat_id)
+    if seat is None:
+        raise NotFound("No such seat.", code="seat_not_found")
+    state = SeatState(
+        status=SeatStatus(seat.status), held_by=seat.held_by, held_until=seat.held_until
+    )
+    current = effective_status(state, now=now)
+    if not can_move_seat(current, status):
+        raise Conflict(f"A seat cannot go from {current} to {status}.", code="illegal_transition")
+    if current is SeatStatus.LOCKED and seat.order_id is not None:
+        raise Conflict(
+            "This seat is in a checkout; expire its order instead.", code="seat_in_checkout"
+        )
+    if current is SeatStatus.SOLD and session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.seat_id == seat.id)
+    ):
+        raise Conflict("This seat has a ticket; refund its order instead.", code="seat_ticketed")
+    changed = session.execute(
+        update(Seat)
+        .where(Seat.id == seat.id, Seat.version == seat.version)
+        .values(
+            status=status.value,
+            held_by=None,
+            held_until=None,
+            order_id=None,
+            version=Seat.version + 1,
+            updated_at=now,
+        )
+        .returning(Seat.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if changed is None:
+        raise Conflict("The seat changed meanwhile; try again.", code="seat_changed")
+    return SeatChange(event_id=seat.event_id, seat_id=seat.id, status=status.value)
+
+
+def get_seat(session: Session, *, seat_id: uuid.UUID, now: datetime) -> SeatOut:
+    seat = session.get(Seat, seat_id)
+    if seat is None:
+        raise NotFound("No such seat.", code="seat_not_found")
+    return seat_out(seat, now)
+
+
+def event_detail(session: Session, *, event_id: uuid.UUID, now: datetime) -> EventDetailOut:
+    event = get_event(session, event_id=event_id, now=now)
+    seats = event_seats(session, event_id=event_id, now=now)
+    return EventDetailOut(**event.model_dump(), seats=seats)

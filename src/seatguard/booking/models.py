@@ -1,0 +1,92 @@
+"""Booking tables: events, seats, orders and their items, tickets."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from seatguard.common.db import Base, UTCDateTime
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    artist: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200))
+    gender: Mapped[str] = mapped_column(String(20), index=True)
+    poster_url: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="usd")
+    status: Mapped[str] = mapped_column(String(16), default="ON_SALE")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Seat(Base):
+    __tablename__ = "seats"
+    __table_args__ = (
+        UniqueConstraint("event_id", "section", "row", "number", name="uq_seat_position"),
+        Index("ix_seats_event_status", "event_id", "status"),
+        Index("ix_seats_holder", "held_by", "event_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(40))
+    row: Mapped[str] = mapped_column(String(10))
+    number: Mapped[str] = mapped_column(String(10))
+    price_minor: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="AVAILABLE")
+    held_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    order_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id"))
+    status: Mapped[str] = mapped_column(String(12), default="PENDING", index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_total: Mapped[int] = mapped_column(Integer)
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    checkout_url: Mapped[str | None] = mapped_column(Text, default=None)
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    customer_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    customer_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("order_id", "seat_id", name="uq_order_item_seat"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), index=True)
+    amount: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), unique=True)
+    code: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,135 @@
+"""Booking wire shapes (camelCase, the original's field names kept)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from seatguard.booking.domain import Genre, SeatStatus
+from seatguard.common.schemas import CamelModel
+
+MAX_SEATS_PER_EVENT = 50_000
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_lower=True)]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+class RowIn(CamelModel):
+    row: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+    seats: int = Field(ge=1, le=2000, description="How many seats the row has")
+    first_number: int = Field(default=1, ge=0, le=100_000)
+
+
+class SectionIn(CamelModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    price_minor: int = Field(ge=0, le=100_000_000, description="Price in minor units (cents)")
+    rows: list[RowIn] = Field(min_length=1, max_length=500)
+
+
+class EventIn(CamelModel):
+    name: Name
+    artist: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=5000)
+    location: Name
+    gender: Genre
+    poster_url: str = Field(default="", max_length=500)
+    date: datetime
+    timezone: str = "UTC"
+    currency: Currency = "usd"
+    sections: list[SectionIn] = Field(min_length=1, max_length=50)
+
+    _zone = field_validator("timezone")(_check_zone)
+    _date = field_validator("date")(_aware)
+
+    @model_validator(mode="after")
+    def _layout_is_sane(self) -> EventIn:
+        total = sum(r.seats for s in self.sections for r in s.rows)
+        if total > MAX_SEATS_PER_EVENT:
+            raise ValueError(f"at most {MAX_SEATS_PER_EVENT} seats per event")
+        names = [s.name for s in self.sections]
+        if len(set(names)) != len(names):
+            raise ValueError("section names must be unique")
+        for section in self.sections:
+            rows = [r.row for r in section.rows]
+            if len(set(rows)) != len(rows):
+                raise ValueError(f"row names must be unique within section {section.name}")
+        return self
+
+
+class EventPatch(CamelModel):
+    name: Name | None = None
+    artist: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    location: Name | None = None
+    gender: Genre | None = None
+    poster_url: str | None = Field(default=None, max_length=500)
+    date: datetime | None = None
+    timezone: str | None = None
+
+    _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
+    _date = field_validator("date")(lambda v: v if v is None else _aware(v))
+
+
+class SeatOut(CamelModel):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    section: str
+    row: str
+    number: str = Field(description="Seat label as the original showed it, e.g. A1")
+    price: float = Field(description="Price in major units")
+    price_minor: int
+    status: SeatStatus
+    held_until: datetime | None = None
+
+
+class EventOut(CamelModel):
+    id: uuid.UUID
+    name: str
+    artist: str
+    description: str
+    location: str
+    date: datetime
+    timezone: str
+    poster_url: str
+    gender: str
+    currency: str
+    status: str
+    seats_total: int
+    seats_available: int
+    availability: str
+
+
+class EventDetailOut(EventOut):
+    seats: list[SeatOut]
+
+
+class HoldOut(CamelModel):
+    seat_id: uuid.UUID | None = None
+    seat_ids: list[uuid.UUID]
+    status: SeatStatus = SeatStatus.LOCKED
+    expires_at: datetime
+    message: str = "Seats held"
+
+
+class HoldIn(CamelModel):
+    seat_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
+class SeatStatusIn(CamelModel):
+    status: SeatStatus

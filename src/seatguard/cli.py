@@ -1,0 +1,155 @@
+"""The ``seatguard`` command: one tree for every process and chore."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from seatguard.common.clock import system_clock
+from seatguard.common.db import Database
+from seatguard.common.security import Role, mint_token
+from seatguard.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="SeatGuard: concert tickets with seat holds that never oversell.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+
+HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
+PortOpt = Annotated[int | None, typer.Option(help="Port to listen on")]
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _prepare(settings: Settings, *, seed_if_empty: bool) -> None:
+    from seatguard.booking.models import Event
+    from seatguard.booking.seed import seed_demo
+    from seatguard.common.migrate import upgrade
+
+    upgrade(settings.database_url)
+    if not seed_if_empty:
+        return
+    db = Database(settings.database_url)
+    try:
+        with db.unit_of_work() as session:
+            if session.query(Event).first() is None:
+                added = seed_demo(session, now=system_clock())
+                console.print(f"Seeded {added} demo events.")
+    finally:
+        db.dispose()
+
+
+@app.command()
+def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None:
+    """Everything in one process: API, sweeper. Migrates, and seeds an empty database."""
+    from seatguard.app import create_app
+
+    _logging()
+    settings = get_settings()
+    _prepare(settings, seed_if_empty=seed)
+    host = host or settings.host
+    port = port or settings.port
+    console.print(
+        f"[bold green]SeatGuard[/] on http://{host}:{port}  "
+        f"(events: http://{host}:{port}/api/v1/events, API docs: /docs)"
+    )
+    console.print(f"Database: {settings.database_url}")
+    uvicorn.run(create_app(settings, background=True), host=host, port=port, log_level="info")
+
+
+@app.command()
+def booking(
+    host: HostOpt = None,
+    port: PortOpt = None,
+    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes")] = None,
+) -> None:
+    """The booking service alone (no background jobs; run `seatguard sweeper` beside it)."""
+    _logging()
+    settings = get_settings()
+    _prepare(settings, seed_if_empty=False)
+    uvicorn.run(
+        "seatguard.app:booking_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level="warning",
+    )
+
+
+@app.command()
+def sweeper(
+    once: bool = False,
+    interval: Annotated[float | None, typer.Option(help="seconds between sweeps")] = None,
+) -> None:
+    """Return expired holds to AVAILABLE, forever (or once)."""
+    from seatguard.booking import sweeper as sweep
+
+    _logging()
+    settings = get_settings()
+    db = Database(settings.database_url)
+    if once:
+        console.print(f"freed {sweep.sweep_once(db, system_clock)} seats")
+        return
+    stop = threading.Event()
+    try:
+        sweep.run_forever(
+            db, system_clock, interval=interval or settings.sweep_interval_seconds, stop=stop
+        )
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def seed(
+    reset: Annotated[bool, typer.Option(help="delete all booking data first")] = False,
+) -> None:
+    """Load the demo events (idempotent)."""
+    from seatguard.booking.seed import reset_booking_data, seed_demo
+    from seatguard.common.migrate import upgrade
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    with db.unit_of_work() as session:
+        if reset:
+            reset_booking_data(session)
+        added = seed_demo(session, now=system_clock())
+    db.dispose()
+    console.print(f"Seeded {added} new demo events.")
+
+
+@app.command()
+def token(
+    user: Annotated[str | None, typer.Option(help="user id (default: a new uuid)")] = None,
+    role: Role = Role.CUSTOMER,
+    email: str | None = None,
+) -> None:
+    """Print a signed access token for local use."""
+    typer.echo(mint_token(get_settings(), user_id=user, role=role, email=email))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations."""
+    from seatguard.common.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    console.print("database is up to date")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION."""
+    from seatguard.common.migrate import downgrade
+
+    downgrade(get_settings().database_url, revision)

@@ -1,0 +1,80 @@
+"""Typed FastAPI dependencies so routes read like sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from seatguard.common.clock import Clock
+from seatguard.common.db import Database
+from seatguard.common.errors import Forbidden, Unauthorized
+from seatguard.common.schemas import Page
+from seatguard.common.security import Principal, decode_token
+from seatguard.settings import Settings
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_now(request: Request) -> datetime:
+    clock: Clock = request.app.state.clock
+    return clock()
+
+
+def get_reader(db: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    with db.reader() as session:
+        yield session
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_principal(
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    # X-Internal-Secret (sent by the original's clients) is deliberately never consulted.
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("A bearer token is required.", code="missing_token")
+    return decode_token(credentials.credentials, settings)
+
+
+def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("This needs the admin role.", code="admin_only")
+    return principal
+
+
+def require_staff(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    if not principal.is_staff:
+        raise Forbidden("This needs the staff or admin role.", code="staff_only")
+    return principal
+
+
+def get_page(
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page:
+    return Page(page=page, limit=limit)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+ReaderDep = Annotated[Session, Depends(get_reader)]
+NowDep = Annotated[datetime, Depends(get_now)]
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+AdminUser = Annotated[Principal, Depends(require_admin)]
+StaffUser = Annotated[Principal, Depends(require_staff)]
+PageDep = Annotated[Page, Depends(get_page)]

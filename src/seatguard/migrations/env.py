@@ -1,0 +1,51 @@
+"""Alembic environment: the URL comes from the caller's config or from settings."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import seatguard.models  # noqa: F401  (registers every table on Base.metadata)
+from seatguard.common.db import Base, make_engine, normalise_url
+from seatguard.settings import get_settings
+
+config = context.config
+url = normalise_url(config.get_main_option("sqlalchemy.url") or get_settings().database_url)
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=url,
+        target_metadata=Base.metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = config.attributes.get("connection")
+    if connectable is not None:
+        _run(connectable)
+        return
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        _run(connection)
+    engine.dispose()
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,5 @@
+"""Imports every table module so ``Base.metadata`` knows the whole schema."""
+
+from seatguard.booking import models as booking_models
+
+__all__ = ["booking_models"]

@@ -1,0 +1,57 @@
+"""All configuration, read from the environment (the original's variable names kept)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside development
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=AliasChoices("SEATGUARD_ENV", "ENV_MODE")
+    )
+    database_url: str = Field(
+        default="sqlite:///./seatguard.db", validation_alias=AliasChoices("DATABASE_URL", "DB_URL")
+    )
+    db_pool_size: int = Field(default=10, ge=1, validation_alias="DB_POOL_SIZE")
+
+    jwt_secret: str = Field(
+        default=DEV_JWT_SECRET, validation_alias=AliasChoices("JWT_SECRET", "SECRET_JWT")
+    )
+    jwt_issuer: str = Field(default="seatguard-auth", validation_alias="JWT_ISSUER")
+    jwt_audience: str = Field(default="seatguard", validation_alias="JWT_AUDIENCE")
+    jwt_lifetime: str = Field(default="30d", validation_alias="EXPIRED_TOKEN_JWT")
+
+    hold_minutes: int = Field(default=15, ge=1, le=24 * 60, validation_alias="HOLD_MINUTES")
+    max_holds_per_event: int = Field(default=8, ge=1, validation_alias="MAX_HOLDS_PER_EVENT")
+    sweep_interval_seconds: float = Field(default=5.0, gt=0, validation_alias="SWEEP_INTERVAL")
+
+    host: str = Field(default="127.0.0.1", validation_alias="HOST")
+    port: int = Field(default=4000, validation_alias="PORT")
+    workers: int = Field(default=1, ge=1, validation_alias="WORKERS")
+    cors_origins: str = Field(
+        default="", validation_alias=AliasChoices("CORS_ORIGINS", "MY_FRONTEND_URL")
+    )
+    max_body_bytes: int = Field(default=1_000_000, validation_alias="MAX_BODY_BYTES")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set to a real secret in production")
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

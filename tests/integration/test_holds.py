@@ -1,0 +1,127 @@
+"""Hold rules against real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from seatguard.booking import holds
+from seatguard.booking.catalogue import get_event
+from seatguard.booking.models import Seat
+from seatguard.booking.sweeper import sweep_once
+from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
+from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
+from tests.support.factories import make_event
+
+HOLD = timedelta(minutes=15)
+
+
+def hold(db: Database, clock: FrozenClock, user: str, seat_ids: list[uuid.UUID], cap: int = 8):
+    with db.unit_of_work() as session:
+        return holds.hold_seats(
+            session,
+            seat_ids=seat_ids,
+            user_id=user,
+            now=clock(),
+            hold_for=HOLD,
+            max_per_event=cap,
+        )
+
+
+def statuses(db: Database, seat_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str | None]]:
+    with db.reader() as session:
+        rows = session.execute(
+            select(Seat.id, Seat.status, Seat.held_by).where(Seat.id.in_(seat_ids))
+        ).all()
+    return {r.id: (r.status, r.held_by) for r in rows}
+
+
+def test_hold_takes_all_requested_seats(db, clock):
+    _, seats = make_event(db, now=clock())
+    result = hold(db, clock, "alice", seats[:3])
+    assert result.expires_at == clock() + HOLD
+    assert set(statuses(db, seats[:3]).values()) == {("LOCKED", "alice")}
+
+
+def test_all_or_nothing_when_one_seat_is_taken(db, clock):
+    _, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", [seats[1]])
+    with pytest.raises(Conflict) as err:
+        hold(db, clock, "bob", seats[:3])
+    assert err.value.details == {"seatIds": [str(seats[1])]}
+    after = statuses(db, seats[:3])
+    assert after[seats[0]] == ("AVAILABLE", None)
+    assert after[seats[2]] == ("AVAILABLE", None)
+    assert after[seats[1]] == ("LOCKED", "alice")
+
+
+def test_holding_own_seat_again_keeps_its_expiry(db, clock):
+    _, seats = make_event(db, now=clock())
+    first = hold(db, clock, "alice", [seats[0]])
+    clock.advance(minutes=10)
+    again = hold(db, clock, "alice", [seats[0], seats[1]])
+    assert again.expires_at == first.expires_at
+
+
+def test_expired_hold_can_be_taken_by_someone_else(db, clock):
+    _, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", [seats[0]])
+    clock.advance(minutes=15)
+    hold(db, clock, "bob", [seats[0]])
+    assert statuses(db, [seats[0]])[seats[0]] == ("LOCKED", "bob")
+
+
+def test_cap_on_seats_held_per_event(db, clock):
+    _, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", seats[:2], cap=3)
+    with pytest.raises(Conflict) as err:
+        hold(db, clock, "alice", seats[2:4], cap=3)
+    assert err.value.code == "hold_limit_reached"
+    assert statuses(db, seats[2:4])[seats[2]] == ("AVAILABLE", None)
+
+
+def test_unknown_seats_are_404_and_mixed_events_422(db, clock):
+    _, seats = make_event(db, now=clock())
+    _, other = make_event(db, now=clock())
+    with pytest.raises(NotFound):
+        hold(db, clock, "alice", [seats[0], uuid.uuid4()])
+    with pytest.raises(Invalid):
+        hold(db, clock, "alice", [seats[0], other[0]])
+    assert statuses(db, [seats[0]])[seats[0]] == ("AVAILABLE", None)
+
+
+def test_started_event_refuses_holds(db, clock):
+    _, seats = make_event(db, now=clock(), starts_in=timedelta(hours=1))
+    clock.advance(hours=2)
+    with pytest.raises(Conflict) as err:
+        hold(db, clock, "alice", [seats[0]])
+    assert err.value.code == "event_started"
+
+
+def test_release_only_by_the_holder(db, clock):
+    _, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", [seats[0]])
+    with pytest.raises(Forbidden), db.unit_of_work() as session:
+        holds.release_seat(session, seat_id=seats[0], user_id="bob", now=clock())
+    with db.unit_of_work() as session:
+        holds.release_seat(session, seat_id=seats[0], user_id="alice", now=clock())
+    assert statuses(db, [seats[0]])[seats[0]] == ("AVAILABLE", None)
+    with pytest.raises(Conflict), db.unit_of_work() as session:
+        holds.release_seat(session, seat_id=seats[0], user_id="alice", now=clock())
+
+
+def test_sweeper_frees_expired_holds_and_availability_is_exact(db, clock):
+    event_id, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", seats[:4])
+    with db.reader() as session:
+        assert get_event(session, event_id=event_id, now=clock()).seats_available == 6
+    clock.advance(minutes=15)
+    with db.reader() as session:  # lazily free before any sweep
+        assert get_event(session, event_id=event_id, now=clock()).seats_available == 10
+    assert sweep_once(db, clock) == 4
+    assert set(statuses(db, seats[:4]).values()) == {("AVAILABLE", None)}
+    assert sweep_once(db, clock) == 0
