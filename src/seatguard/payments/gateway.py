@@ -1,0 +1,70 @@
+"""The payment gateway port: what the booking side needs from Stripe (or the sandbox)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class GatewayError(Exception):
+    """The gateway refused or failed a call. ``code`` is Stripe's error code when known."""
+
+    def __init__(self, message: str, *, code: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineItem:
+    name: str
+    unit_amount: int  # minor units
+    quantity: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckoutSession:
+    id: str
+    url: str | None
+    status: str | None  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    amount_total: int | None
+    currency: str | None
+    payment_intent: str | None
+    client_reference_id: str | None
+    expires_at: int
+    metadata: dict[str, str] = field(default_factory=dict)
+    customer_email: str | None = None
+    customer_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Refund:
+    id: str
+    status: str  # pending | succeeded | failed | canceled | requires_action
+    amount: int
+
+
+class PaymentGateway(Protocol):
+    def create_checkout_session(
+        self,
+        *,
+        order_id: str,
+        user_id: str,
+        currency: str,
+        line_items: list[LineItem],
+        success_url: str,
+        cancel_url: str,
+        expires_at: datetime,
+        customer_email: str | None,
+        idempotency_key: str,
+    ) -> CheckoutSession: ...
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession: ...
+
+    def expire_checkout_session(self, session_id: str) -> CheckoutSession:
+        """Expire an open session; when it is no longer open, return it as it is."""
+        ...
+
+    def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund: ...
