@@ -28,8 +28,20 @@ class Settings(BaseSettings):
     jwt_issuer: str = Field(default="seatguard-auth", validation_alias="JWT_ISSUER")
     jwt_audience: str = Field(default="seatguard", validation_alias="JWT_AUDIENCE")
     jwt_lifetime: str = Field(default="30d", validation_alias="EXPIRED_TOKEN_JWT")
+    # Auth service: its own database (defaults to DATABASE_URL); Ed25519 keys (PEM text or a
+    # path to a PEM file) switch tokens from HS256 to EdDSA; login throttling.
+    auth_database_url: str | None = Field(default=None, validation_alias="AUTH_DATABASE_URL")
+    auth_private_key: str | None = Field(default=None, validation_alias="AUTH_PRIVATE_KEY")
+    jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
+    jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
+    auth_port: int = Field(default=3000, validation_alias="AUTH_PORT")
+    login_max_failures: int = Field(default=5, ge=1, validation_alias="LOGIN_MAX_FAILURES")
+    login_max_failures_per_address: int = Field(
+        default=50, ge=1, validation_alias="LOGIN_MAX_FAILURES_PER_ADDRESS"
+    )
+    login_throttle_window: str = Field(default="15m", validation_alias="LOGIN_THROTTLE_WINDOW")
 
-    hold_minutes: int = Field(default=15, ge=1, le=24 * 60, validation_alias="HOLD_MINUTES")
+    hold_minutes: float = Field(default=15, gt=0, le=24 * 60, validation_alias="HOLD_MINUTES")
     max_holds_per_event: int = Field(default=8, ge=1, validation_alias="MAX_HOLDS_PER_EVENT")
     sweep_interval_seconds: float = Field(default=5.0, gt=0, validation_alias="SWEEP_INTERVAL")
 
@@ -50,6 +62,10 @@ class Settings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    @property
+    def auth_db_url(self) -> str:
+        return self.auth_database_url or self.database_url
 
 
 @lru_cache

@@ -3,19 +3,35 @@
 The algorithm is pinned, ``exp`` is required and issuer/audience are checked, so
 ``alg: none``, tokens signed with another key and expired tokens are all refused.
 The user is always the token's subject (``sub``, or ``id`` as the original's tokens carry).
+
+Tokens are HS256 with the shared secret unless an Ed25519 key is configured: then they are
+EdDSA, verified with ``JWT_PUBLIC_KEY`` (or the public half of ``AUTH_PRIVATE_KEY``), or with the
+auth service's published ``JWKS_URL``; the secret is then never accepted.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_private_key,
+    load_pem_public_key,
+)
 
-from seatguard.common.errors import Unauthorized
+from seatguard.common.errors import Unauthorized, Unavailable
 from seatguard.settings import Settings
 
 
@@ -41,14 +57,62 @@ class Principal:
 
 
 ALGORITHMS = ["HS256"]
+EDDSA = "EdDSA"
+
+
+def _pem_bytes(value: str) -> bytes:
+    """PEM text (``\\n`` escapes allowed, as env files often carry) or a path to a PEM file."""
+    text = value.strip().replace("\\n", "\n")
+    if "-----BEGIN" not in text:
+        text = Path(text).expanduser().read_text("ascii")
+    return text.encode("ascii")
+
+
+@cache
+def load_private_key(value: str) -> Ed25519PrivateKey:
+    key = load_pem_private_key(_pem_bytes(value), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError("AUTH_PRIVATE_KEY must be an Ed25519 private key in PEM")
+    return key
+
+
+@cache
+def load_public_key(value: str) -> Ed25519PublicKey:
+    key = load_pem_public_key(_pem_bytes(value))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("JWT_PUBLIC_KEY must be an Ed25519 public key in PEM")
+    return key
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=5)
+
+
+def verification_key(token: str, settings: Settings) -> tuple[Any, list[str]]:
+    """The key and the one algorithm a token must be verified with under ``settings``."""
+    if settings.jwt_public_key:
+        return load_public_key(settings.jwt_public_key), [EDDSA]
+    if settings.auth_private_key:
+        return load_private_key(settings.auth_private_key).public_key(), [EDDSA]
+    if settings.jwks_url:
+        try:
+            signing_key = _jwks_client(settings.jwks_url).get_signing_key_from_jwt(token)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unavailable(
+                "The signing keys cannot be fetched right now.", code="keys_unavailable"
+            ) from exc
+        return signing_key.key, [EDDSA]
+    return settings.jwt_secret, ALGORITHMS
 
 
 def decode_token(token: str, settings: Settings) -> Principal:
     try:
+        key, algorithms = verification_key(token, settings)
         claims: dict[str, Any] = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=ALGORITHMS,
+            key,
+            algorithms=algorithms,
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options={"require": ["exp"]},
@@ -100,4 +164,27 @@ def mint_token(
     }
     if email:
         claims["email"] = email
+    return sign_claims(claims, settings)
+
+
+def sign_claims(claims: dict[str, Any], settings: Settings) -> str:
+    """EdDSA with ``AUTH_PRIVATE_KEY`` when configured, else HS256 with the shared secret."""
+    if settings.auth_private_key:
+        key = load_private_key(settings.auth_private_key)
+        return jwt.encode(claims, key, algorithm=EDDSA, headers={"kid": key_id(key.public_key())})
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
+
+
+def public_jwk(key: Ed25519PublicKey) -> dict[str, str]:
+    raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw)}
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """The RFC 7638 thumbprint of the key."""
+    canonical = json.dumps(public_jwk(key), sort_keys=True, separators=(",", ":"))
+    return _b64url(hashlib.sha256(canonical.encode("ascii")).digest())
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")

@@ -1,0 +1,1 @@
+"""Identity: users, password hashing, login throttling and token issuing."""

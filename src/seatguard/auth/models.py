@@ -1,0 +1,40 @@
+"""Auth tables. They live on their own metadata and migration tree, apart from booking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from seatguard.common.db import UTCDateTime
+
+
+class AuthBase(DeclarativeBase):
+    pass
+
+
+class User(AuthBase):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('customer', 'staff', 'admin')", name="ck_users_role"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # always lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(16), default="customer")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LoginThrottle(AuthBase):
+    """Failed logins counted per key (``email:…`` or ``addr:…``) in a fixed window."""
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (Index("ix_login_throttle_window", "window_started_at"),)
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
