@@ -67,7 +67,7 @@ def test_200_buyers_racing_for_10_seats(db, settings, workers):
 
         with db.reader() as session:
             rows = session.execute(select(Seat.id, Seat.status, Seat.held_by)).all()
-        assert {(str(r.id), r.held_by) for r in rows} == set(((s, u) for u, s in winners))
+        assert {(str(r.id), r.held_by) for r in rows} == {(s, u) for u, s in winners}
         assert {r.status for r in rows} == {"LOCKED"}
 
         # Holds run out: another buyer takes one over lazily, before any sweep.
