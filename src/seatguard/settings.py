@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_000_000, validation_alias="MAX_BODY_BYTES")
 
+    # Tickets: Ed25519 signing key (PEM or base64 raw); unset in dev/test → kept in a local file.
+    ticket_signing_key: str | None = Field(default=None, validation_alias="TICKET_SIGNING_KEY")
+    ticket_key_file: str = Field(
+        default=".seatguard-ticket-key.pem", validation_alias="TICKET_KEY_FILE"
+    )
+
+    # Email: SMTP when SMTP_HOST is set, else .eml files in EMAIL_OUTBOX_DIR.
+    smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")
+    smtp_port: int = Field(default=587, validation_alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, validation_alias="SMTP_USER")
+    smtp_pass: str | None = Field(default=None, validation_alias="SMTP_PASS")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", validation_alias="SMTP_SECURITY"
+    )
+    smtp_timeout: float = Field(default=15.0, gt=0, validation_alias="SMTP_TIMEOUT")
+    email_from: str = Field(
+        default="SeatGuard <tickets@seatguard.local>", validation_alias="EMAIL_FROM"
+    )
+    email_outbox_dir: str = Field(default="./outbox", validation_alias="EMAIL_OUTBOX_DIR")
+
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
         if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:

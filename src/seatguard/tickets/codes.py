@@ -1,0 +1,102 @@
+"""Ticket codes a door scanner can verify offline, with nothing but our public key.
+
+A code is ``SG1.<payload>.<signature>``, both parts unpadded base64url:
+
+* payload: ticket id (16 bytes) + event id (16 bytes) + seat label (UTF-8, the rest);
+* signature: Ed25519 over ``b"SG1." + payload``, so the version prefix is signed too.
+
+That is about 150 ASCII characters for a usual seat label: a small, robust QR code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from seatguard.common.errors import AppError
+
+VERSION = "SG1"
+_PREFIX = (VERSION + ".").encode()
+_IDS = 32
+MAX_SEAT_LABEL_BYTES = 64
+MAX_CODE_CHARS = 512
+
+
+class MalformedCode(AppError):
+    """The text is not a ticket code at all (wrong shape, version or encoding)."""
+
+    status_code = 400
+    code = "malformed_code"
+
+
+class ForgedCode(AppError):
+    """The code has the right shape but was not signed by our key (tampered or forged)."""
+
+    status_code = 404
+    code = "forged_code"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketClaims:
+    ticket_id: uuid.UUID
+    event_id: uuid.UUID
+    seat_label: str
+    version: str = VERSION
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    if not text or not text.isascii():
+        raise ValueError("empty or non-ASCII base64url text")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def sign_ticket(
+    *,
+    ticket_id: uuid.UUID,
+    event_id: uuid.UUID,
+    seat_label: str,
+    private_key: Ed25519PrivateKey,
+) -> str:
+    label = seat_label.encode("utf-8")
+    if not label or len(label) > MAX_SEAT_LABEL_BYTES:
+        raise ValueError(f"seat label must be 1..{MAX_SEAT_LABEL_BYTES} bytes of UTF-8")
+    payload = ticket_id.bytes + event_id.bytes + label
+    signature = private_key.sign(_PREFIX + payload)
+    return f"{VERSION}.{b64url_encode(payload)}.{b64url_encode(signature)}"
+
+
+def verify_code(code: str, public_key: Ed25519PublicKey) -> TicketClaims:
+    """Check the signature and decode the claims; raise MalformedCode or ForgedCode."""
+    text = code.strip()
+    parts = text.split(".")
+    if len(text) > MAX_CODE_CHARS or len(parts) != 3 or parts[0] != VERSION:
+        raise MalformedCode("This is not a SeatGuard ticket code.")
+    try:
+        payload = b64url_decode(parts[1])
+        signature = b64url_decode(parts[2])
+    except (ValueError, binascii.Error) as exc:
+        raise MalformedCode("The ticket code is not correctly encoded.") from exc
+    if len(signature) != 64 or len(payload) <= _IDS:
+        raise MalformedCode("The ticket code has the wrong length.")
+    try:
+        public_key.verify(signature, _PREFIX + payload)
+    except InvalidSignature as exc:
+        raise ForgedCode("This ticket code was not issued by SeatGuard.") from exc
+    try:
+        label = payload[_IDS:].decode("utf-8")
+    except UnicodeDecodeError as exc:  # signed by us, so only a bug could get here
+        raise MalformedCode("The ticket code's seat label is not UTF-8.") from exc
+    return TicketClaims(
+        ticket_id=uuid.UUID(bytes=payload[:16]),
+        event_id=uuid.UUID(bytes=payload[16:_IDS]),
+        seat_label=label,
+    )
