@@ -16,6 +16,8 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from starlette.responses import Response
 
 from seatguard import __version__
+from seatguard.auth.deps import open_auth_database
+from seatguard.auth.routes import install_auth
 from seatguard.booking import sweeper
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
@@ -53,6 +55,7 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``background=True`` also runs the sweeper inside this process."""
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    auth_database = open_auth_database(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +79,8 @@ def create_app(
                 t.join(timeout=10)
             if db is None:
                 database.dispose()
+            if auth_database is not database:
+                auth_database.dispose()
 
     app = FastAPI(
         title="SeatGuard",
@@ -121,6 +126,7 @@ def create_app(
     app.include_router(health_router)
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)
+    install_auth(app, db=auth_database)
     return app
 
 
@@ -129,3 +135,11 @@ def booking_app() -> FastAPI:
     from seatguard.settings import get_settings
 
     return create_app(get_settings())
+
+
+def auth_app() -> FastAPI:
+    """Factory for ``seatguard auth``: the auth service alone."""
+    from seatguard.auth.app import create_auth_app
+    from seatguard.settings import get_settings
+
+    return create_auth_app(get_settings())

@@ -1,0 +1,79 @@
+"""Auth HTTP routes: parse, call a service, format. Mounted at ``/auth``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from seatguard.auth import service
+from seatguard.auth.deps import AuthDatabaseDep, ClientAddress, PasswordsDep, PolicyDep
+from seatguard.auth.schemas import JwksOut, LoginIn, RegisterIn, TokenOut, UserOut
+from seatguard.auth.throttle import TooManyAttempts
+from seatguard.auth.tokens import jwks
+from seatguard.common.db import Database
+from seatguard.common.deps import CurrentUser, NowDep, SettingsDep
+from seatguard.common.errors import error_body
+from seatguard.common.schemas import ERROR_RESPONSES
+
+router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
+keys_router = APIRouter(tags=["auth"])
+
+
+@router.post("/register", status_code=201, response_model=UserOut)
+def register(
+    body: RegisterIn, db: AuthDatabaseDep, passwords: PasswordsDep, now: NowDep
+) -> UserOut:
+    user = service.register(
+        db, passwords=passwords, email=body.email, password=body.password, name=body.name, now=now
+    )
+    return UserOut.model_validate(user)
+
+
+@router.post("/login", response_model=TokenOut, responses={429: ERROR_RESPONSES[401]})
+def login(
+    body: LoginIn,
+    db: AuthDatabaseDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    policy: PolicyDep,
+    address: ClientAddress,
+    now: NowDep,
+) -> TokenOut:
+    token = service.login(
+        db,
+        settings=settings,
+        passwords=passwords,
+        policy=policy,
+        email=body.email,
+        password=body.password,
+        address=address,
+        now=now,
+    )
+    return TokenOut(access_token=token.token, expires_in=token.expires_in)
+
+
+@router.get("/me", response_model=UserOut)
+def me(principal: CurrentUser, db: AuthDatabaseDep) -> UserOut:
+    with db.reader() as session:
+        return UserOut.model_validate(service.get_user(session, user_id=principal.user_id))
+
+
+@keys_router.get("/.well-known/jwks.json", response_model=JwksOut)
+def jwks_document(settings: SettingsDep) -> JwksOut:
+    return JwksOut.model_validate(jwks(settings))
+
+
+def install_auth(app: FastAPI, *, db: Database) -> None:
+    """Mount the auth routes on ``app`` (at ``/auth``) with ``db`` holding the auth tables."""
+    app.state.auth_db = db
+
+    @app.exception_handler(TooManyAttempts)
+    async def _throttled(_request: Request, exc: TooManyAttempts) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.details),
+            status_code=exc.status_code,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    app.include_router(router, prefix="/auth")
+    app.include_router(keys_router)

@@ -1,0 +1,46 @@
+"""Wire shapes of the auth service. No schema here has a field for the password hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from seatguard.common.schemas import CamelModel
+
+# Generous bounds for the wire; the password policy gives the precise 422 messages.
+PasswordField = Field(min_length=1, max_length=1024)
+
+
+class RegisterIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    email: EmailStr = Field(max_length=320)
+    password: str = PasswordField
+    name: str | None = Field(default=None, max_length=200)
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    email: str = Field(min_length=1, max_length=320)
+    password: str = PasswordField
+
+
+class UserOut(CamelModel):
+    id: str
+    email: str
+    name: str
+    role: str
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme, not a secret
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class JwksOut(BaseModel):
+    keys: list[dict[str, str]]

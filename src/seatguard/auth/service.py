@@ -1,0 +1,131 @@
+"""Auth use cases: register, log in, read the current user, change a role."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from seatguard.auth import throttle
+from seatguard.auth.models import User
+from seatguard.auth.passwords import Passwords, check_policy
+from seatguard.auth.throttle import ThrottlePolicy
+from seatguard.auth.tokens import AccessToken, issue_access_token
+from seatguard.common.db import Database
+from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
+from seatguard.common.security import Role
+from seatguard.settings import Settings
+
+BAD_CREDENTIALS = "The email or password is incorrect."
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(session: Session, *, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def register(
+    db: Database,
+    *,
+    passwords: Passwords,
+    email: str,
+    password: str,
+    name: str | None,
+    now: datetime,
+    role: Role = Role.CUSTOMER,
+) -> User:
+    email = normalise_email(email)
+    check_policy(password, email=email)
+    password_hash = passwords.hash(password)  # slow: outside the write transaction
+    user = User(
+        id=str(uuid.uuid4()),
+        email=email,
+        password_hash=password_hash,
+        name=(name or "").strip(),
+        role=role.value,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with db.unit_of_work() as session:
+            if find_user(session, email=email) is not None:
+                raise _email_taken()
+            session.add(user)
+    except IntegrityError as exc:  # a concurrent registration won the unique index
+        raise _email_taken() from exc
+    return user
+
+
+def _email_taken() -> Conflict:
+    return Conflict("An account with this email already exists.", code="email_taken")
+
+
+def login(
+    db: Database,
+    *,
+    settings: Settings,
+    passwords: Passwords,
+    policy: ThrottlePolicy,
+    email: str,
+    password: str,
+    address: str | None,
+    now: datetime,
+) -> AccessToken:
+    """Unknown email and wrong password get the same answer after the same work."""
+    email = normalise_email(email)
+    with db.reader() as session:
+        throttle.ensure_allowed(session, policy=policy, email=email, address=address, now=now)
+        user = find_user(session, email=email)
+    if user is None:
+        passwords.burn(password)
+    if user is None or not passwords.verify(user.password_hash, password):
+        with db.unit_of_work() as session:
+            throttle.record_failure(session, policy=policy, email=email, address=address, now=now)
+        raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
+    rehashed = passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
+    with db.unit_of_work() as session:
+        throttle.clear_failures(session, policy=policy, email=email)
+        if rehashed is not None:  # the hashing parameters changed since this hash was made
+            fresh = session.get_one(User, user.id)
+            fresh.password_hash = rehashed
+            fresh.updated_at = now
+    return issue_access_token(settings, user_id=user.id, email=user.email, role=user.role, now=now)
+
+
+def get_user(session: Session, *, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("The token's user no longer exists.", code="unknown_user")
+    return user
+
+
+def set_role(db: Database, *, email: str, role: Role, now: datetime) -> User:
+    with db.unit_of_work() as session:
+        user = find_user(session, email=email)
+        if user is None:
+            raise NotFound("No account has this email.", code="user_not_found")
+        user.role = role.value
+        user.updated_at = now
+    return user
+
+
+def create_admin(
+    db: Database, *, passwords: Passwords, email: str, password: str | None, now: datetime
+) -> tuple[User, bool]:
+    """Promote an existing account, or register a new one as admin. Returns (user, created)."""
+    with db.reader() as session:
+        existing = find_user(session, email=email)
+    if existing is not None:
+        return set_role(db, email=email, role=Role.ADMIN, now=now), False
+    if password is None:
+        raise Invalid("A password is needed to create a new account.", code="password_required")
+    user = register(
+        db, passwords=passwords, email=email, password=password, name=None, now=now, role=Role.ADMIN
+    )
+    return user, True
