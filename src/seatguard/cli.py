@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from seatguard.auth.cli import serve_auth, users_app
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.security import Role, mint_token
@@ -20,6 +21,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.command("auth")(serve_auth)
 console = Console()
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
@@ -31,11 +34,13 @@ def _logging() -> None:
 
 
 def _prepare(settings: Settings, *, seed_if_empty: bool) -> None:
+    from seatguard.auth.migrate import upgrade as auth_upgrade
     from seatguard.booking.models import Event
     from seatguard.booking.seed import seed_demo
     from seatguard.common.migrate import upgrade
 
     upgrade(settings.database_url)
+    auth_upgrade(settings.auth_db_url)
     if not seed_if_empty:
         return
     db = Database(settings.database_url)
@@ -141,9 +146,12 @@ def token(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations."""
+    from seatguard.auth.migrate import upgrade as auth_upgrade
     from seatguard.common.migrate import upgrade
 
     upgrade(get_settings().database_url, revision)
+    if revision == "head":
+        auth_upgrade(get_settings().auth_db_url)
     console.print("database is up to date")
 
 

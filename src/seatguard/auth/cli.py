@@ -1,0 +1,90 @@
+"""``seatguard auth`` and ``seatguard users …``: the auth service and account chores."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from seatguard.auth import service
+from seatguard.auth.migrate import upgrade
+from seatguard.auth.passwords import default_passwords
+from seatguard.common.clock import system_clock
+from seatguard.common.db import Database
+from seatguard.common.errors import AppError
+from seatguard.common.security import Role
+from seatguard.settings import get_settings
+
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+console = Console()
+
+
+def serve_auth(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (AUTH_PORT, 3000)")] = None,
+    workers: Annotated[int | None, typer.Option(help="uvicorn worker processes")] = None,
+) -> None:
+    """The auth service alone: register, login, me, JWKS. Migrates its tables first."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    upgrade(settings.auth_db_url)
+    uvicorn.run(
+        "seatguard.app:auth_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.auth_port,
+        workers=workers or settings.workers,
+        log_level="warning",
+    )
+
+
+def _database() -> Database:
+    settings = get_settings()
+    upgrade(settings.auth_db_url)
+    return Database(settings.auth_db_url)
+
+
+@users_app.command("create-admin")
+def create_admin(
+    email: str,
+    password: Annotated[
+        str | None, typer.Option(help="needed for a new account; asked for when missing")
+    ] = None,
+) -> None:
+    """Make EMAIL an admin: promote the account, or create it."""
+    db = _database()
+    try:
+        try:
+            user, created = service.create_admin(
+                db, passwords=default_passwords, email=email, password=password, now=system_clock()
+            )
+        except AppError as exc:
+            if exc.code != "password_required":
+                raise
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+            user, created = service.create_admin(
+                db, passwords=default_passwords, email=email, password=password, now=system_clock()
+            )
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    console.print(f"{'created' if created else 'promoted'} admin {user.email} ({user.id})")
+
+
+@users_app.command("set-role")
+def set_role(email: str, role: Role) -> None:
+    """Give the account EMAIL the role ROLE (customer, staff or admin)."""
+    db = _database()
+    try:
+        user = service.set_role(db, email=email, role=role, now=system_clock())
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    console.print(f"{user.email} is now {user.role}")
