@@ -13,6 +13,8 @@ from fastapi.testclient import TestClient
 
 import seatguard.models  # noqa: F401
 from seatguard.app import create_app
+from seatguard.auth.migrate import upgrade as auth_upgrade
+from seatguard.auth.models import AuthBase
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Base, Database
 from seatguard.common.migrate import upgrade
@@ -59,6 +61,7 @@ def postgres_url(postgres_server: PostgresServer | None) -> str:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = admin_url.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
+    auth_upgrade(url)
     return url
 
 
@@ -67,6 +70,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path: Path = tmp_path_factory.mktemp("sqlite") / "seatguard.db"
     url = f"sqlite:///{path}"
     upgrade(url)
+    auth_upgrade(url)
     return url
 
 
@@ -87,6 +91,8 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
 def wipe(db: Database) -> None:
     with db.unit_of_work() as session:
         for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        for table in reversed(AuthBase.metadata.sorted_tables):
             session.execute(table.delete())
 
 
@@ -127,3 +133,24 @@ def auth_header(settings: Settings) -> TokenFactory:
         return {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sqs_endpoint() -> Iterator[str]:
+    """A real SQS-compatible HTTP endpoint (moto server) on loopback, with dummy credentials."""
+    from tests.support.moto import REGION, start_moto
+
+    try:
+        server = start_moto()
+    except (ImportError, OSError, RuntimeError) as exc:
+        if IN_CI:
+            pytest.fail(f"the SQS test endpoint is required in CI and could not start: {exc}")
+        pytest.skip(f"SQS test endpoint unavailable: {exc}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AWS_ACCESS_KEY_ID", "testing")
+        mp.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        mp.delenv("AWS_SESSION_TOKEN", raising=False)
+        mp.delenv("AWS_PROFILE", raising=False)
+        mp.setenv("AWS_DEFAULT_REGION", REGION)
+        yield server.url
+    server.stop()
