@@ -21,6 +21,7 @@ from seatguard.common.migrate import upgrade
 from seatguard.common.security import Role, mint_token
 from seatguard.settings import Settings
 from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.smtp import smtp_server  # noqa: F401 - shared fixture
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_SECRET = "test-secret-with-enough-entropy-0123456789"

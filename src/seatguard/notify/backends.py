@@ -1,0 +1,119 @@
+"""Where emails go: an SMTP server, or ``.eml`` files in an outbox folder (the default).
+
+``send`` either hands the message over or raises ``DeliveryFailed``, so a queue job that
+calls it is retried when the server is down.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+import uuid
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+from typing import Literal, Protocol
+
+from seatguard.settings import Settings
+
+Security = Literal["starttls", "ssl", "none"]
+
+
+class DeliveryFailed(RuntimeError):
+    """The message was not handed over; sending it again later may work."""
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpBackend:
+    def __init__(
+        self,
+        host: str,
+        port: int = 587,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        security: Security = "starttls",
+        timeout: float = 15.0,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.security = security
+        self.timeout = timeout
+        self.ssl_context = ssl_context or ssl.create_default_context()
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "ssl":
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=self.timeout, context=self.ssl_context
+            )
+        client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        if self.security == "starttls":
+            client.starttls(context=self.ssl_context)
+        return client
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            with self._connect() as client:
+                if self.user:
+                    client.login(self.user, self.password or "")
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {exc}") from exc
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FileOutboxBackend:
+    """Each message becomes ``<Message-ID>.eml``, written to a temp file then renamed.
+
+    A message sent again (same Message-ID) replaces its file instead of adding a copy.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+
+    def path_for(self, message: EmailMessage) -> Path:
+        raw = str(message.get("Message-ID") or uuid.uuid4()).strip("<>")
+        name = _UNSAFE.sub("_", raw).strip("._") or str(uuid.uuid4())
+        return self.directory / f"{name[:180]}.eml"
+
+    def send(self, message: EmailMessage) -> None:
+        target = self.path_for(message)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(message.as_bytes(policy=SMTP))
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise DeliveryFailed(f"outbox {self.directory}: {exc}") from exc
+
+
+def build_mailer(settings: Settings) -> Mailer:
+    """SMTP when ``SMTP_HOST`` is set, else the file outbox (``EMAIL_OUTBOX_DIR``)."""
+    if settings.smtp_host:
+        return SmtpBackend(
+            settings.smtp_host,
+            settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_pass,
+            security=settings.smtp_security,
+            timeout=settings.smtp_timeout,
+        )
+    return FileOutboxBackend(settings.email_outbox_dir)

@@ -1,0 +1,124 @@
+"""The buyer's emails, built as standard-library EmailMessage objects from Jinja2 templates.
+
+Every message has a Message-ID derived from the order and the kind of email, so a message
+sent twice (at-least-once delivery after a crash) is recognisably the same message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from typing import Any, Literal
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from seatguard.notify.ics import event_ics
+from seatguard.tickets.formatting import format_event_time, format_money
+from seatguard.tickets.views import OrderView, TicketView
+
+EmailKind = Literal["confirmation", "refund", "expiry"]
+
+
+class NoRecipient(ValueError):
+    """The order has no email address to write to."""
+
+
+@lru_cache(maxsize=1)
+def _templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("seatguard.notify", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = format_money
+    return env
+
+
+def _render(kind: EmailKind, **context: Any) -> tuple[str, str]:
+    env = _templates()
+    return (
+        env.get_template(f"{kind}.txt").render(**context),
+        env.get_template(f"{kind}.html").render(**context),
+    )
+
+
+def message_id(order: OrderView, kind: EmailKind, sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "seatguard.local"
+    return f"<{kind}.{order.id}@{domain}>"
+
+
+def _fill(msg: EmailMessage, kind: EmailKind, context: dict[str, Any]) -> EmailMessage:
+    text, html = _render(kind, **context)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def build_confirmation_email(
+    *,
+    order: OrderView,
+    tickets: list[TicketView],
+    pdf: bytes,
+    sender: str,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """Text and HTML bodies, the PDF tickets and an .ics file for the calendar."""
+    subject = f"Your tickets for {order.event.name} - order {order.reference}"
+    msg, context = _prepare(order, "confirmation", subject, sender, sent_at)
+    _fill(msg, "confirmation", {**context, "tickets": tickets})
+    msg.add_attachment(
+        pdf, maintype="application", subtype="pdf", filename=f"tickets-{order.reference}.pdf"
+    )
+    ics = event_ics(order=order, seat_labels=[t.seat_label for t in tickets])
+    msg.add_attachment(
+        ics,
+        maintype="text",
+        subtype="calendar",
+        filename=f"{order.reference}.ics",
+        params={"method": "PUBLISH"},
+    )
+    return msg
+
+
+def build_refund_email(
+    *, order: OrderView, sender: str, sent_at: datetime | None = None
+) -> EmailMessage:
+    """The payment came after the hold ended and a seat had gone to someone else: refunded."""
+    subject = f"Refund for order {order.reference} - {order.event.name}"
+    msg, context = _prepare(order, "refund", subject, sender, sent_at)
+    return _fill(msg, "refund", context)
+
+
+def build_expiry_email(
+    *, order: OrderView, sender: str, sent_at: datetime | None = None
+) -> EmailMessage:
+    """The hold ended before the checkout was paid; the seats are on sale again."""
+    subject = f"Your hold for {order.event.name} ended - order {order.reference}"
+    msg, context = _prepare(order, "expiry", subject, sender, sent_at)
+    return _fill(msg, "expiry", context)
+
+
+def _prepare(
+    order: OrderView, kind: EmailKind, subject: str, sender: str, sent_at: datetime | None
+) -> tuple[EmailMessage, dict[str, Any]]:
+    if not order.holder_email:
+        raise NoRecipient(f"order {order.id} has no customer email")
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = Address(display_name=order.holder_name, addr_spec=order.holder_email)
+    msg["Message-ID"] = message_id(order, kind, sender)
+    if sent_at is not None:
+        msg["Date"] = format_datetime(sent_at)
+    msg["X-SeatGuard-Order"] = str(order.id)
+    msg["X-SeatGuard-Kind"] = kind
+    context: dict[str, Any] = {
+        "order": order,
+        "subject": subject,
+        "event_time": format_event_time(order.event.local_starts_at, order.event.timezone),
+    }
+    return msg, context
