@@ -1,5 +1,6 @@
 """Imports every table module so ``Base.metadata`` knows the whole schema."""
 
 from seatguard.booking import models as booking_models
+from seatguard.queue import models as queue_models
 
-__all__ = ["booking_models"]
+__all__ = ["booking_models", "queue_models"]

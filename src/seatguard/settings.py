@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1_000_000, validation_alias="MAX_BODY_BYTES")
 
+    queue_url: str = Field(
+        default="db", validation_alias=AliasChoices("QUEUE_URL", "SQS_QUEUE_URL")
+    )  # "db" or an SQS queue URL
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    aws_endpoint_url: str | None = Field(default=None, validation_alias="AWS_ENDPOINT_URL")
+    queue_max_attempts: int = Field(default=8, ge=1, validation_alias="QUEUE_MAX_ATTEMPTS")
+    queue_visibility_timeout: float = Field(
+        default=30, gt=0, validation_alias="QUEUE_VISIBILITY_TIMEOUT"
+    )
+
     # Tickets: Ed25519 signing key (PEM or base64 raw); unset in dev/test → kept in a local file.
     ticket_signing_key: str | None = Field(default=None, validation_alias="TICKET_SIGNING_KEY")
     ticket_key_file: str = Field(

@@ -1,0 +1,257 @@
+"""The database queue: jobs in the ``jobs`` table, claimed with ``FOR UPDATE SKIP LOCKED``.
+
+Delivery is at least once. A claimed job is invisible for the visibility timeout; if its
+worker neither acks nor retries it in time, it is delivered again. After ``max_attempts``
+deliveries a failing job is dead-lettered (``dead = true``) and stays until redriven.
+
+``send(..., session=s)`` writes the job in the caller's transaction (the outbox): the message
+exists if and only if that transaction commits. ``ack`` deletes the job, so a ``dedupe_key``
+guards against duplicates while the job is pending, in flight or dead.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, ScalarSelect, delete, false, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
+from seatguard.queue.backoff import backoff_seconds
+from seatguard.queue.base import Message
+from seatguard.queue.models import Job
+
+POLL_INTERVAL = 0.2  # seconds between claims while long-polling an empty queue
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadJob:
+    id: str
+    body: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    dead_at: datetime | None
+
+
+class DatabaseQueue:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        name: str = "default",
+        clock: Clock = system_clock,
+        visibility_timeout: float = 30,
+        max_attempts: int = 8,
+        base_backoff: float = 1.0,
+        max_backoff: float = 300,
+        rng: random.Random | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._db = db
+        self.name = name
+        self._clock = clock
+        self._visibility = timedelta(seconds=visibility_timeout)
+        self.max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._rng = rng
+
+    # -- producing -------------------------------------------------------------------------
+
+    def send(
+        self,
+        body: dict[str, Any],
+        *,
+        session: Session | None = None,
+        dedupe_key: str | None = None,
+        delay_seconds: float = 0,
+    ) -> None:
+        if not isinstance(body.get("type"), str):
+            raise ValueError('a message body needs a string "type"')
+        now = self._clock()
+        row = {
+            "id": uuid.uuid4(),
+            "queue": self.name,
+            "payload": json.dumps(body, separators=(",", ":")),
+            "attempts": 0,
+            "max_attempts": self.max_attempts,
+            "visible_at": now + timedelta(seconds=max(0.0, delay_seconds)),
+            "dead": False,
+            "dedupe_key": dedupe_key,
+            "created_at": now,
+        }
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        stmt = dialect.insert(Job).values(**row).on_conflict_do_nothing()
+        with self._session(session) as s:
+            s.execute(stmt)
+
+    # -- consuming -------------------------------------------------------------------------
+
+    def receive(self, *, max_messages: int = 10, wait_seconds: float = 1.0) -> list[Message]:
+        """Claim up to ``max_messages`` ready jobs, polling up to ``wait_seconds`` for some."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            messages = self._claim(max_messages)
+            remaining = deadline - time.monotonic()
+            if messages or remaining <= 0:
+                return messages
+            time.sleep(min(POLL_INTERVAL, remaining))
+
+    def ack(self, message: Message) -> None:
+        with self._db.unit_of_work() as s:
+            s.execute(delete(Job).where(Job.id == uuid.UUID(message.id)))
+
+    def retry(self, message: Message, *, error: str) -> None:
+        """Back off and make the job visible again, or dead-letter it on its last attempt.
+
+        Only the current claim may do this: a stale worker whose lease ran out (and whose
+        job was claimed again) changes nothing.
+        """
+        job_id, attempts = _parse_receipt(message.receipt)
+        now = self._clock()
+        with self._db.unit_of_work() as s:
+            job = s.scalars(
+                select(Job)
+                .where(Job.id == job_id, Job.attempts == attempts, Job.dead == false())
+                .with_for_update()
+            ).one_or_none()
+            if job is None:
+                return
+            job.last_error = error[:4000]
+            job.locked_until = None
+            if job.attempts >= job.max_attempts:
+                job.dead = True
+                job.dead_at = now
+            else:
+                delay = backoff_seconds(
+                    job.attempts, base=self._base_backoff, cap=self._max_backoff, rng=self._rng
+                )
+                job.visible_at = now + timedelta(seconds=delay)
+
+    # -- operating -------------------------------------------------------------------------
+
+    def depth(self) -> dict[str, int]:
+        """Ready now, claimed and within their lease, waiting out a delay, dead."""
+        now = self._clock()
+        live = Job.dead == false()
+        stmt = select(
+            func.count().filter(live, Job.visible_at <= now),
+            func.count().filter(live, Job.visible_at > now, Job.locked_until > now),
+            func.count().filter(live, Job.visible_at > now),
+            func.count().filter(Job.dead),
+        ).where(Job.queue == self.name)
+        with self._db.reader() as s:
+            ready, in_flight, invisible, dead = s.execute(stmt).one()
+        return {
+            "ready": ready,
+            "in_flight": in_flight,
+            "delayed": invisible - in_flight,
+            "dead": dead,
+        }
+
+    def dead_jobs(self, *, limit: int = 100) -> list[DeadJob]:
+        stmt = (
+            select(Job)
+            .where(Job.queue == self.name, Job.dead)
+            .order_by(Job.dead_at, Job.id)
+            .limit(limit)
+        )
+        with self._db.reader() as s:
+            return [
+                DeadJob(
+                    id=str(j.id),
+                    body=json.loads(j.payload),
+                    attempts=j.attempts,
+                    last_error=j.last_error,
+                    dead_at=j.dead_at,
+                )
+                for j in s.scalars(stmt)
+            ]
+
+    def redrive_dead(self, ids: list[str] | None = None) -> int:
+        """Give dead jobs (all, or those ``ids``) a fresh set of attempts; returns how many."""
+        stmt = update(Job).where(Job.queue == self.name, Job.dead)
+        if ids is not None:
+            stmt = stmt.where(Job.id.in_([uuid.UUID(i) for i in ids]))
+        stmt = stmt.values(
+            dead=False, dead_at=None, attempts=0, locked_until=None, visible_at=self._clock()
+        )
+        with self._db.unit_of_work() as s:
+            result = s.execute(stmt, execution_options={"synchronize_session": False})
+            return cast(CursorResult[Any], result).rowcount
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _claim(self, limit: int) -> list[Message]:
+        now = self._clock()
+        lease = now + self._visibility
+        with self._db.unit_of_work() as s:
+            # a job whose last attempt timed out goes to the dead-letter queue, not back out
+            exhausted = self._ready(now, limit=100, exhausted=True)
+            s.execute(
+                update(Job)
+                .where(Job.id.in_(exhausted))
+                .values(dead=True, dead_at=now, locked_until=None, last_error=_timed_out)
+                .execution_options(synchronize_session=False)
+            )
+            claimable = self._ready(now, limit=limit, exhausted=False)
+            rows = list(
+                s.execute(
+                    update(Job)
+                    .where(Job.id.in_(claimable))
+                    .values(attempts=Job.attempts + 1, visible_at=lease, locked_until=lease)
+                    .returning(Job.id, Job.payload, Job.attempts, Job.created_at)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+        rows.sort(key=lambda r: (r.created_at, str(r.id)))
+        return [
+            Message(
+                id=str(r.id),
+                body=json.loads(r.payload),
+                attempts=r.attempts,
+                receipt=f"{r.id}:{r.attempts}",
+            )
+            for r in rows
+        ]
+
+    def _ready(self, now: datetime, *, limit: int, exhausted: bool) -> ScalarSelect[Any]:
+        """Ids of live jobs due now, skipping rows another worker is claiming (PostgreSQL)."""
+        used_up = Job.attempts >= Job.max_attempts
+        stmt = (
+            select(Job.id)
+            .where(Job.queue == self.name, Job.dead == false(), Job.visible_at <= now)
+            .where(used_up if exhausted else ~used_up)
+            .order_by(Job.visible_at)
+            .limit(limit)
+        )
+        if self._db.dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return stmt.scalar_subquery()
+
+    @contextmanager
+    def _session(self, session: Session | None) -> Iterator[Session]:
+        if session is not None:
+            yield session
+            return
+        with self._db.unit_of_work() as s:
+            yield s
+
+
+_timed_out = func.coalesce(Job.last_error, "visibility timeout expired on the last attempt")
+
+
+def _parse_receipt(receipt: str) -> tuple[uuid.UUID, int]:
+    job_id, _, attempts = receipt.partition(":")
+    return uuid.UUID(job_id), int(attempts)
