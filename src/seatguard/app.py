@@ -19,11 +19,16 @@ from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import sweeper
+from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.common.errors import error_body, install_error_handlers
 from seatguard.common.health import router as health_router
+from seatguard.payments.gateway import PaymentGateway
+from seatguard.payments.routes import router as payments_router
+from seatguard.queue.base import Queue
+from seatguard.runtime import Services, build_services
 from seatguard.settings import Settings
 
 log = logging.getLogger("seatguard")
@@ -46,15 +51,47 @@ class BodySizeLimit(BaseHTTPMiddleware):
         return await call_next(request)
 
 
+def start_background(services: Services, stop: threading.Event) -> list[threading.Thread]:
+    """The sweeper and the worker as daemon threads of this process (``seatguard serve``)."""
+    from seatguard.worker.handlers import build_handlers, sweep_pending_orders
+    from seatguard.worker.runner import run_worker
+
+    def sweep_orders(_db: Database, _clock: Clock) -> list[sweeper.SeatChange]:
+        sweep_pending_orders(services)
+        return []
+
+    jobs = {
+        "sweeper": (
+            sweeper.run_forever,
+            (services.db, services.clock),
+            {
+                "interval": services.settings.sweep_interval_seconds,
+                "stop": stop,
+                "steps": [sweeper.sweep_holds, sweep_orders],
+            },
+        ),
+        "worker": (run_worker, (services.queue, build_handlers(services)), {"stop": stop}),
+    }
+    threads = []
+    for name, (target, args, kwargs) in jobs.items():
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def create_app(
     settings: Settings,
     *,
     db: Database | None = None,
     clock: Clock = system_clock,
     background: bool = False,
+    gateway: PaymentGateway | None = None,
+    queue: Queue | None = None,
 ) -> FastAPI:
-    """Build the app. ``background=True`` also runs the sweeper inside this process."""
+    """Build the app. ``background=True`` also runs the sweeper and the worker in-process."""
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    services = build_services(settings, db=database, clock=clock, gateway=gateway, queue=queue)
     auth_database = open_auth_database(settings, database)
 
     @asynccontextmanager
@@ -62,15 +99,7 @@ def create_app(
         stop = threading.Event()
         threads: list[threading.Thread] = []
         if background:
-            t = threading.Thread(
-                target=sweeper.run_forever,
-                args=(database, clock),
-                kwargs={"interval": settings.sweep_interval_seconds, "stop": stop},
-                name="sweeper",
-                daemon=True,
-            )
-            t.start()
-            threads.append(t)
+            threads = start_background(services, stop)
         try:
             yield
         finally:
@@ -91,6 +120,7 @@ def create_app(
     app.state.settings = settings
     app.state.db = database
     app.state.clock = clock
+    app.state.services = services
 
     install_error_handlers(app)
 
@@ -126,6 +156,8 @@ def create_app(
     app.include_router(health_router)
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)
+    app.include_router(order_router, prefix=API_PREFIX)
+    app.include_router(payments_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     return app
 

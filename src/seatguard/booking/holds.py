@@ -105,7 +105,8 @@ def hold_seats(
     """Hold every seat in ``seat_ids`` for ``user_id``, or none of them (409 lists the others).
 
     Seats the user already holds keep their expiry (a hold cannot be stretched by asking
-    again); expired holds of others are taken over and detached from their old order.
+    again); expired holds of others are taken over and detached from their old order. With
+    ``order_id`` (a checkout), every seat is bound to that order.
     """
     wanted = list(dict.fromkeys(seat_ids))
     if not wanted:
@@ -130,7 +131,7 @@ def hold_seats(
             status=LOCKED,
             held_by=user_id,
             held_until=case((mine, Seat.held_until), else_=until),
-            order_id=case((mine, Seat.order_id), else_=order_id),
+            order_id=order_id if order_id is not None else case((mine, Seat.order_id)),
             version=Seat.version + 1,
             updated_at=now,
         )

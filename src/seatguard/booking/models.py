@@ -53,6 +53,7 @@ class Seat(Base):
 
 class Order(Base):
     __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_pending_expiry", "status", "hold_expires_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -69,6 +70,8 @@ class Order(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    status_reason: Mapped[str | None] = mapped_column(String(100), default=None)
 
 
 class OrderItem(Base):

@@ -1,0 +1,54 @@
+"""Order views: the buyer's own orders, any order for admins."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from seatguard.booking import orders
+from seatguard.common.deps import CurrentUser, PageDep, ReaderDep
+from seatguard.common.errors import Forbidden
+from seatguard.common.schemas import ERROR_RESPONSES
+
+router = APIRouter(responses=ERROR_RESPONSES, tags=["orders"])
+
+
+@router.get("/booking-orders", response_model=list[orders.OrderOut])
+def list_orders(
+    session: ReaderDep, user: CurrentUser, page: PageDep, response: Response
+) -> list[orders.OrderOut]:
+    found, total = orders.list_orders(
+        session,
+        user_id=None if user.is_admin else user.user_id,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return found
+
+
+@router.get("/booking-orders/user/{user_id}", response_model=list[orders.OrderOut])
+def list_user_orders(
+    user_id: str, session: ReaderDep, user: CurrentUser, page: PageDep, response: Response
+) -> list[orders.OrderOut]:
+    if user_id != user.user_id and not user.is_admin:
+        raise Forbidden("You can only list your own orders.", code="uid_mismatch")
+    found, total = orders.list_orders(
+        session, user_id=user_id, offset=page.offset, limit=page.limit
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return found
+
+
+@router.get("/booking-orders/{order_id}", response_model=orders.OrderOut)
+def get_order(order_id: uuid.UUID, session: ReaderDep, user: CurrentUser) -> orders.OrderOut:
+    return orders.order_out(session, orders.load_owned_order(session, order_id, user))
+
+
+@router.get("/checkouts/{order_id}", response_model=orders.CheckoutSummaryOut)
+def get_checkout(
+    order_id: uuid.UUID, session: ReaderDep, user: CurrentUser
+) -> orders.CheckoutSummaryOut:
+    order = orders.load_owned_order(session, order_id, user)
+    return orders.checkout_summary(order, provider="stripe")

@@ -1,0 +1,168 @@
+"""Order read models for buyers and operators (the original's field names kept)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from seatguard.booking.domain import minor_to_major
+from seatguard.booking.models import Event, Order, OrderItem, Seat
+from seatguard.common.errors import NotFound
+from seatguard.common.schemas import CamelModel
+from seatguard.common.security import Principal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemRow:
+    seat_id: uuid.UUID
+    section: str
+    row: str
+    number: str
+    price_minor: int
+    status: str
+    updated_at: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.section} {self.row}{self.number}"
+
+
+class OrderItemOut(CamelModel):
+    id: uuid.UUID = Field(description="The seat's id")
+    seat_id: uuid.UUID
+    section: str
+    row: str
+    number: str
+    price: float
+    price_minor: int
+    status: str
+    updated_at: datetime
+    event_hour: datetime
+
+
+class OrderOut(CamelModel):
+    id: uuid.UUID
+    user_id: str
+    status: str
+    status_reason: str | None
+    amount: int = Field(description="Total in minor units")
+    currency: str
+    event_id: uuid.UUID
+    event_name: str
+    event_hour: datetime
+    created_at: datetime
+    completed_at: datetime | None
+    hold_expires_at: datetime | None
+    payment_provider_id: str | None = Field(description="The checkout session id")
+    payment_intent_id: str | None
+    checkout_url: str | None = Field(description="Where to pay, while the order is PENDING")
+    items: list[OrderItemOut]
+
+
+class CheckoutSummaryOut(CamelModel):
+    order_id: uuid.UUID
+    customer_name: str | None
+    customer_email: str | None
+    payment_provider: str
+    payment_intent_id: str | None
+    amount: int
+    currency: str
+    status: str
+
+
+def order_items(session: Session, order_id: uuid.UUID) -> list[ItemRow]:
+    rows = session.execute(
+        select(Seat, OrderItem.amount)
+        .join(OrderItem, OrderItem.seat_id == Seat.id)
+        .where(OrderItem.order_id == order_id)
+        .order_by(Seat.section, Seat.row, Seat.number)
+    ).all()
+    return [
+        ItemRow(
+            seat_id=seat.id,
+            section=seat.section,
+            row=seat.row,
+            number=seat.number,
+            price_minor=amount,
+            status=seat.status if seat.order_id == order_id else "RELEASED",
+            updated_at=seat.updated_at,
+        )
+        for seat, amount in rows
+    ]
+
+
+def load_owned_order(session: Session, order_id: uuid.UUID, viewer: Principal) -> Order:
+    """The order if the viewer owns it or is an admin; 404 otherwise (no existence leak)."""
+    order = session.get(Order, order_id)
+    if order is None or (order.user_id != viewer.user_id and not viewer.is_admin):
+        raise NotFound("No such order.", code="order_not_found")
+    return order
+
+
+def order_out(session: Session, order: Order) -> OrderOut:
+    event = session.get(Event, order.event_id)
+    assert event is not None
+    return OrderOut(
+        id=order.id,
+        user_id=order.user_id,
+        status=order.status,
+        status_reason=order.status_reason,
+        amount=order.amount_total,
+        currency=order.currency,
+        event_id=event.id,
+        event_name=event.name,
+        event_hour=event.starts_at,
+        created_at=order.created_at,
+        completed_at=order.completed_at,
+        hold_expires_at=order.hold_expires_at,
+        payment_provider_id=order.checkout_session_id,
+        payment_intent_id=order.payment_intent_id,
+        checkout_url=order.checkout_url if order.status == "PENDING" else None,
+        items=[
+            OrderItemOut(
+                id=i.seat_id,
+                seat_id=i.seat_id,
+                section=i.section,
+                row=i.row,
+                number=f"{i.row}{i.number}",
+                price=minor_to_major(i.price_minor),
+                price_minor=i.price_minor,
+                status=i.status,
+                updated_at=i.updated_at,
+                event_hour=event.starts_at,
+            )
+            for i in order_items(session, order.id)
+        ],
+    )
+
+
+def list_orders(
+    session: Session, *, user_id: str | None, offset: int, limit: int
+) -> tuple[list[OrderOut], int]:
+    """Newest first; ``user_id=None`` lists everyone's (admins)."""
+    query = select(Order)
+    if user_id is not None:
+        query = query.where(Order.user_id == user_id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    orders = session.scalars(
+        query.order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)
+    ).all()
+    return [order_out(session, o) for o in orders], total
+
+
+def checkout_summary(order: Order, *, provider: str) -> CheckoutSummaryOut:
+    return CheckoutSummaryOut(
+        order_id=order.id,
+        customer_name=order.customer_name,
+        customer_email=order.customer_email,
+        payment_provider=provider,
+        payment_intent_id=order.payment_intent_id,
+        amount=order.amount_total,
+        currency=order.currency,
+        status=order.status,
+    )

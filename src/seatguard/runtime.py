@@ -1,0 +1,83 @@
+"""The collaborators every entry point needs (HTTP app, worker, sweeper, Lambda), built once."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from seatguard.booking.models import Order, Seat
+from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
+from seatguard.notify.backends import Mailer, build_mailer
+from seatguard.payments.gateway import PaymentGateway
+from seatguard.queue.base import Queue
+from seatguard.settings import Settings
+from seatguard.tickets.codes import sign_ticket
+from seatguard.tickets.keys import TicketKeys, load_ticket_keys
+from seatguard.tickets.views import seat_label
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock = system_clock
+    _gateway: PaymentGateway | None = field(default=None, repr=False)
+    _queue: Queue | None = field(default=None, repr=False)
+    owns_db: bool = False
+
+    @cached_property
+    def gateway(self) -> PaymentGateway:
+        if self._gateway is not None:
+            return self._gateway
+        from seatguard.payments.factory import build_gateway
+
+        return build_gateway(self.settings)
+
+    @cached_property
+    def queue(self) -> Queue:
+        if self._queue is not None:
+            return self._queue
+        from seatguard.queue.factory import build_queue
+
+        return build_queue(self.settings, self.db, clock=self.clock)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        return build_mailer(self.settings)
+
+    @cached_property
+    def ticket_keys(self) -> TicketKeys:
+        return load_ticket_keys(self.settings)
+
+    def sign_code(self, ticket_id: uuid.UUID, order: Order, seat: Seat) -> str:
+        return sign_ticket(
+            ticket_id=ticket_id,
+            event_id=order.event_id,
+            seat_label=seat_label(seat.section, seat.row, seat.number),
+            private_key=self.ticket_keys.private_key,
+        )
+
+    def close(self) -> None:
+        if self.owns_db:
+            self.db.dispose()
+
+
+def build_services(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock = system_clock,
+    gateway: PaymentGateway | None = None,
+    queue: Queue | None = None,
+) -> Services:
+    database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
+    return Services(
+        settings=settings,
+        db=database,
+        clock=clock,
+        _gateway=gateway,
+        _queue=queue,
+        owns_db=db is None,
+    )
