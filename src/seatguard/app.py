@@ -19,6 +19,7 @@ from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import sweeper
+from seatguard.booking.holds import SeatChange
 from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
@@ -56,27 +57,28 @@ def start_background(services: Services, stop: threading.Event) -> list[threadin
     from seatguard.worker.handlers import build_handlers, sweep_pending_orders
     from seatguard.worker.runner import run_worker
 
-    def sweep_orders(_db: Database, _clock: Clock) -> list[sweeper.SeatChange]:
+    def sweep_orders(_db: Database, _clock: Clock) -> list[SeatChange]:
         sweep_pending_orders(services)
         return []
 
-    jobs = {
-        "sweeper": (
-            sweeper.run_forever,
-            (services.db, services.clock),
-            {
-                "interval": services.settings.sweep_interval_seconds,
-                "stop": stop,
-                "steps": [sweeper.sweep_holds, sweep_orders],
-            },
-        ),
-        "worker": (run_worker, (services.queue, build_handlers(services)), {"stop": stop}),
-    }
-    threads = []
-    for name, (target, args, kwargs) in jobs.items():
-        thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)
+    def sweep() -> None:
+        sweeper.run_forever(
+            services.db,
+            services.clock,
+            interval=services.settings.sweep_interval_seconds,
+            stop=stop,
+            steps=[sweeper.sweep_holds, sweep_orders],
+        )
+
+    def work() -> None:
+        run_worker(services.queue, build_handlers(services), stop=stop)
+
+    threads = [
+        threading.Thread(target=sweep, name="sweeper", daemon=True),
+        threading.Thread(target=work, name="worker", daemon=True),
+    ]
+    for thread in threads:
         thread.start()
-        threads.append(thread)
     return threads
 
 
