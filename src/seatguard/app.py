@@ -19,7 +19,6 @@ from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import sweeper
-from seatguard.booking.holds import SeatChange
 from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
@@ -54,12 +53,8 @@ class BodySizeLimit(BaseHTTPMiddleware):
 
 def start_background(services: Services, stop: threading.Event) -> list[threading.Thread]:
     """The sweeper and the worker as daemon threads of this process (``seatguard serve``)."""
-    from seatguard.worker.handlers import build_handlers, sweep_pending_orders
+    from seatguard.worker.handlers import build_handlers, sweep_steps
     from seatguard.worker.runner import run_worker
-
-    def sweep_orders(_db: Database, _clock: Clock) -> list[SeatChange]:
-        sweep_pending_orders(services)
-        return []
 
     def sweep() -> None:
         sweeper.run_forever(
@@ -112,6 +107,8 @@ def create_app(
                 database.dispose()
             if auth_database is not database:
                 auth_database.dispose()
+            if getattr(_app.state, "sandbox", None) is not None:
+                _app.state.sandbox.close()
 
     app = FastAPI(
         title="SeatGuard",
@@ -161,6 +158,13 @@ def create_app(
     app.include_router(order_router, prefix=API_PREFIX)
     app.include_router(payments_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
+    if settings.sandbox_enabled:  # the Stripe-compatible test gateway, in this process
+        from seatguard.payments.factory import build_sandbox_app
+        from seatguard.settings import SANDBOX_MOUNT
+
+        sandbox_app = build_sandbox_app(settings, clock=clock)
+        app.state.sandbox = sandbox_app.state.sandbox
+        app.mount(SANDBOX_MOUNT, sandbox_app)
     return app
 
 

@@ -96,20 +96,45 @@ def sweeper(
     once: bool = False,
     interval: Annotated[float | None, typer.Option(help="seconds between sweeps")] = None,
 ) -> None:
-    """Return expired holds to AVAILABLE, forever (or once)."""
+    """Free expired holds and expire unpaid orders (gateway session first), forever or once."""
     from seatguard.booking import sweeper as sweep
+    from seatguard.runtime import build_services
+    from seatguard.worker.handlers import sweep_steps
 
     _logging()
-    settings = get_settings()
-    db = Database(settings.database_url)
+    services = build_services(get_settings())
+    steps = sweep_steps(services)
     if once:
-        console.print(f"freed {sweep.sweep_once(db, system_clock)} seats")
+        console.print(f"freed {sweep.sweep_once(services.db, system_clock, steps)} seats")
         return
     stop = threading.Event()
     try:
         sweep.run_forever(
-            db, system_clock, interval=interval or settings.sweep_interval_seconds, stop=stop
+            services.db,
+            system_clock,
+            interval=interval or services.settings.sweep_interval_seconds,
+            stop=stop,
+            steps=steps,
         )
+    except KeyboardInterrupt:
+        stop.set()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="messages handled at once")] = 1,
+) -> None:
+    """Fulfil paid orders and send emails from the queue until interrupted."""
+    from seatguard.runtime import build_services
+    from seatguard.worker.handlers import build_handlers
+    from seatguard.worker.runner import run_worker
+
+    _logging()
+    services = build_services(get_settings())
+    stop = threading.Event()
+    console.print(f"worker on queue {services.settings.queue_url}")
+    try:
+        run_worker(services.queue, build_handlers(services), stop=stop, concurrency=concurrency)
     except KeyboardInterrupt:
         stop.set()
 
@@ -141,6 +166,32 @@ def token(
 ) -> None:
     """Print a signed access token for local use."""
     typer.echo(mint_token(get_settings(), user_id=user, role=role, email=email))
+
+
+@app.command()
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 12111,
+    public_url: Annotated[str | None, typer.Option(help="URL buyers reach it at")] = None,
+) -> None:
+    """The Stripe-compatible test gateway alone (point STRIPE_API_BASE at it)."""
+    from seatguard.payments.sandbox import create_sandbox_app
+
+    _logging()
+    settings = get_settings()
+    base = (public_url or f"http://{host}:{port}").rstrip("/")
+    sandbox_app = create_sandbox_app(
+        public_base_url=base,
+        webhook_url=settings.stripe_webhook_url,
+        webhook_secret=settings.stripe_webhook_secret,
+        api_key=settings.stripe_secret_key,
+    )
+    console.print(f"[bold green]Payment sandbox[/] on {base}  (STRIPE_API_BASE={base})")
+    console.print(f"Webhooks go to {settings.stripe_webhook_url}; test mode, no real money.")
+    try:
+        uvicorn.run(sandbox_app, host=host, port=port, log_level="info")
+    finally:
+        sandbox_app.state.sandbox.close()
 
 
 @db_app.command("upgrade")

@@ -9,7 +9,11 @@ from typing import Any
 from sqlalchemy import select
 
 from seatguard.booking import fulfilment
+from seatguard.booking.holds import SeatChange
 from seatguard.booking.models import Order
+from seatguard.booking.sweeper import SweepStep, sweep_holds
+from seatguard.common.clock import Clock
+from seatguard.common.db import Database
 from seatguard.runtime import Services, build_services
 from seatguard.settings import get_settings
 from seatguard.worker.runner import Handler
@@ -83,3 +87,13 @@ def sweep_pending_orders(services: Services, *, limit: int = 100) -> int:
         except Exception:  # one bad order must not stop the others; it is retried next sweep
             log.exception("could not expire order %s", order_id)
     return handled
+
+
+def sweep_steps(services: Services) -> list[SweepStep]:
+    """What one sweep does: free expired bare holds, then expire unpaid orders."""
+
+    def sweep_orders(_db: Database, _clock: Clock) -> list[SeatChange]:
+        sweep_pending_orders(services)
+        return []
+
+    return [sweep_holds, sweep_orders]
