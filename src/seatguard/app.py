@@ -62,7 +62,7 @@ def start_background(services: Services, stop: threading.Event) -> list[threadin
             services.clock,
             interval=services.settings.sweep_interval_seconds,
             stop=stop,
-            steps=[sweeper.sweep_holds, sweep_orders],
+            steps=sweep_steps(services),
         )
 
     def work() -> None:
