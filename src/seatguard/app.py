@@ -30,6 +30,7 @@ from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
 from seatguard.runtime import Services, build_services
 from seatguard.settings import Settings
+from seatguard.tickets.routes import router as tickets_router
 
 log = logging.getLogger("seatguard")
 
@@ -157,6 +158,7 @@ def create_app(
     app.include_router(booking_router, prefix=API_PREFIX)
     app.include_router(order_router, prefix=API_PREFIX)
     app.include_router(payments_router, prefix=API_PREFIX)
+    app.include_router(tickets_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     if settings.sandbox_enabled:  # the Stripe-compatible test gateway, in this process
         from seatguard.payments.factory import build_sandbox_app

@@ -136,20 +136,28 @@ def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, l
         event=_event_view(event),
         seats=tuple(seats),
     )
-    return view, load_ticket_views(session, order_ids=[order_id], currency=order.currency)
+    return view, load_ticket_views(session, order_ids=[order_id])
 
 
 def load_ticket_views(
-    session: Session, *, order_ids: list[uuid.UUID], currency: str
+    session: Session,
+    *,
+    order_ids: list[uuid.UUID] | None = None,
+    ticket_ids: list[uuid.UUID] | None = None,
 ) -> list[TicketView]:
-    rows = session.execute(
-        select(Ticket, Seat, OrderItem.amount)
+    """Tickets of the given orders or with the given ids, in seat order within each order."""
+    stmt = (
+        select(Ticket, Seat, Order.currency, OrderItem.amount)
         .join(Seat, Seat.id == Ticket.seat_id)
+        .join(Order, Order.id == Ticket.order_id)
         .outerjoin(
             OrderItem, and_(OrderItem.order_id == Ticket.order_id, OrderItem.seat_id == Seat.id)
         )
-        .where(Ticket.order_id.in_(order_ids))
-    ).all()
+    )
+    if order_ids is not None:
+        stmt = stmt.where(Ticket.order_id.in_(order_ids))
+    if ticket_ids is not None:
+        stmt = stmt.where(Ticket.id.in_(ticket_ids))
     views = [
         TicketView(
             id=ticket.id,
@@ -164,7 +172,7 @@ def load_ticket_views(
             issued_at=ticket.issued_at,
             checked_in_at=ticket.checked_in_at,
         )
-        for ticket, seat, amount in rows
+        for ticket, seat, currency, amount in session.execute(stmt).all()
     ]
     return sorted(views, key=lambda t: (str(t.order_id), *_seat_order(t.section, t.row, t.number)))
 

@@ -1,0 +1,101 @@
+"""Ticket HTTP routes: my tickets, an order's tickets and PDF, the door check-in, the key."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from seatguard.booking.domain import OrderStatus
+from seatguard.common.deps import (
+    CurrentUser,
+    DatabaseDep,
+    NowDep,
+    PageDep,
+    ReaderDep,
+    SettingsDep,
+    StaffUser,
+)
+from seatguard.common.errors import Conflict, NotFound
+from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.tickets import service
+from seatguard.tickets.keys import TicketKeys, load_ticket_keys
+from seatguard.tickets.pdf import render_tickets_pdf
+from seatguard.tickets.schemas import CheckInIn, CheckInOut, PublicKeyOut, TicketOut
+from seatguard.tickets.views import load_order_view
+
+router = APIRouter(prefix="/tickets", tags=["tickets"], responses=ERROR_RESPONSES)
+
+
+def get_ticket_keys(request: Request, settings: SettingsDep) -> TicketKeys:
+    """Loaded on first use and kept on the app (a missing key only fails ticket routes)."""
+    keys: TicketKeys | None = getattr(request.app.state, "ticket_keys", None)
+    if keys is None:
+        keys = load_ticket_keys(settings)
+        request.app.state.ticket_keys = keys
+    return keys
+
+
+KeysDep = Annotated[TicketKeys, Depends(get_ticket_keys)]
+
+
+@router.get("/public-key", response_model=PublicKeyOut)
+def public_key(keys: KeysDep) -> PublicKeyOut:
+    return PublicKeyOut(pem=keys.public_pem, raw=keys.public_raw_b64url)
+
+
+@router.post("/check-in", response_model=CheckInOut)
+def check_in(
+    body: CheckInIn, db: DatabaseDep, now: NowDep, keys: KeysDep, _staff: StaffUser
+) -> CheckInOut:
+    with db.unit_of_work() as session:
+        result = service.check_in(
+            session, code=body.code, public_key=keys.public_key, now=now, event_id=body.event_id
+        )
+    return CheckInOut.of(result)
+
+
+@router.get("", response_model=list[TicketOut])
+def my_tickets(
+    user: CurrentUser, session: ReaderDep, page: PageDep, response: Response
+) -> list[TicketOut]:
+    views, total = service.list_tickets(
+        session,
+        user_id=None if user.is_admin else user.user_id,
+        offset=page.offset,
+        limit=page.limit,
+    )
+    response.headers["X-Total-Count"] = str(total)
+    return [TicketOut.of(v) for v in views]
+
+
+@router.get("/{order_id}", response_model=list[TicketOut])
+def order_tickets(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) -> list[TicketOut]:
+    service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
+    _, tickets = load_order_view(session, order_id)
+    return [TicketOut.of(t) for t in tickets]
+
+
+@router.get(
+    "/{order_id}/download",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The tickets as PDF"}},
+)
+def download(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) -> Response:
+    service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
+    order, tickets = load_order_view(session, order_id)
+    if order.status == OrderStatus.REFUNDED:
+        raise Conflict("This order was refunded; its tickets are void.", code="order_refunded")
+    if not tickets:
+        raise NotFound("This order has no tickets yet.", code="no_tickets")
+    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    filename = f"seatguard-tickets-{order.reference}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
