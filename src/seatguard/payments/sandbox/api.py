@@ -1,0 +1,184 @@
+"""The subset of Stripe's HTTP API that SeatGuard uses, form-encoded like Stripe's."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from seatguard.payments.sandbox.core import Sandbox, get_sandbox
+from seatguard.payments.sandbox.errors import SandboxError
+from seatguard.payments.sandbox.forms import decode_form
+from seatguard.payments.sandbox.objects import (
+    API_VERSION,
+    event_json,
+    list_json,
+    payment_intent_json,
+    refund_json,
+    session_json,
+)
+from seatguard.payments.sandbox.records import new_id
+
+
+def _key_from(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip()
+    if scheme.lower() == "basic":
+        try:
+            return base64.b64decode(value.strip()).decode().split(":", 1)[0]
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+    return None
+
+
+def authenticate(request: Request, sandbox: Annotated[Sandbox, Depends(get_sandbox)]) -> Sandbox:
+    key = _key_from(request.headers.get("authorization"))
+    if sandbox.api_key is None:
+        return sandbox
+    if key is None:
+        raise SandboxError(
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth "
+            "(e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
+            status_code=401,
+        )
+    if key != sandbox.api_key:
+        shown = f"{key[:8]}{'*' * max(len(key) - 12, 0)}{key[-4:]}" if len(key) > 12 else "****"
+        raise SandboxError(f"Invalid API Key provided: {shown}", status_code=401)
+    return sandbox
+
+
+SandboxDep = Annotated[Sandbox, Depends(authenticate)]
+router = APIRouter()
+
+
+def stripe_response(
+    body: dict[str, Any], *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        body,
+        status_code=status_code,
+        headers={
+            "Request-Id": new_id("req_", 14),
+            "Stripe-Version": API_VERSION,
+            **(headers or {}),
+        },
+    )
+
+
+async def _idempotent(request: Request, sandbox: Sandbox, run: Any) -> JSONResponse:
+    """Run a POST once per ``Idempotency-Key``; replay the saved answer for the same key."""
+    body = await request.body()
+    key = request.headers.get("idempotency-key")
+    params = decode_form(body)
+    request_info: dict[str, str | None] = {"id": new_id("req_", 14), "idempotency_key": key}
+    if key is None:
+        return stripe_response(run(params, request_info))
+    fingerprint = json.dumps([request.method, request.url.path, params], sort_keys=True)
+    store = sandbox.store
+    with store.lock:
+        saved = store.idempotency.get(key)
+        if saved is not None:
+            if saved[0] != fingerprint:
+                raise SandboxError(
+                    "Keys for idempotent requests can only be used with the same parameters they "
+                    f"were first used with. Try using a key other than '{key}' if you meant to "
+                    "execute a different request.",
+                    type="idempotency_error",
+                )
+            return stripe_response(
+                saved[2], status_code=saved[1], headers={"Idempotent-Replayed": "true"}
+            )
+        result = run(params, request_info)
+        store.idempotency[key] = (fingerprint, 200, result)
+    return stripe_response(result, headers={"Idempotency-Key": key})
+
+
+@router.post("/v1/checkout/sessions")
+async def create_session(request: Request, sandbox: SandboxDep) -> JSONResponse:
+    def run(params: dict[str, Any], _info: dict[str, str | None]) -> dict[str, Any]:
+        record = sandbox.store.create_session(params, now=sandbox.now())
+        sandbox.dispatcher.start()  # its loop also expires sessions when expires_at passes
+        return session_json(record, pay_base_url=sandbox.store.pay_base_url)
+
+    return await _idempotent(request, sandbox, run)
+
+
+@router.get("/v1/checkout/sessions/{session_id}")
+def retrieve_session(session_id: str, sandbox: SandboxDep) -> JSONResponse:
+    record = sandbox.store.session(session_id, now=sandbox.now())
+    return stripe_response(session_json(record, pay_base_url=sandbox.store.pay_base_url))
+
+
+@router.post("/v1/checkout/sessions/{session_id}/expire")
+async def expire_session(session_id: str, request: Request, sandbox: SandboxDep) -> JSONResponse:
+    def run(_params: dict[str, Any], info: dict[str, str | None]) -> dict[str, Any]:
+        record = sandbox.store.expire_session(session_id, now=sandbox.now(), request=info)
+        return session_json(record, pay_base_url=sandbox.store.pay_base_url)
+
+    return await _idempotent(request, sandbox, run)
+
+
+@router.post("/v1/refunds")
+async def create_refund(request: Request, sandbox: SandboxDep) -> JSONResponse:
+    def run(params: dict[str, Any], _info: dict[str, str | None]) -> dict[str, Any]:
+        return refund_json(sandbox.store.create_refund(params, now=sandbox.now()))
+
+    return await _idempotent(request, sandbox, run)
+
+
+@router.get("/v1/refunds/{refund_id}")
+def retrieve_refund(refund_id: str, sandbox: SandboxDep) -> JSONResponse:
+    refund = sandbox.store.refunds.get(refund_id)
+    if refund is None:
+        raise SandboxError(
+            f"No such refund: '{refund_id}'", status_code=404, code="resource_missing"
+        )
+    return stripe_response(refund_json(refund))
+
+
+@router.get("/v1/payment_intents/{intent_id}")
+def retrieve_payment_intent(intent_id: str, sandbox: SandboxDep) -> JSONResponse:
+    return stripe_response(payment_intent_json(sandbox.store.payment_intent(intent_id)))
+
+
+@router.get("/v1/events")
+def list_events(
+    request: Request, sandbox: SandboxDep, type: str | None = None, limit: int = 10
+) -> JSONResponse:
+    if not 1 <= limit <= 100:
+        raise SandboxError("Invalid limit: must be between 1 and 100", param="limit")
+    with sandbox.store.lock:
+        events = [e for e in reversed(sandbox.store.events.values()) if type in (None, e.type)]
+        data = [event_json(e) for e in events[:limit]]
+    return stripe_response(list_json(data, url=request.url.path, has_more=len(events) > limit))
+
+
+@router.get("/v1/events/{event_id}")
+def retrieve_event(event_id: str, sandbox: SandboxDep) -> JSONResponse:
+    return stripe_response(event_json(sandbox.store.event(event_id)))
+
+
+@router.post("/sandbox/events/{event_id}/redeliver", status_code=202)
+def redeliver(event_id: str, sandbox: SandboxDep) -> JSONResponse:
+    sandbox.redeliver(event_id)
+    return stripe_response({"redelivering": event_id}, status_code=202)
+
+
+@router.post("/sandbox/deliver-pending", status_code=202)
+def deliver_pending(sandbox: SandboxDep) -> JSONResponse:
+    return stripe_response(
+        {"delivering": sandbox.dispatcher.deliver_pending_now()}, status_code=202
+    )
+
+
+@router.post("/sandbox/expire-due")
+def expire_due(sandbox: SandboxDep) -> JSONResponse:
+    return stripe_response({"expired": sandbox.expire_due()})

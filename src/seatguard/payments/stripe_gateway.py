@@ -1,0 +1,148 @@
+"""The PaymentGateway adapter for Stripe's API (real Stripe, or the sandbox speaking the same)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import stripe
+
+from seatguard.payments.gateway import CheckoutSession, GatewayError, LineItem, Refund
+
+if TYPE_CHECKING:
+    from stripe.checkout import Session
+    from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
+
+# The API version whose shapes the sandbox serves and the tests check (Stripe's OpenAPI schemas).
+API_VERSION = "2023-08-16"
+
+
+def _gateway_error(exc: stripe.StripeError) -> GatewayError:
+    status = exc.http_status or 0
+    retryable = (
+        isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError)
+        or status >= 500
+        or status == 409
+    ) and not isinstance(exc, stripe.IdempotencyError)
+    message = exc.user_message or str(exc) or exc.__class__.__name__
+    return GatewayError(message, code=exc.code, retryable=retryable)
+
+
+def _id(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value.id)
+
+
+def _session(s: Session) -> CheckoutSession:
+    details = s.customer_details
+    meta: dict[str, Any] = s.to_dict(recursive=True).get("metadata") or {}
+    return CheckoutSession(
+        id=s.id,
+        url=s.url,
+        status=s.status,
+        payment_status=s.payment_status,
+        amount_total=s.amount_total,
+        currency=s.currency,
+        payment_intent=_id(s.payment_intent),
+        client_reference_id=s.client_reference_id,
+        expires_at=s.expires_at,
+        metadata={str(key): str(value) for key, value in meta.items()},
+        customer_email=(details.email if details else None) or s.customer_email,
+        customer_name=details.name if details else None,
+    )
+
+
+class StripeGateway:
+    """Talks to ``api_base`` (default: Stripe itself) with the official ``stripe`` package."""
+
+    def __init__(
+        self,
+        api_key: str,
+        api_base: str | None = None,
+        *,
+        max_network_retries: int = 2,
+        http_client: stripe.HTTPClient | None = None,
+        api_version: str = API_VERSION,
+    ) -> None:
+        self.api_base = api_base
+        self._client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
+            max_network_retries=max_network_retries,
+            http_client=http_client,
+            stripe_version=api_version,
+        )
+
+    def create_checkout_session(
+        self,
+        *,
+        order_id: str,
+        user_id: str,
+        currency: str,
+        line_items: list[LineItem],
+        success_url: str,
+        cancel_url: str,
+        expires_at: datetime,
+        customer_email: str | None,
+        idempotency_key: str,
+    ) -> CheckoutSession:
+        items: list[SessionCreateParamsLineItem] = [
+            {
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": item.unit_amount,
+                    "product_data": {"name": item.name},
+                },
+                "quantity": item.quantity,
+            }
+            for item in line_items
+        ]
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "payment_method_types": ["card"],
+            "line_items": items,
+            "client_reference_id": order_id,
+            "metadata": {"order_id": order_id, "user_id": user_id},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            "expires_at": int(expires_at.timestamp()),
+        }
+        if customer_email:
+            params["customer_email"] = customer_email
+        try:
+            created = self._client.v1.checkout.sessions.create(
+                cast("SessionCreateParams", params), {"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+        return _session(created)
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        try:
+            return _session(self._client.v1.checkout.sessions.retrieve(session_id))
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+
+    def expire_checkout_session(self, session_id: str) -> CheckoutSession:
+        """Expire an open session; when it is no longer open, return it as it is."""
+        try:
+            return _session(self._client.v1.checkout.sessions.expire(session_id))
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 404:
+                raise _gateway_error(exc) from exc
+            current = self.retrieve_checkout_session(session_id)
+            if current.status == "open":
+                raise _gateway_error(exc) from exc
+            return current
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+
+    def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund:
+        try:
+            refund = self._client.v1.refunds.create(
+                {"payment_intent": payment_intent_id}, {"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+        return Refund(id=refund.id, status=refund.status or "pending", amount=refund.amount)
