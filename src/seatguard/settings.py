@@ -9,6 +9,9 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside development
+SANDBOX_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the in-process test gateway's key
+SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"  # noqa: S105 - refused with real Stripe in production
+SANDBOX_MOUNT = "/sandbox/stripe"
 
 
 class Settings(BaseSettings):
@@ -84,6 +87,49 @@ class Settings(BaseSettings):
         default="SeatGuard <tickets@seatguard.local>", validation_alias="EMAIL_FROM"
     )
     email_outbox_dir: str = Field(default="./outbox", validation_alias="EMAIL_OUTBOX_DIR")
+
+    # Payments. Without a real STRIPE_SECRET_KEY the sandbox gateway is mounted in-process at
+    # {PUBLIC_BASE_URL}/sandbox/stripe and the Stripe adapter talks to it.
+    public_base_url: str = Field(
+        default="http://127.0.0.1:4000", validation_alias="PUBLIC_BASE_URL"
+    )
+    stripe_secret_key: str = Field(default=SANDBOX_SECRET_KEY, validation_alias="STRIPE_SECRET_KEY")
+    stripe_webhook_secret: str = Field(
+        default=SANDBOX_WEBHOOK_SECRET, validation_alias="STRIPE_WEBHOOK_SECRET"
+    )
+    stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
+    stripe_success_url: str = Field(default="", validation_alias="STRIPE_SUCCESS_URL")
+    stripe_cancel_url: str = Field(default="", validation_alias="STRIPE_CANCEL_URL")
+    sandbox: bool | None = Field(default=None, validation_alias="SANDBOX")
+
+    @model_validator(mode="after")
+    def _payment_defaults(self) -> Settings:
+        base = self.public_base_url.rstrip("/")
+        if not self.stripe_success_url:
+            self.stripe_success_url = (
+                f"{base}/checkout/success?order_id={{ORDER_ID}}&session_id={{CHECKOUT_SESSION_ID}}"
+            )
+        if not self.stripe_cancel_url:
+            self.stripe_cancel_url = f"{base}/checkout/cancel?order_id={{ORDER_ID}}"
+        default_secret = self.stripe_webhook_secret == SANDBOX_WEBHOOK_SECRET
+        if self.env == "production" and default_secret and not self.sandbox_enabled:
+            raise ValueError("STRIPE_WEBHOOK_SECRET must be set when using real Stripe")
+        return self
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """SANDBOX when set; otherwise on while no real Stripe key is configured."""
+        if self.sandbox is not None:
+            return self.sandbox
+        return self.stripe_secret_key == SANDBOX_SECRET_KEY and self.stripe_api_base is None
+
+    @property
+    def sandbox_base_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}{SANDBOX_MOUNT}"
+
+    @property
+    def stripe_webhook_url(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/api/v1/stripe/webhook"
 
     @model_validator(mode="after")
     def _refuse_default_secrets_in_production(self) -> Settings:
