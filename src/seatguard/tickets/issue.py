@@ -32,11 +32,12 @@ def issue_tickets(
         .where(OrderItem.order_id == order_id)
         .order_by(Seat.section, Seat.row, Seat.number)
     ).all()
-    existing = dict(
-        session.execute(
+    existing = {
+        r.seat_id: r.id
+        for r in session.execute(
             select(Ticket.seat_id, Ticket.id).where(Ticket.order_id == order_id)
-        ).tuples()
-    )
+        )
+    }
     rows = []
     for seat in seats:
         if seat.id in existing:

@@ -108,7 +108,7 @@ def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, l
     ).first()
     if found is None:
         raise NotFound("No such order.", code="order_not_found")
-    order, event = found.tuple()
+    order, event = found
     items = session.execute(
         select(Seat, OrderItem.amount)
         .join(OrderItem, OrderItem.seat_id == Seat.id)
