@@ -1,0 +1,113 @@
+"""The long-poll worker: receive, dispatch on ``body["type"]``, ack or retry.
+
+A handler that returns has done its work and the message is acked; one that raises sends
+the message back to the queue with backoff, and after the queue's maximum attempts it lands
+in the dead-letter queue. Handlers must be idempotent: delivery is at least once.
+
+A message whose type has no handler is retried like any failure rather than dropped: during
+a rolling deploy a newer producer may be ahead of this worker, and if no worker ever learns
+the type the message ends in the dead-letter queue, where it can be inspected and redriven.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from seatguard.queue.base import Message, Queue
+
+log = logging.getLogger("seatguard.worker")
+
+Handler = Callable[[dict[str, Any]], None]
+
+
+class UnknownMessageType(Exception):
+    pass
+
+
+def dispatch(handlers: Mapping[str, Handler], body: dict[str, Any]) -> None:
+    kind = body.get("type")
+    handler = handlers.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        raise UnknownMessageType(f"no handler for message type {kind!r}")
+    handler(body)
+
+
+def process_batch(
+    queue: Queue | None, handlers: Mapping[str, Handler], messages: list[Message]
+) -> list[str]:
+    """Handle each message; returns the ids of those that failed.
+
+    With a ``queue``, successes are acked and failures retried on it. Without one (AWS
+    Lambda), settling is left to the caller: Lambda deletes what is not reported failed.
+    """
+    failed: list[str] = []
+    for message in messages:
+        try:
+            dispatch(handlers, message.body)
+        except Exception as exc:
+            failed.append(message.id)
+            log.warning(
+                "message %s (%s, attempt %d) failed",
+                message.id,
+                message.body.get("type"),
+                message.attempts,
+                exc_info=not isinstance(exc, UnknownMessageType),
+            )
+            if queue is not None:
+                _settle(queue.retry, message, error=f"{type(exc).__name__}: {exc}")
+        else:
+            if queue is not None:
+                _settle(queue.ack, message)
+    return failed
+
+
+def run_worker(
+    queue: Queue,
+    handlers: Mapping[str, Handler],
+    *,
+    stop: threading.Event,
+    concurrency: int = 1,
+    poll_seconds: float = 1.0,
+    max_messages: int = 1,
+) -> None:
+    """Run ``concurrency`` receive loops until ``stop`` is set; in-flight messages finish."""
+    threads = [
+        threading.Thread(
+            target=_loop,
+            args=(queue, handlers, stop, poll_seconds, max_messages),
+            name=f"worker-{i}",
+            daemon=True,
+        )
+        for i in range(concurrency)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def _loop(
+    queue: Queue,
+    handlers: Mapping[str, Handler],
+    stop: threading.Event,
+    poll_seconds: float,
+    max_messages: int,
+) -> None:
+    while not stop.is_set():
+        try:
+            messages = queue.receive(max_messages=max_messages, wait_seconds=poll_seconds)
+        except Exception:  # the queue is down for a moment: wait and try again
+            log.exception("receiving from the queue failed")
+            stop.wait(poll_seconds)
+            continue
+        process_batch(queue, handlers, messages)
+
+
+def _settle(action: Callable[..., None], message: Message, **kw: Any) -> None:
+    try:
+        action(message, **kw)
+    except Exception:  # the message will come back when its visibility timeout runs out
+        log.exception("could not settle message %s", message.id)
