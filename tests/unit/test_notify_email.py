@@ -1,0 +1,124 @@
+"""Order emails: parts, attachments, calendar file, and the file outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+
+import pytest
+
+from seatguard.notify.backends import FileOutboxBackend, SmtpBackend, build_mailer
+from seatguard.notify.email import (
+    NoRecipient,
+    build_confirmation_email,
+    build_expiry_email,
+    build_refund_email,
+)
+from seatguard.notify.ics import event_ics, fold
+from seatguard.settings import Settings
+from seatguard.tickets.pdf import render_tickets_pdf
+from tests.unit.test_tickets_pdf import ISSUED, sample
+
+SENDER = "SeatGuard <tickets@seatguard.test>"
+
+
+def confirmation() -> EmailMessage:
+    order, tickets = sample(seats=2)
+    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    return build_confirmation_email(
+        order=order, tickets=tickets, pdf=pdf, sender=SENDER, sent_at=ISSUED
+    )
+
+
+def test_confirmation_has_text_html_pdf_and_calendar():
+    order, tickets = sample(seats=2)
+    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    msg = build_confirmation_email(order=order, tickets=tickets, pdf=pdf, sender=SENDER)
+    assert order.reference in msg["Subject"]
+    assert msg["To"] == "José Ñúñez <jose@example.com>"
+    assert msg["Message-ID"] == f"<confirmation.{order.id}@seatguard.test>"
+    text = msg.get_body(preferencelist=("plain",)).get_content()
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert "Noche Electrónica" in body
+        assert "Tue 1 Jan 2030, 21:30" in body
+        assert "USD 300.00" in body
+        assert str(order.id) in body
+    attachments = {part.get_filename(): part for part in msg.iter_attachments()}
+    assert attachments[f"tickets-{order.reference}.pdf"].get_content() == pdf
+    ics = attachments[f"{order.reference}.ics"]
+    assert ics.get_content_type() == "text/calendar"
+    assert "DTSTART:20300102T003000Z" in ics.get_content()
+
+
+def test_html_escapes_user_text():
+    order, tickets = sample(seats=1)
+    from dataclasses import replace
+
+    order = replace(order, holder_name="<script>x</script>")
+    msg = build_confirmation_email(order=order, tickets=tickets, pdf=b"%PDF", sender=SENDER)
+    html = msg.get_body(preferencelist=("html",)).get_content()
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_refund_and_expiry_emails_name_the_seats_and_amount():
+    order, _ = sample(seats=2)
+    refund = build_refund_email(order=order, sender=SENDER)
+    expiry = build_expiry_email(order=order, sender=SENDER)
+    assert "Refund" in refund["Subject"]
+    assert order.reference in expiry["Subject"]
+    refund_text = refund.get_body(preferencelist=("plain",)).get_content()
+    assert "USD 300.00" in refund_text
+    assert "refunded" in refund_text
+    assert "seat 1" in refund_text
+    assert "seat 2" in refund_text
+    expiry_html = expiry.get_body(preferencelist=("html",)).get_content()
+    assert "not been charged" in expiry_html
+    assert list(refund.iter_attachments()) == []
+
+
+def test_order_without_email_cannot_be_mailed():
+    from dataclasses import replace
+
+    order, _ = sample()
+    with pytest.raises(NoRecipient):
+        build_expiry_email(order=replace(order, holder_email=None), sender=SENDER)
+
+
+def test_ics_lines_are_crlf_folded_and_escaped():
+    order, _ = sample()
+    data = event_ics(order=order, seat_labels=["PLATEA B1", "PLATEA B2"]).decode()
+    lines = data.split("\r\n")
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert "LOCATION:Estadio Único\\, La Plata" in data
+    assert all(len(line.encode()) <= 75 for line in lines)
+    long = fold("DESCRIPTION:" + "ñ" * 100)
+    assert all(len(part.encode()) <= 75 for part in long.split("\r\n"))
+    assert long.replace("\r\n ", "") == "DESCRIPTION:" + "ñ" * 100
+
+
+def test_outbox_writes_a_parsable_eml_and_replaces_a_resend(tmp_path):
+    outbox = FileOutboxBackend(tmp_path / "outbox")
+    msg = confirmation()
+    outbox.send(msg)
+    outbox.send(msg)
+    files = list((tmp_path / "outbox").iterdir())
+    assert [f.suffix for f in files] == [".eml"]
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == msg["Subject"]
+    names = [p.get_filename() for p in parsed.iter_attachments()]
+    assert any(n.endswith(".pdf") for n in names)
+    assert any(n.endswith(".ics") for n in names)
+
+
+def test_mailer_follows_settings(tmp_path):
+    outbox = build_mailer(Settings(env="test", email_outbox_dir=str(tmp_path)))
+    assert isinstance(outbox, FileOutboxBackend)
+    smtp = build_mailer(
+        Settings(env="test", smtp_host="mail.test", smtp_port=2525, smtp_security="ssl")
+    )
+    assert isinstance(smtp, SmtpBackend)
+    assert (smtp.host, smtp.port, smtp.security) == ("mail.test", 2525, "ssl")
