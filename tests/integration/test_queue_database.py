@@ -95,6 +95,21 @@ def test_duplicate_dedupe_key_is_ignored(db: Database, clock: FrozenClock) -> No
     assert sorted(m.body["n"] for m in queue.receive(wait_seconds=0)) == [1, 4]
 
 
+def test_a_dedupe_key_stays_taken_after_ack_until_purged(db: Database, clock: FrozenClock) -> None:
+    queue = make_queue(db, clock, done_retention=3600)
+    queue.send({"type": "email.send", "n": 1}, dedupe_key="order-1:confirmation")
+    [message] = queue.receive(wait_seconds=0)
+    queue.ack(message)
+
+    queue.send({"type": "email.send", "n": 2}, dedupe_key="order-1:confirmation")
+    assert queue.receive(wait_seconds=0) == []
+
+    clock.advance(seconds=3601)
+    assert queue.purge_done() == 1
+    queue.send({"type": "email.send", "n": 3}, dedupe_key="order-1:confirmation")
+    assert [m.body["n"] for m in queue.receive(wait_seconds=0)] == [3]
+
+
 def test_the_same_dedupe_key_may_be_used_on_another_queue(db: Database, clock: FrozenClock) -> None:
     make_queue(db, clock, name="a").send({"type": "x"}, dedupe_key="k")
     make_queue(db, clock, name="b").send({"type": "x"}, dedupe_key="k")

@@ -5,8 +5,9 @@ worker neither acks nor retries it in time, it is delivered again. After ``max_a
 deliveries a failing job is dead-lettered (``dead = true``) and stays until redriven.
 
 ``send(..., session=s)`` writes the job in the caller's transaction (the outbox): the message
-exists if and only if that transaction commits. ``ack`` deletes the job, so a ``dedupe_key``
-guards against duplicates while the job is pending, in flight or dead.
+exists if and only if that transaction commits. ``ack`` marks the job done and keeps it for
+``done_retention`` seconds (then a claim sweeps it away), so a ``dedupe_key`` refuses
+duplicates for that long after the work was done, not only while it is pending.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, ScalarSelect, delete, false, func, select, update
+from sqlalchemy import CursorResult, ScalarSelect, and_, delete, false, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,7 @@ class DatabaseQueue:
         max_attempts: int = 8,
         base_backoff: float = 1.0,
         max_backoff: float = 300,
+        done_retention: float = 7 * 24 * 3600,
         rng: random.Random | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -66,6 +68,8 @@ class DatabaseQueue:
         self._base_backoff = base_backoff
         self._max_backoff = max_backoff
         self._rng = rng
+        self._retention = timedelta(seconds=done_retention)
+        self._next_purge_at: datetime | None = None
 
     # -- producing -------------------------------------------------------------------------
 
@@ -110,7 +114,11 @@ class DatabaseQueue:
 
     def ack(self, message: Message) -> None:
         with self._db.unit_of_work() as s:
-            s.execute(delete(Job).where(Job.id == uuid.UUID(message.id)))
+            s.execute(
+                update(Job)
+                .where(Job.id == uuid.UUID(message.id), _live)
+                .values(done_at=self._clock(), locked_until=None)
+            )
 
     def retry(self, message: Message, *, error: str) -> None:
         """Back off and make the job visible again, or dead-letter it on its last attempt.
@@ -123,7 +131,7 @@ class DatabaseQueue:
         with self._db.unit_of_work() as s:
             job = s.scalars(
                 select(Job)
-                .where(Job.id == job_id, Job.attempts == attempts, Job.dead == false())
+                .where(Job.id == job_id, Job.attempts == attempts, _live)
                 .with_for_update()
             ).one_or_none()
             if job is None:
@@ -144,11 +152,10 @@ class DatabaseQueue:
     def depth(self) -> dict[str, int]:
         """Ready now, claimed and within their lease, waiting out a delay, dead."""
         now = self._clock()
-        live = Job.dead == false()
         stmt = select(
-            func.count().filter(live, Job.visible_at <= now),
-            func.count().filter(live, Job.visible_at > now, Job.locked_until > now),
-            func.count().filter(live, Job.visible_at > now),
+            func.count().filter(_live, Job.visible_at <= now),
+            func.count().filter(_live, Job.visible_at > now, Job.locked_until > now),
+            func.count().filter(_live, Job.visible_at > now),
             func.count().filter(Job.dead),
         ).where(Job.queue == self.name)
         with self._db.reader() as s:
@@ -191,10 +198,21 @@ class DatabaseQueue:
             result = s.execute(stmt, execution_options={"synchronize_session": False})
             return cast(CursorResult[Any], result).rowcount
 
+    def purge_done(self, *, older_than: timedelta | None = None) -> int:
+        """Delete jobs done longer ago than ``older_than`` (default: the retention)."""
+        cutoff = self._clock() - (self._retention if older_than is None else older_than)
+        stmt = delete(Job).where(Job.queue == self.name, Job.done_at < cutoff)
+        with self._db.unit_of_work() as s:
+            result = s.execute(stmt, execution_options={"synchronize_session": False})
+            return cast(CursorResult[Any], result).rowcount
+
     # -- internals -------------------------------------------------------------------------
 
     def _claim(self, limit: int) -> list[Message]:
         now = self._clock()
+        if self._next_purge_at is None or now >= self._next_purge_at:
+            self._next_purge_at = now + timedelta(hours=1)
+            self.purge_done()
         lease = now + self._visibility
         with self._db.unit_of_work() as s:
             # a job whose last attempt timed out goes to the dead-letter queue, not back out
@@ -231,7 +249,7 @@ class DatabaseQueue:
         used_up = Job.attempts >= Job.max_attempts
         stmt = (
             select(Job.id)
-            .where(Job.queue == self.name, Job.dead == false(), Job.visible_at <= now)
+            .where(Job.queue == self.name, _live, Job.visible_at <= now)
             .where(used_up if exhausted else ~used_up)
             .order_by(Job.visible_at)
             .limit(limit)
@@ -249,6 +267,7 @@ class DatabaseQueue:
             yield s
 
 
+_live = and_(Job.dead == false(), Job.done_at.is_(None))
 _timed_out = func.coalesce(Job.last_error, "visibility timeout expired on the last attempt")
 
 

@@ -12,7 +12,7 @@ from seatguard.common.db import Base, UTCDateTime
 
 
 class Job(Base):
-    """One message. Ready when not dead and ``visible_at`` has passed.
+    """One message. Ready when neither dead nor done and ``visible_at`` has passed.
 
     Claiming a job pushes ``visible_at`` (and ``locked_until``) one visibility timeout ahead,
     so a job whose worker died shows up again once that lease runs out.
@@ -26,8 +26,8 @@ class Job(Base):
             "ix_jobs_ready",
             "queue",
             "visible_at",
-            sqlite_where=text("dead = 0"),
-            postgresql_where=text("NOT dead"),
+            sqlite_where=text("dead = 0 AND done_at IS NULL"),
+            postgresql_where=text("NOT dead AND done_at IS NULL"),
         ),
     )
 
@@ -41,5 +41,6 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     dead: Mapped[bool] = mapped_column(Boolean, default=False)
     dead_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     dedupe_key: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

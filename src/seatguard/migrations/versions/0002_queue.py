@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("dead", sa.Boolean(), nullable=False),
         sa.Column("dead_at", seatguard.common.db.UTCDateTime(), nullable=True),
+        sa.Column("done_at", seatguard.common.db.UTCDateTime(), nullable=True),
         sa.Column("dedupe_key", sa.String(length=255), nullable=True),
         sa.Column("created_at", seatguard.common.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -42,8 +43,8 @@ def upgrade() -> None:
         "jobs",
         ["queue", "visible_at"],
         unique=False,
-        sqlite_where=sa.text("dead = 0"),
-        postgresql_where=sa.text("NOT dead"),
+        sqlite_where=sa.text("dead = 0 AND done_at IS NULL"),
+        postgresql_where=sa.text("NOT dead AND done_at IS NULL"),
     )
 
 
