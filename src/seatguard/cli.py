@@ -15,6 +15,7 @@ from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.security import Role, mint_token
 from seatguard.settings import Settings, get_settings
+from seatguard.tickets.cli import tickets_app
 
 app = typer.Typer(
     help="SeatGuard: concert tickets with seat holds that never oversell.", no_args_is_help=True
@@ -22,6 +23,7 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(tickets_app, name="tickets")
 app.command("auth")(serve_auth)
 console = Console()
 
