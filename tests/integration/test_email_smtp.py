@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from seatguard.notify.backends import DeliveryFailed, FileOutboxBackend, SmtpBackend
+from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
+from seatguard.notify.backends import DeliveryFailed, FileOutboxBackend, Mailer, SmtpBackend
+from seatguard.notify.email import EmailKind
 from seatguard.notify.service import send_order_email
 from seatguard.tickets.codes import verify_code
+from tests.support.smtp import SmtpServer
 from tests.support.tickets import make_paid_order
 
 KEY = Ed25519PrivateKey.generate()
 SENDER = "SeatGuard <tickets@seatguard.test>"
 
 
-def smtp(server) -> SmtpBackend:
+def smtp(server: SmtpServer) -> SmtpBackend:
     return SmtpBackend(server.host, server.port, security="none", timeout=5)
 
 
-def send(db, mailer, order_id, kind, clock):
+def send(
+    db: Database, mailer: Mailer, order_id: uuid.UUID, kind: EmailKind, clock: FrozenClock
+) -> bool:
     return send_order_email(
         db=db, mailer=mailer, order_id=order_id, kind=kind, sender=SENDER, clock=clock
     )

@@ -5,23 +5,26 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
 from seatguard.booking.models import Order, Ticket
+from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
 from seatguard.common.errors import AppError, Conflict, NotFound
 from seatguard.tickets.codes import ForgedCode, MalformedCode, sign_ticket
 from seatguard.tickets.issue import issue_tickets
-from seatguard.tickets.service import check_in
+from seatguard.tickets.service import CheckInResult, check_in
 from tests.support.tickets import make_paid_order
 
 KEY = Ed25519PrivateKey.generate()
 PUBLIC = KEY.public_key()
 
 
-def scan(db, clock, code, **kw):
+def scan(db: Database, clock: FrozenClock, code: str, **kw: Any) -> CheckInResult:
     with db.unit_of_work() as session:
         return check_in(session, code=code, public_key=PUBLIC, now=clock(), **kw)
 

@@ -23,6 +23,14 @@ from tests.unit.test_tickets_pdf import ISSUED, sample
 SENDER = "SeatGuard <tickets@seatguard.test>"
 
 
+def body(msg: EmailMessage, subtype: str) -> str:
+    part = msg.get_body(preferencelist=(subtype,))
+    assert part is not None
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content
+
+
 def confirmation() -> EmailMessage:
     order, tickets = sample(seats=2)
     pdf = render_tickets_pdf(order=order, tickets=tickets)
@@ -38,13 +46,13 @@ def test_confirmation_has_text_html_pdf_and_calendar():
     assert order.reference in msg["Subject"]
     assert msg["To"] == "José Ñúñez <jose@example.com>"
     assert msg["Message-ID"] == f"<confirmation.{order.id}@seatguard.test>"
-    text = msg.get_body(preferencelist=("plain",)).get_content()
-    html = msg.get_body(preferencelist=("html",)).get_content()
-    for body in (text, html):
-        assert "Noche Electrónica" in body
-        assert "Tue 1 Jan 2030, 21:30" in body
-        assert "USD 300.00" in body
-        assert str(order.id) in body
+    text = body(msg, "plain")
+    html = body(msg, "html")
+    for content in (text, html):
+        assert "Noche Electrónica" in content
+        assert "Tue 1 Jan 2030, 21:30" in content
+        assert "USD 300.00" in content
+        assert str(order.id) in content
     attachments = {part.get_filename(): part for part in msg.iter_attachments()}
     assert attachments[f"tickets-{order.reference}.pdf"].get_content() == pdf
     ics = attachments[f"{order.reference}.ics"]
@@ -58,7 +66,7 @@ def test_html_escapes_user_text():
 
     order = replace(order, holder_name="<script>x</script>")
     msg = build_confirmation_email(order=order, tickets=tickets, pdf=b"%PDF", sender=SENDER)
-    html = msg.get_body(preferencelist=("html",)).get_content()
+    html = body(msg, "html")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
 
@@ -69,12 +77,12 @@ def test_refund_and_expiry_emails_name_the_seats_and_amount():
     expiry = build_expiry_email(order=order, sender=SENDER)
     assert "Refund" in refund["Subject"]
     assert order.reference in expiry["Subject"]
-    refund_text = refund.get_body(preferencelist=("plain",)).get_content()
+    refund_text = body(refund, "plain")
     assert "USD 300.00" in refund_text
     assert "refunded" in refund_text
     assert "seat 1" in refund_text
     assert "seat 2" in refund_text
-    expiry_html = expiry.get_body(preferencelist=("html",)).get_content()
+    expiry_html = body(expiry, "html")
     assert "not been charged" in expiry_html
     assert list(refund.iter_attachments()) == []
 
@@ -109,7 +117,7 @@ def test_outbox_writes_a_parsable_eml_and_replaces_a_resend(tmp_path):
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     assert parsed["Subject"] == msg["Subject"]
-    names = [p.get_filename() for p in parsed.iter_attachments()]
+    names = [p.get_filename() or "" for p in parsed.iter_attachments()]
     assert any(n.endswith(".pdf") for n in names)
     assert any(n.endswith(".ics") for n in names)
 

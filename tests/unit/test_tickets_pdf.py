@@ -120,7 +120,9 @@ def test_same_data_gives_the_same_bytes():
     order, tickets = sample()
     first = render_tickets_pdf(order=order, tickets=tickets)
     assert render_tickets_pdf(order=order, tickets=tickets) == first
-    assert PdfReader(io.BytesIO(first)).metadata.creation_date == ISSUED
+    metadata = PdfReader(io.BytesIO(first)).metadata
+    assert metadata is not None
+    assert metadata.creation_date == ISSUED
 
 
 def test_no_tickets_is_an_error():
