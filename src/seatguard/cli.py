@@ -14,6 +14,7 @@ from seatguard.auth.cli import serve_auth, users_app
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.security import Role, mint_token
+from seatguard.queue.cli import queue_app
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.cli import tickets_app
 
@@ -24,6 +25,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tickets_app, name="tickets")
+app.add_typer(queue_app, name="queue")
 app.command("auth")(serve_auth)
 console = Console()
 

@@ -142,3 +142,30 @@ def test_stop_lets_the_message_in_hand_finish(queue: Queue) -> None:
     assert not runner.is_alive()
     assert done == [{"type": "slow"}]
     assert queue.depth() == {"ready": 0, "in_flight": 0, "delayed": 0, "dead": 0}
+
+
+def test_sigterm_stops_the_worker_after_the_message_in_hand(queue: Queue) -> None:
+    import os
+    import signal
+
+    from seatguard.worker.runner import stop_on_signals
+
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    handled: list[dict[str, Any]] = []
+
+    def handle_then_terminate(body: dict[str, Any]) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        handled.append(body)
+
+    try:
+        stop_on_signals(stop)
+        queue.send({"type": "t"})
+        run_worker(queue, {"t": handle_then_terminate}, stop=stop, poll_seconds=0.5)
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
+
+    assert stop.is_set()
+    assert handled == [{"type": "t"}]
+    assert queue.depth() == {"ready": 0, "in_flight": 0, "delayed": 0, "dead": 0}

@@ -12,8 +12,10 @@ the type the message ends in the dead-letter queue, where it can be inspected an
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable, Mapping
+from types import FrameType
 from typing import Any
 
 from seatguard.queue.base import Message, Queue
@@ -85,8 +87,25 @@ def run_worker(
     ]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.join()
+    except BaseException:  # Ctrl-C: stop taking messages, finish the ones in hand
+        stop.set()
+        for t in threads:
+            t.join()
+        raise
+
+
+def stop_on_signals(stop: threading.Event) -> None:
+    """Set ``stop`` on SIGTERM (how containers are stopped) and SIGINT; main thread only."""
+
+    def _handle(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: finishing the messages in hand, then stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
 
 
 def _loop(
