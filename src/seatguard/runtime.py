@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from seatguard.booking.models import Order, Seat
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.notify.backends import Mailer, build_mailer
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.queue.base import Queue
 from seatguard.settings import Settings
-from seatguard.tickets.codes import sign_ticket
 from seatguard.tickets.keys import TicketKeys, load_ticket_keys
-from seatguard.tickets.views import seat_label
 
 
 @dataclass
@@ -50,14 +46,6 @@ class Services:
     @cached_property
     def ticket_keys(self) -> TicketKeys:
         return load_ticket_keys(self.settings)
-
-    def sign_code(self, ticket_id: uuid.UUID, order: Order, seat: Seat) -> str:
-        return sign_ticket(
-            ticket_id=ticket_id,
-            event_id=order.event_id,
-            seat_label=seat_label(seat.section, seat.row, seat.number),
-            private_key=self.ticket_keys.private_key,
-        )
 
     def close(self) -> None:
         if self.owns_db:

@@ -10,26 +10,24 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import and_, insert, or_, select, update
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from seatguard.booking.domain import OrderStatus, SeatStatus
 from seatguard.booking.holds import free_now
-from seatguard.booking.models import Order, OrderItem, Seat, Ticket
+from seatguard.booking.models import Order, OrderItem, Seat
 from seatguard.common.db import Database
 from seatguard.common.errors import NotFound
 from seatguard.payments.gateway import CheckoutSession, PaymentGateway
 from seatguard.queue.base import Queue
+from seatguard.tickets.issue import issue_tickets
 
 log = logging.getLogger("seatguard.fulfilment")
-
-# (ticket id, order, seat) -> signed ticket code
-CodeSigner = Callable[[uuid.UUID, Order, Seat], str]
 
 OPEN = (OrderStatus.PENDING.value, OrderStatus.EXPIRED.value, OrderStatus.FAILED.value)
 
@@ -129,7 +127,7 @@ def fulfil(
     queue: Queue,
     session_id: str,
     now: datetime,
-    sign_code: CodeSigner,
+    ticket_key: Ed25519PrivateKey,
 ) -> Fulfilment:
     """Handle a completed checkout session: sell, or refund when the seats are gone."""
     checkout = gateway.retrieve_checkout_session(session_id)  # never trust the webhook body
@@ -153,7 +151,7 @@ def fulfil(
         )
         seats = _take_seats(session, order, now) if matches else None
         if seats is not None:
-            _complete(session, order, checkout, seats, now, sign_code)
+            _complete(session, order, checkout, now, ticket_key)
             body, key = email_job(order.id, "confirmation")
             queue.send(body, session=session, dedupe_key=key)
             return Fulfilment(outcome=Outcome.COMPLETED, order_id=order.id, seat_ids=seats)
@@ -183,9 +181,8 @@ def _complete(
     session: Session,
     order: Order,
     checkout: CheckoutSession,
-    seat_ids: tuple[uuid.UUID, ...],
     now: datetime,
-    sign_code: CodeSigner,
+    ticket_key: Ed25519PrivateKey,
 ) -> None:
     order.status = OrderStatus.COMPLETED.value
     order.completed_at = now
@@ -193,20 +190,8 @@ def _complete(
     order.payment_intent_id = checkout.payment_intent
     order.customer_email = checkout.customer_email or order.customer_email
     order.customer_name = checkout.customer_name or order.customer_name
-    seats = session.scalars(select(Seat).where(Seat.id.in_(seat_ids))).all()
-    rows = []
-    for seat in seats:
-        ticket_id = uuid.uuid4()
-        rows.append(
-            {
-                "id": ticket_id,
-                "order_id": order.id,
-                "seat_id": seat.id,
-                "code": sign_code(ticket_id, order, seat),
-                "issued_at": now,
-            }
-        )
-    session.execute(insert(Ticket), rows)  # unique(seat_id): a second ticket cannot exist
+    session.flush()
+    issue_tickets(session, order_id=order.id, private_key=ticket_key, now=now)
 
 
 def expire(

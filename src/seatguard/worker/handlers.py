@@ -29,7 +29,7 @@ def build_handlers(services: Services) -> dict[str, Handler]:
             queue=services.queue,
             session_id=str(body["session_id"]),
             now=services.clock(),
-            sign_code=services.sign_code,
+            ticket_key=services.ticket_keys.private_key,
         )
         log.info("order %s: %s", result.order_id, result.outcome)
 
@@ -57,6 +57,8 @@ def build_handlers(services: Services) -> dict[str, Handler]:
             mailer=services.mailer,
             order_id=uuid.UUID(str(body["order_id"])),
             kind=body["kind"],
+            clock=services.clock,
+            settings=services.settings,
         )
 
     return {
