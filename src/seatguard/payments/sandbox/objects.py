@@ -85,11 +85,11 @@ def payment_intent_json(p: PaymentIntentRecord) -> dict[str, Any]:
         error = {
             "type": "card_error",
             "code": p.last_error.code,
-            "decline_code": p.last_error.decline_code,
             "message": p.last_error.message,
             "doc_url": f"https://stripe.com/docs/error-codes/{p.last_error.code.replace('_', '-')}",
-            "param": None,
         }
+        if p.last_error.decline_code:
+            error["decline_code"] = p.last_error.decline_code
     return {
         "id": p.id,
         "object": "payment_intent",
