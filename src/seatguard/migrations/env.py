@@ -34,10 +34,16 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate looks only at booking tables (auth keeps its own migration tree)."""
+    return not (type_ == "table" and reflected and name not in Base.metadata.tables)
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=Base.metadata,
+        include_object=_ours,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
     )
