@@ -115,3 +115,21 @@ def test_sessions_expire_when_expires_at_passes_and_say_so() -> None:
                 delivery.body, delivery.headers["Stripe-Signature"], WEBHOOK_SECRET, now=later
             )
         assert stale.value.code == "invalid_signature"
+
+
+def test_deliver_pending_resends_events_that_ran_out_of_attempts() -> None:
+    with (
+        receiving_webhooks(statuses=[500]) as receiver,
+        running_sandbox(receiver.url, max_attempts=1) as running,
+    ):
+        gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
+        gateway.expire_checkout_session(open_session(gateway, datetime.now(UTC)).id)
+        receiver.wait_for(1)
+        answer = httpx.post(f"{running.base_url}/sandbox/deliver-pending", headers=AUTH)
+        assert answer.json() == {"delivering": 1}
+        receiver.wait_for(2)
+        assert receiver.answered == [500, 200]
+        listed = httpx.get(
+            f"{running.base_url}/v1/events?type=checkout.session.expired", headers=AUTH
+        ).json()
+        assert [e["pending_webhooks"] for e in listed["data"]] == [0]
