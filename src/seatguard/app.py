@@ -25,6 +25,7 @@ from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.common.errors import error_body, install_error_handlers
 from seatguard.common.health import router as health_router
+from seatguard.common.operations import install_operations
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
@@ -150,9 +151,10 @@ def create_app(
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "X-Internal-Secret"],
-            expose_headers=["X-Total-Count"],
+            expose_headers=["X-Total-Count", "X-Request-ID"],
         )
 
+    install_operations(app)
     app.include_router(health_router)
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)

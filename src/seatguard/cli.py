@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Annotated
 
@@ -13,7 +12,10 @@ from rich.console import Console
 from seatguard.auth.cli import serve_auth, users_app
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
+from seatguard.common.logging import configure_logging, logging_config
+from seatguard.common.metrics import reset_multiprocess_metrics
 from seatguard.common.security import Role, mint_token
+from seatguard.common.shutdown import exit_cleanly_after_uvicorn
 from seatguard.queue.cli import queue_app
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.cli import tickets_app
@@ -34,7 +36,7 @@ PortOpt = Annotated[int | None, typer.Option(help="Port to listen on")]
 
 
 def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(get_settings())
 
 
 def _prepare(settings: Settings, *, seed_if_empty: bool) -> None:
@@ -72,7 +74,14 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         f"(events: http://{host}:{port}/api/v1/events, API docs: /docs)"
     )
     console.print(f"Database: {settings.database_url}")
-    uvicorn.run(create_app(settings, background=True), host=host, port=port, log_level="info")
+    exit_cleanly_after_uvicorn()
+    uvicorn.run(
+        create_app(settings, background=True),
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=logging_config(settings),
+    )
 
 
 @app.command()
@@ -85,6 +94,8 @@ def booking(
     _logging()
     settings = get_settings()
     _prepare(settings, seed_if_empty=False)
+    reset_multiprocess_metrics()
+    exit_cleanly_after_uvicorn()
     uvicorn.run(
         "seatguard.app:booking_app",
         factory=True,
@@ -92,6 +103,7 @@ def booking(
         port=port or settings.port,
         workers=workers or settings.workers,
         log_level="warning",
+        log_config=logging_config(settings),
     )
 
 
@@ -104,6 +116,7 @@ def sweeper(
     from seatguard.booking import sweeper as sweep
     from seatguard.runtime import build_services
     from seatguard.worker.handlers import sweep_steps
+    from seatguard.worker.runner import stop_on_signals
 
     _logging()
     services = build_services(get_settings())
@@ -112,6 +125,7 @@ def sweeper(
         console.print(f"freed {sweep.sweep_once(services.db, system_clock, steps)} seats")
         return
     stop = threading.Event()
+    stop_on_signals(stop)
     try:
         sweep.run_forever(
             services.db,
@@ -131,11 +145,12 @@ def worker(
     """Fulfil paid orders and send emails from the queue until interrupted."""
     from seatguard.runtime import build_services
     from seatguard.worker.handlers import build_handlers
-    from seatguard.worker.runner import run_worker
+    from seatguard.worker.runner import run_worker, stop_on_signals
 
     _logging()
     services = build_services(get_settings())
     stop = threading.Event()
+    stop_on_signals(stop)
     console.print(f"worker on queue {services.settings.queue_url}")
     try:
         run_worker(services.queue, build_handlers(services), stop=stop, concurrency=concurrency)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         default="", validation_alias=AliasChoices("CORS_ORIGINS", "MY_FRONTEND_URL")
     )
     max_body_bytes: int = Field(default=1_000_000, validation_alias="MAX_BODY_BYTES")
+    # Logs: JSON lines (default outside development) or plain text; LOG_LEVEL for the root.
+    log_format: Literal["json", "text"] | None = Field(default=None, validation_alias="LOG_FORMAT")
+    log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")
 
     queue_url: str = Field(
         default="db", validation_alias=AliasChoices("QUEUE_URL", "SQS_QUEUE_URL")
@@ -136,6 +139,10 @@ class Settings(BaseSettings):
         if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("JWT_SECRET must be set to a real secret in production")
         return self
+
+    @property
+    def resolved_log_format(self) -> Literal["json", "text"]:
+        return self.log_format or ("text" if self.env == "development" else "json")
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -30,6 +30,7 @@ from seatguard.common.deps import (
     SettingsDep,
 )
 from seatguard.common.errors import Forbidden, Invalid
+from seatguard.common.metrics import counting_holds
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.common.security import Principal
 from seatguard.settings import Settings
@@ -149,7 +150,7 @@ def get_seat(seat_id: uuid.UUID, session: ReaderDep, now: NowDep) -> SeatOut:
 def _hold(
     db: DatabaseDep, seat_ids: list[uuid.UUID], user: Principal, now: NowDep, settings: Settings
 ) -> holds.Hold:
-    with db.unit_of_work() as session:
+    with counting_holds(), db.unit_of_work() as session:
         return holds.hold_seats(
             session,
             seat_ids=seat_ids,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from seatguard.common.logging import with_request_id
 from seatguard.payments.models import PaymentEvent
 from seatguard.queue.base import Queue
 
@@ -46,7 +47,7 @@ def record_event(
     )
     session.flush()  # a concurrent duplicate fails here, on the primary key, and rolls back
     queue.send(
-        {"type": message_type, "session_id": session_id, "event_id": event_id},
+        with_request_id({"type": message_type, "session_id": session_id, "event_id": event_id}),
         session=session,
         dedupe_key=f"event:{event_id}",
     )

@@ -12,6 +12,7 @@ from seatguard.booking import fulfilment
 from seatguard.booking.holds import SeatChange
 from seatguard.booking.models import Order
 from seatguard.booking.sweeper import SweepStep, sweep_holds
+from seatguard.common import metrics
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
 from seatguard.runtime import Services, build_services
@@ -23,14 +24,16 @@ log = logging.getLogger("seatguard.worker")
 
 def build_handlers(services: Services) -> dict[str, Handler]:
     def checkout_completed(body: dict[str, Any]) -> None:
-        result = fulfilment.fulfil(
-            db=services.db,
-            gateway=services.gateway,
-            queue=services.queue,
-            session_id=str(body["session_id"]),
-            now=services.clock(),
-            ticket_key=services.ticket_keys.private_key,
-        )
+        with metrics.FULFILMENT_FAILURES.count_exceptions():
+            result = fulfilment.fulfil(
+                db=services.db,
+                gateway=services.gateway,
+                queue=services.queue,
+                session_id=str(body["session_id"]),
+                now=services.clock(),
+                ticket_key=services.ticket_keys.private_key,
+            )
+        metrics.record_fulfilment(outcome=result.outcome, seats=len(result.seat_ids))
         log.info("order %s: %s", result.order_id, result.outcome)
 
     def checkout_expired(body: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any
 
+from seatguard.common.logging import request_context
 from seatguard.queue.base import Message, Queue
 
 log = logging.getLogger("seatguard.worker")
@@ -34,7 +35,8 @@ def dispatch(handlers: Mapping[str, Handler], body: dict[str, Any]) -> None:
     handler = handlers.get(kind) if isinstance(kind, str) else None
     if handler is None:
         raise UnknownMessageType(f"no handler for message type {kind!r}")
-    handler(body)
+    with request_context(body.get("request_id")):  # the id of the request that queued it
+        handler(body)
 
 
 def process_batch(
