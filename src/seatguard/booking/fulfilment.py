@@ -71,8 +71,14 @@ def order_id_of(checkout: CheckoutSession) -> uuid.UUID:
     return uuid.UUID(raw)
 
 
-def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUID, ...] | None:
-    """Sell the order's seats if they are still its own or free; None if any went elsewhere."""
+class _CannotSell(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUID, ...]:
+    """Sell the order's seats if all are still its own or free; raise if any went elsewhere."""
     seat_ids = list(
         session.scalars(select(OrderItem.seat_id).where(OrderItem.order_id == order.id))
     )
@@ -96,7 +102,7 @@ def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUI
         .all()
     )
     if len(sold) != len(seat_ids):
-        return None
+        raise _CannotSell("seats_taken")
     return tuple(sorted(sold))
 
 
@@ -141,21 +147,24 @@ def fulfil(
         )
         return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
 
-    with db.unit_of_work() as session:
-        order = _lock_order(session, order_id)
-        if order.status in (OrderStatus.COMPLETED, OrderStatus.REFUNDED):
-            return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order.id)
-        matches = (
-            checkout.amount_total == order.amount_total
-            and (checkout.currency or "").lower() == order.currency
-        )
-        seats = _take_seats(session, order, now) if matches else None
-        if seats is not None:
+    try:
+        with db.unit_of_work() as session:
+            order = _lock_order(session, order_id)
+            if order.status in (OrderStatus.COMPLETED, OrderStatus.REFUNDED):
+                return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order.id)
+            matches = (
+                checkout.amount_total == order.amount_total
+                and (checkout.currency or "").lower() == order.currency
+            )
+            if not matches:
+                raise _CannotSell("amount_mismatch")
+            seats = _take_seats(session, order, now)  # raises _CannotSell: all rolled back
             _complete(session, order, checkout, now, ticket_key)
             body, key = email_job(order.id, "confirmation")
             queue.send(body, session=session, dedupe_key=key)
             return Fulfilment(outcome=Outcome.COMPLETED, order_id=order.id, seat_ids=seats)
-        reason = "amount_mismatch" if not matches else "seats_taken"
+    except _CannotSell as exc:
+        reason = exc.reason
 
     # The seats went to someone else (or the amount is wrong): give the money back.
     refund = gateway.refund(
