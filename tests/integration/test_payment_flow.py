@@ -16,6 +16,7 @@ from seatguard.booking.models import Order
 from seatguard.payments.models import PaymentEvent
 from seatguard.payments.webhooks import sign_payload
 from seatguard.queue.models import Job
+from seatguard.tickets.issue import issue_tickets
 from seatguard.worker.handlers import sweep_pending_orders
 from tests.support.factories import make_event
 from tests.support.payflow import live_stack
@@ -205,9 +206,7 @@ def test_worker_crash_mid_fulfilment_retries_and_completes_exactly_once(
     started = checkout(stack, auth_header("alice", email="alice@example.com"), seats[:3]).json()
     stack.pay(started["url"])
     stack.wait_for_webhooks(1)
-    import seatguard.booking.fulfilment as fulfilment
-
-    real = fulfilment.issue_tickets
+    real = issue_tickets
     calls = {"n": 0}
 
     def crash_once(*args, **kwargs):
@@ -216,7 +215,7 @@ def test_worker_crash_mid_fulfilment_retries_and_completes_exactly_once(
             raise RuntimeError("worker died while issuing tickets")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fulfilment, "issue_tickets", crash_once)
+    monkeypatch.setattr("seatguard.booking.fulfilment.issue_tickets", crash_once)
     stack.drain()
     assert stack.order(started["orderId"]).status == "PENDING"  # rolled back as a whole
     assert {s for s, _ in stack.seats(seats[:3]).values()} == {"LOCKED"}
