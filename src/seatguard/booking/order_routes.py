@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from seatguard.booking import orders
-from seatguard.common.deps import CurrentUser, PageDep, ReaderDep
+from seatguard.common.deps import CurrentUser, NowDep, PageDep, ReaderDep, SettingsDep
 from seatguard.common.errors import Forbidden
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.tickets.links import sign_download_link
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["orders"])
 
 
+def download_links(settings: SettingsDep, now: NowDep) -> orders.DownloadLinks:
+    """Signs each paid order's ``downloadUrl`` for views served now."""
+    return lambda order_id: sign_download_link(order_id, now, settings)
+
+
+LinksDep = Annotated[orders.DownloadLinks, Depends(download_links)]
+
+
 @router.get("/booking-orders", response_model=list[orders.OrderOut])
 def list_orders(
-    session: ReaderDep, user: CurrentUser, page: PageDep, response: Response
+    session: ReaderDep, user: CurrentUser, page: PageDep, response: Response, links: LinksDep
 ) -> list[orders.OrderOut]:
     found, total = orders.list_orders(
         session,
         user_id=None if user.is_admin else user.user_id,
         offset=page.offset,
         limit=page.limit,
+        links=links,
     )
     response.headers["X-Total-Count"] = str(total)
     return found
@@ -30,20 +41,28 @@ def list_orders(
 
 @router.get("/booking-orders/user/{user_id}", response_model=list[orders.OrderOut])
 def list_user_orders(
-    user_id: str, session: ReaderDep, user: CurrentUser, page: PageDep, response: Response
+    user_id: str,
+    session: ReaderDep,
+    user: CurrentUser,
+    page: PageDep,
+    response: Response,
+    links: LinksDep,
 ) -> list[orders.OrderOut]:
     if user_id != user.user_id and not user.is_admin:
         raise Forbidden("You can only list your own orders.", code="uid_mismatch")
     found, total = orders.list_orders(
-        session, user_id=user_id, offset=page.offset, limit=page.limit
+        session, user_id=user_id, offset=page.offset, limit=page.limit, links=links
     )
     response.headers["X-Total-Count"] = str(total)
     return found
 
 
 @router.get("/booking-orders/{order_id}", response_model=orders.OrderOut)
-def get_order(order_id: uuid.UUID, session: ReaderDep, user: CurrentUser) -> orders.OrderOut:
-    return orders.order_out(session, orders.load_owned_order(session, order_id, user))
+def get_order(
+    order_id: uuid.UUID, session: ReaderDep, user: CurrentUser, links: LinksDep
+) -> orders.OrderOut:
+    order = orders.load_owned_order(session, order_id, user)
+    return orders.order_out(session, order, links=links)
 
 
 @router.get("/checkouts/{order_id}", response_model=orders.CheckoutSummaryOut)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,6 +63,12 @@ class OrderOut(CamelModel):
     payment_intent_id: str | None
     checkout_url: str | None = Field(description="Where to pay, while the order is PENDING")
     items: list[OrderItemOut]
+    download_url: str | None = Field(
+        default=None, description="Signed, expiring link to the tickets' PDF (paid orders)"
+    )
+
+
+DownloadLinks = Callable[[uuid.UUID], str]
 
 
 class CheckoutSummaryOut(CamelModel):
@@ -104,7 +111,7 @@ def load_owned_order(session: Session, order_id: uuid.UUID, viewer: Principal) -
     return order
 
 
-def order_out(session: Session, order: Order) -> OrderOut:
+def order_out(session: Session, order: Order, *, links: DownloadLinks | None = None) -> OrderOut:
     event = session.get(Event, order.event_id)
     assert event is not None
     return OrderOut(
@@ -138,11 +145,17 @@ def order_out(session: Session, order: Order) -> OrderOut:
             )
             for i in order_items(session, order.id)
         ],
+        download_url=links(order.id) if links and order.status == "COMPLETED" else None,
     )
 
 
 def list_orders(
-    session: Session, *, user_id: str | None, offset: int, limit: int
+    session: Session,
+    *,
+    user_id: str | None,
+    offset: int,
+    limit: int,
+    links: DownloadLinks | None = None,
 ) -> tuple[list[OrderOut], int]:
     """Newest first; ``user_id=None`` lists everyone's (admins)."""
     query = select(Order)
@@ -152,7 +165,7 @@ def list_orders(
     orders = session.scalars(
         query.order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)
     ).all()
-    return [order_out(session, o) for o in orders], total
+    return [order_out(session, o, links=links) for o in orders], total
 
 
 def checkout_summary(order: Order, *, provider: str) -> CheckoutSummaryOut:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from seatguard.booking.domain import OrderStatus
 from seatguard.common.deps import (
@@ -17,10 +18,12 @@ from seatguard.common.deps import (
     SettingsDep,
     StaffUser,
 )
-from seatguard.common.errors import Conflict, NotFound
+from seatguard.common.errors import Conflict, NotFound, Unauthorized
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.common.security import decode_token
 from seatguard.tickets import service
 from seatguard.tickets.keys import TicketKeys, load_ticket_keys
+from seatguard.tickets.links import verify_download_token
 from seatguard.tickets.pdf import render_tickets_pdf
 from seatguard.tickets.schemas import CheckInIn, CheckInOut, PublicKeyOut, TicketOut
 from seatguard.tickets.views import load_order_view
@@ -38,6 +41,7 @@ def get_ticket_keys(request: Request, settings: SettingsDep) -> TicketKeys:
 
 
 KeysDep = Annotated[TicketKeys, Depends(get_ticket_keys)]
+_optional_bearer = HTTPBearer(auto_error=False)
 
 
 @router.get("/public-key", response_model=PublicKeyOut)
@@ -82,8 +86,22 @@ def order_tickets(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) ->
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The tickets as PDF"}},
 )
-def download(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) -> Response:
-    service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
+def download(
+    order_id: uuid.UUID,
+    session: ReaderDep,
+    settings: SettingsDep,
+    now: NowDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
+    token: Annotated[str | None, Query(max_length=200, description="From downloadUrl")] = None,
+) -> Response:
+    """The owner's bearer token, a signed ``?token=`` link, or PUBLIC_TICKET_LINKS."""
+    if bearer is not None:
+        user = decode_token(bearer.credentials, settings)
+        service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
+    elif token is not None:
+        verify_download_token(token, order_id, now, settings)
+    elif not settings.public_ticket_links:
+        raise Unauthorized("A bearer token or a signed link is required.", code="missing_token")
     order, tickets = load_order_view(session, order_id)
     if order.status == OrderStatus.REFUNDED:
         raise Conflict("This order was refunded; its tickets are void.", code="order_refunded")

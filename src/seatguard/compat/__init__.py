@@ -1,0 +1,1 @@
+"""Compatibility with the original backend: its environment names and its data."""
