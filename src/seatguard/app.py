@@ -124,6 +124,10 @@ def create_app(
     app.state.services = services
 
     install_error_handlers(app)
+    if settings.public_ticket_links:
+        from seatguard.compat.env import warn_public_ticket_links
+
+        warn_public_ticket_links(True)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeout)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -87,7 +87,8 @@ class Settings(BaseSettings):
     )
     smtp_timeout: float = Field(default=15.0, gt=0, validation_alias="SMTP_TIMEOUT")
     email_from: str = Field(
-        default="SeatGuard <tickets@seatguard.local>", validation_alias="EMAIL_FROM"
+        default="SeatGuard <tickets@seatguard.local>",
+        validation_alias=AliasChoices("EMAIL_FROM", "SMTP_FROM"),
     )
     email_outbox_dir: str = Field(default="./outbox", validation_alias="EMAIL_OUTBOX_DIR")
 
@@ -104,6 +105,20 @@ class Settings(BaseSettings):
     stripe_success_url: str = Field(default="", validation_alias="STRIPE_SUCCESS_URL")
     stripe_cancel_url: str = Field(default="", validation_alias="STRIPE_CANCEL_URL")
     sandbox: bool | None = Field(default=None, validation_alias="SANDBOX")
+
+    # Ticket download links (signed, expiring); PUBLIC_TICKET_LINKS serves them to anyone.
+    ticket_link_secret: str | None = Field(default=None, validation_alias="TICKET_LINK_SECRET")
+    ticket_link_ttl: str = Field(default="24h", validation_alias="TICKET_LINK_TTL")
+    public_ticket_links: bool = Field(default=False, validation_alias="PUBLIC_TICKET_LINKS")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_env_names(cls, data: Any) -> Any:
+        from seatguard.compat.env import translate
+
+        if isinstance(data, dict):
+            translate(data)
+        return data
 
     @model_validator(mode="after")
     def _payment_defaults(self) -> Settings:
