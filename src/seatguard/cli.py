@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,14 +68,23 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
 
     _logging()
     settings = get_settings()
-    _prepare(settings, seed_if_empty=seed)
     host = host or settings.host
     port = port or settings.port
+    if "PUBLIC_BASE_URL" not in os.environ:  # payment pages and webhooks come back here
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        settings = Settings(public_base_url=f"http://{shown}:{port}")
+    _prepare(settings, seed_if_empty=seed)
+    base = settings.public_base_url
     console.print(
-        f"[bold green]SeatGuard[/] on http://{host}:{port}  "
-        f"(events: http://{host}:{port}/api/v1/events, API docs: /docs)"
+        f"[bold green]SeatGuard[/] on {base}  (API: {base}/api/v1/events, docs: {base}/docs)"
     )
     console.print(f"Database: {settings.database_url}")
+    if settings.sandbox_enabled:
+        console.print(
+            f"Payments: sandbox gateway at {settings.sandbox_base_url} (card 4242 4242 4242 4242)"
+        )
+    if not settings.smtp_host:
+        console.print(f"Emails: written to {Path(settings.email_outbox_dir).resolve()}")
     exit_cleanly_after_uvicorn()
     uvicorn.run(
         create_app(settings, background=True),
@@ -81,6 +92,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         port=port,
         log_level="info",
         log_config=logging_config(settings),
+        access_log=False,  # seatguard.access logs each request, with its request id
     )
 
 
