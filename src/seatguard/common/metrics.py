@@ -31,6 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from seatguard.common.errors import AppError
 
 log = logging.getLogger("seatguard.metrics")
+access_log = logging.getLogger("seatguard.access")
+QUIET_ROUTES = frozenset({"/health", "/api/v1/health", "/ready", "/metrics"})  # probes: DEBUG
 
 HTTP_REQUESTS = Counter(
     "seatguard_http_requests",
@@ -73,7 +75,7 @@ def route_template(scope: Scope) -> str:
 
 
 class MetricsMiddleware:
-    """Counts every HTTP request and times it to the last byte of the response."""
+    """Counts every HTTP request, times it to the last byte and writes one access log line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -95,8 +97,18 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             method, route = scope["method"], route_template(scope)
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            access_log.log(
+                logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
+                "%s %s %d %.1fms",
+                method,
+                scope.get("path", ""),
+                status,
+                elapsed * 1000,
+                extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)},
+            )
 
 
 @contextmanager
