@@ -18,7 +18,7 @@ from starlette.responses import Response
 from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
-from seatguard.booking import sweeper
+from seatguard.booking import live, sweeper
 from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
@@ -32,6 +32,7 @@ from seatguard.queue.base import Queue
 from seatguard.runtime import Services, build_services
 from seatguard.settings import Settings
 from seatguard.tickets.routes import router as tickets_router
+from seatguard.web import install_web
 
 log = logging.getLogger("seatguard")
 
@@ -99,10 +100,12 @@ def create_app(
         threads: list[threading.Thread] = []
         if background:
             threads = start_background(services, stop)
+        live.feed_for(database)  # listening before the first seat map is streamed
         try:
             yield
         finally:
             stop.set()
+            live.close_feed(database)
             for t in threads:
                 t.join(timeout=10)
             if db is None:
@@ -166,6 +169,7 @@ def create_app(
     app.include_router(payments_router, prefix=API_PREFIX)
     app.include_router(tickets_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
+    install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
     if settings.sandbox_enabled:  # the Stripe-compatible test gateway, in this process
         from seatguard.payments.factory import build_sandbox_app
         from seatguard.settings import SANDBOX_MOUNT

@@ -93,6 +93,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         log_level="info",
         log_config=logging_config(settings),
         access_log=False,  # seatguard.access logs each request, with its request id
+        timeout_graceful_shutdown=3,  # open seat streams never end by themselves
     )
 
 
@@ -116,6 +117,7 @@ def booking(
         workers=workers or settings.workers,
         log_level="warning",
         log_config=logging_config(settings),
+        timeout_graceful_shutdown=3,  # open seat streams never end by themselves
     )
 
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     hold_minutes: float = Field(default=15, gt=0, le=24 * 60, validation_alias="HOLD_MINUTES")
     max_holds_per_event: int = Field(default=8, ge=1, validation_alias="MAX_HOLDS_PER_EVENT")
     sweep_interval_seconds: float = Field(default=5.0, gt=0, validation_alias="SWEEP_INTERVAL")
+    # Live seat maps (server-sent events): seconds between heartbeats (and map re-reads).
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, validation_alias="SSE_HEARTBEAT")
 
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=4000, validation_alias="PORT")

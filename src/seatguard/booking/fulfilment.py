@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from seatguard.booking import live
 from seatguard.booking.domain import OrderStatus, SeatStatus
 from seatguard.booking.holds import free_now
 from seatguard.booking.models import Order, OrderItem, Seat
@@ -160,6 +161,7 @@ def fulfil(
                 raise _CannotSell("amount_mismatch")
             seats = _take_seats(session, order, now)  # raises _CannotSell: all rolled back
             _complete(session, order, checkout, now, ticket_key)
+            live.announce(session, live.sold(order.event_id, seats))
             body, key = email_job(order.id, "confirmation")
             queue.send(body, session=session, dedupe_key=key)
             return Fulfilment(outcome=Outcome.COMPLETED, order_id=order.id, seat_ids=seats)
@@ -179,7 +181,7 @@ def fulfil(
         order.refund_id = refund.id
         order.payment_intent_id = checkout.payment_intent
         order.updated_at = now
-        _release_seats(session, order.id, now)
+        live.announce(session, live.freed(order.event_id, _release_seats(session, order.id, now)))
         body, key = email_job(order.id, "refund")
         queue.send(body, session=session, dedupe_key=key)
     log.warning("order %s refunded: %s", order_id, reason)
@@ -228,6 +230,7 @@ def expire(
         order = _lock_order(session, order_id)
         if order.status != OrderStatus.PENDING:
             freed = _release_seats(session, order.id, now) if order.status in OPEN else []
+            live.announce(session, live.freed(order.event_id, freed))
             return Fulfilment(
                 outcome=Outcome.ALREADY_DONE, order_id=order.id, seat_ids=tuple(freed)
             )
@@ -235,6 +238,7 @@ def expire(
         order.status_reason = "hold_expired"
         order.updated_at = now
         freed = _release_seats(session, order.id, now)
+        live.announce(session, live.freed(order.event_id, freed))
     return Fulfilment(outcome=Outcome.EXPIRED, order_id=order_id, seat_ids=tuple(freed))
 
 

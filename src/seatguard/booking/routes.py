@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from seatguard.booking import catalogue, holds
+from seatguard.booking import catalogue, holds, live
 from seatguard.booking.domain import Genre
 from seatguard.booking.schemas import (
     EventDetailOut,
@@ -129,7 +129,8 @@ def hold_many_seats(
 @router.delete("/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"])
 def release_seat(seat_id: uuid.UUID, user: CurrentUser, db: DatabaseDep, now: NowDep) -> SeatOut:
     with db.unit_of_work() as session:
-        holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
+        change = holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
+        live.announce(session, [change])
     return _seat(db, seat_id, now)
 
 
@@ -138,7 +139,8 @@ def set_seat_status(
     seat_id: uuid.UUID, body: SeatStatusIn, db: DatabaseDep, now: NowDep, _admin: AdminUser
 ) -> SeatOut:
     with db.unit_of_work() as session:
-        catalogue.set_seat_status(session, seat_id=seat_id, status=body.status, now=now)
+        change = catalogue.set_seat_status(session, seat_id=seat_id, status=body.status, now=now)
+        live.announce(session, [change])
     return _seat(db, seat_id, now)
 
 
@@ -151,7 +153,7 @@ def _hold(
     db: DatabaseDep, seat_ids: list[uuid.UUID], user: Principal, now: NowDep, settings: Settings
 ) -> holds.Hold:
     with counting_holds(), db.unit_of_work() as session:
-        return holds.hold_seats(
+        hold = holds.hold_seats(
             session,
             seat_ids=seat_ids,
             user_id=user.user_id,
@@ -159,6 +161,8 @@ def _hold(
             hold_for=timedelta(minutes=settings.hold_minutes),
             max_per_event=settings.max_holds_per_event,
         )
+        live.announce(session, live.hold_changes(hold), held_until=hold.expires_at)
+        return hold
 
 
 def _seat(db: DatabaseDep, seat_id: uuid.UUID, now: NowDep) -> SeatOut:

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from seatguard.booking import live
 from seatguard.booking.holds import SeatChange, sweep_expired_holds
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
@@ -17,7 +18,9 @@ SweepStep = Callable[[Database, Clock], list[SeatChange]]
 
 def sweep_holds(db: Database, clock: Clock) -> list[SeatChange]:
     with db.unit_of_work() as session:
-        return sweep_expired_holds(session, now=clock())
+        changes = sweep_expired_holds(session, now=clock())
+        live.announce(session, changes)
+        return changes
 
 
 def sweep_once(db: Database, clock: Clock, steps: list[SweepStep] | None = None) -> int:

@@ -1,0 +1,49 @@
+/* Log in and sign up: the access token is kept in localStorage for the other pages. */
+"use strict";
+(function () {
+  const SG = window.SG;
+
+  function problem(result) {
+    const body = result.body || {};
+    if (Array.isArray(body.detail)) { return "Please check the email and password."; }
+    return body.message || "Something went wrong; please try again.";
+  }
+
+  async function login(email, password) {
+    const result = await SG.api("/auth/login", { method: "POST", body: { email: email, password: password } });
+    if (!result.ok) { return problem(result); }
+    SG.setToken(result.body.access_token);
+    location.assign(SG.safeNext(new URLSearchParams(location.search).get("next")));
+    return null;
+  }
+
+  function wire(form, handler) {
+    if (!form) { return; }
+    const error = document.getElementById("form-error");
+    const next = new URLSearchParams(location.search).get("next");
+    document.querySelectorAll("#to-signup, #to-login").forEach(function (a) {
+      if (next) { a.href += "?next=" + encodeURIComponent(SG.safeNext(next)); }
+    });
+    form.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      SG.text(error, "");
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const message = await handler(new FormData(form));
+      button.disabled = false;
+      if (message) { SG.text(error, message); }
+    });
+  }
+
+  wire(document.getElementById("login-form"), function (data) {
+    return login(String(data.get("email")), String(data.get("password")));
+  });
+
+  wire(document.getElementById("signup-form"), async function (data) {
+    const body = { email: String(data.get("email")), password: String(data.get("password")) };
+    if (data.get("name")) { body.name = String(data.get("name")); }
+    const result = await SG.api("/auth/register", { method: "POST", body: body });
+    if (!result.ok) { return problem(result); }
+    return login(body.email, body.password);
+  });
+})();
