@@ -18,6 +18,7 @@ from seatguard.common.logging import configure_logging, logging_config
 from seatguard.common.metrics import reset_multiprocess_metrics
 from seatguard.common.security import Role, mint_token
 from seatguard.common.shutdown import exit_cleanly_after_uvicorn
+from seatguard.compat.cli import import_original_command
 from seatguard.queue.cli import queue_app
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.cli import tickets_app
@@ -31,6 +32,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(queue_app, name="queue")
 app.command("auth")(serve_auth)
+app.command("import-original")(import_original_command)
 console = Console()
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
