@@ -22,7 +22,12 @@ from seatguard.settings import Settings
 request_id_var: ContextVar[str | None] = ContextVar("seatguard_request_id", default=None)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+    "color_message",  # uvicorn's ANSI-coloured copy of the message
+}
 
 
 def current_request_id() -> str | None:
