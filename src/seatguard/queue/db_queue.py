@@ -20,14 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, ScalarSelect, and_, delete, false, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
+from seatguard.queue import job_sql
 from seatguard.queue.backoff import backoff_seconds
 from seatguard.queue.base import Message
 from seatguard.queue.models import Job
@@ -116,7 +117,7 @@ class DatabaseQueue:
         with self._db.unit_of_work() as s:
             s.execute(
                 update(Job)
-                .where(Job.id == uuid.UUID(message.id), _live)
+                .where(Job.id == uuid.UUID(message.id), job_sql.LIVE)
                 .values(done_at=self._clock(), locked_until=None)
             )
 
@@ -131,7 +132,7 @@ class DatabaseQueue:
         with self._db.unit_of_work() as s:
             job = s.scalars(
                 select(Job)
-                .where(Job.id == job_id, Job.attempts == attempts, _live)
+                .where(Job.id == job_id, Job.attempts == attempts, job_sql.LIVE)
                 .with_for_update()
             ).one_or_none()
             if job is None:
@@ -151,13 +152,7 @@ class DatabaseQueue:
 
     def depth(self) -> dict[str, int]:
         """Ready now, claimed and within their lease, waiting out a delay, dead."""
-        now = self._clock()
-        stmt = select(
-            func.count().filter(_live, Job.visible_at <= now),
-            func.count().filter(_live, Job.visible_at > now, Job.locked_until > now),
-            func.count().filter(_live, Job.visible_at > now),
-            func.count().filter(Job.dead),
-        ).where(Job.queue == self.name)
+        stmt = job_sql.depth(self.name, now=self._clock())
         with self._db.reader() as s:
             ready, in_flight, invisible, dead = s.execute(stmt).one()
         return {
@@ -188,23 +183,16 @@ class DatabaseQueue:
 
     def redrive_dead(self, ids: list[str] | None = None) -> int:
         """Give dead jobs (all, or those ``ids``) a fresh set of attempts; returns how many."""
-        stmt = update(Job).where(Job.queue == self.name, Job.dead)
-        if ids is not None:
-            stmt = stmt.where(Job.id.in_([uuid.UUID(i) for i in ids]))
-        stmt = stmt.values(
-            dead=False, dead_at=None, attempts=0, locked_until=None, visible_at=self._clock()
-        )
+        stmt = job_sql.redrive(self.name, now=self._clock(), ids=ids)
         with self._db.unit_of_work() as s:
-            result = s.execute(stmt, execution_options={"synchronize_session": False})
-            return cast(CursorResult[Any], result).rowcount
+            return job_sql.rowcount(s.execute(stmt))
 
     def purge_done(self, *, older_than: timedelta | None = None) -> int:
         """Delete jobs done longer ago than ``older_than`` (default: the retention)."""
         cutoff = self._clock() - (self._retention if older_than is None else older_than)
         stmt = delete(Job).where(Job.queue == self.name, Job.done_at < cutoff)
         with self._db.unit_of_work() as s:
-            result = s.execute(stmt, execution_options={"synchronize_session": False})
-            return cast(CursorResult[Any], result).rowcount
+            return job_sql.rowcount(s.execute(stmt))
 
     # -- internals -------------------------------------------------------------------------
 
@@ -214,25 +202,13 @@ class DatabaseQueue:
             self._next_purge_at = now + timedelta(hours=1)
             self.purge_done()
         lease = now + self._visibility
+        skip_locked = self._db.dialect == "postgresql"
         with self._db.unit_of_work() as s:
-            # a job whose last attempt timed out goes to the dead-letter queue, not back out
-            exhausted = self._ready(now, limit=100, exhausted=True)
-            s.execute(
-                update(Job)
-                .where(Job.id.in_(exhausted))
-                .values(dead=True, dead_at=now, locked_until=None, last_error=_timed_out)
-                .execution_options(synchronize_session=False)
+            s.execute(job_sql.dead_letter_timed_out(self.name, now=now, skip_locked=skip_locked))
+            stmt = job_sql.claim(
+                self.name, now=now, lease=lease, limit=limit, skip_locked=skip_locked
             )
-            claimable = self._ready(now, limit=limit, exhausted=False)
-            rows = list(
-                s.execute(
-                    update(Job)
-                    .where(Job.id.in_(claimable))
-                    .values(attempts=Job.attempts + 1, visible_at=lease, locked_until=lease)
-                    .returning(Job.id, Job.payload, Job.attempts, Job.created_at)
-                    .execution_options(synchronize_session=False)
-                )
-            )
+            rows = list(s.execute(stmt))
         rows.sort(key=lambda r: (r.created_at, str(r.id)))
         return [
             Message(
@@ -244,20 +220,6 @@ class DatabaseQueue:
             for r in rows
         ]
 
-    def _ready(self, now: datetime, *, limit: int, exhausted: bool) -> ScalarSelect[Any]:
-        """Ids of live jobs due now, skipping rows another worker is claiming (PostgreSQL)."""
-        used_up = Job.attempts >= Job.max_attempts
-        stmt = (
-            select(Job.id)
-            .where(Job.queue == self.name, _live, Job.visible_at <= now)
-            .where(used_up if exhausted else ~used_up)
-            .order_by(Job.visible_at)
-            .limit(limit)
-        )
-        if self._db.dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        return stmt.scalar_subquery()
-
     @contextmanager
     def _session(self, session: Session | None) -> Iterator[Session]:
         if session is not None:
@@ -265,10 +227,6 @@ class DatabaseQueue:
             return
         with self._db.unit_of_work() as s:
             yield s
-
-
-_live = and_(Job.dead == false(), Job.done_at.is_(None))
-_timed_out = func.coalesce(Job.last_error, "visibility timeout expired on the last attempt")
 
 
 def _parse_receipt(receipt: str) -> tuple[uuid.UUID, int]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +94,7 @@ class SqsQueue:
         answer = self._client.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=max(1, min(10, max_messages)),
-            WaitTimeSeconds=max(0, min(MAX_WAIT, round(wait_seconds))),
+            WaitTimeSeconds=max(0, min(MAX_WAIT, math.ceil(wait_seconds))),
             VisibilityTimeout=self._visibility,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
         )
