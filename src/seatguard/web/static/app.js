@@ -59,7 +59,7 @@
     const signup = document.getElementById("signup-link");
     const logout = document.getElementById("logout");
     if (!token()) { return null; }
-    const me = await api("/auth/me");
+    const me = await api("/auth/me", { keepToken: true });
     if (!me.ok) { return null; }
     text(name, "Signed in as " + (me.body.name || me.body.email));
     login.hidden = true; signup.hidden = true; logout.hidden = false;

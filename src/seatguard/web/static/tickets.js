@@ -30,7 +30,7 @@
       SG.el("p", { text: when + " · " + SG.money(order.amount, order.currency) + " · " + (STATUS[order.status] || order.status) }));
     if (tickets.length) {
       card.append(SG.el("ul", { class: "tickets" }, tickets.map(function (t) {
-        return SG.el("li", {}, [SG.el("strong", { text: t.section + " " + t.seatLabel }), " ",
+        return SG.el("li", {}, [SG.el("strong", { text: t.seatLabel }), " ",
           SG.el("code", { text: t.code.length > 24 ? t.code.slice(0, 24) + "…" : t.code, title: t.code }),
           t.checkedInAt ? " · checked in" : ""]);
       })));

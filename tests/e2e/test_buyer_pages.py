@@ -1,0 +1,225 @@
+"""The buyer's journey in a real browser: live seat maps, holds, paying, tickets, check-in."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+
+from seatguard.common.security import Role
+from tests.support.live import bearer, create_event
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "Correct-Horse-Battery-9"
+
+
+def context_for(
+    browser: Browser, headers: dict[str, str] | None = None, **kw: Any
+) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, **kw)
+    context.set_default_timeout(15_000)
+    if headers:
+        token = headers["Authorization"].removeprefix("Bearer ")
+        context.add_init_script(f"localStorage.setItem('seatguard.token', {json.dumps(token)})")
+    return context
+
+
+def open_map(context: BrowserContext, base: str, event_id: str) -> Page:
+    page = context.new_page()
+    page.goto(f"{base}/events/{event_id}")
+    expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
+    return page
+
+
+def seat(page: Page, seat_id: str) -> Locator:
+    return page.locator(f'button.seat[data-seat-id="{seat_id}"]')
+
+
+def hold(page: Page, seat_id: str) -> None:
+    seat(page, seat_id).click()
+    expect(seat(page, seat_id)).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Hold selected seats").click()
+    expect(seat(page, seat_id)).to_have_class(re.compile("seat-mine"))
+    expect(page.get_by_test_id("countdown")).to_have_text(re.compile(r"1[45]:\d\d"))
+
+
+def pay_with(page: Page, card: str) -> None:
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.wait_for_url(re.compile(r"/sandbox/stripe/pay/"))
+    email = page.locator("#email")
+    if email.count():
+        email.fill("buyer@example.com")
+    page.fill("#card_number", card)
+    page.fill("#exp_month", "12")
+    page.fill("#exp_year", str(datetime.now(UTC).year + 3))
+    page.fill("#cvc", "123")
+    page.fill("#cardholder", "Ada Buyer")
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+
+
+def test_full_purchase_from_sign_up_to_check_in(
+    browser: Browser, site: str, shoot: Any, tmp_path: Path
+) -> None:
+    email = f"buyer-{uuid.uuid4().hex[:8]}@example.com"
+    with context_for(browser, accept_downloads=True) as context:
+        page = context.new_page()
+        page.goto(site)
+        expect(page.locator(".event-card").first).to_be_visible()
+        shoot(page, "01-events")
+        page.get_by_label("Name", exact=True).fill("Rock")
+        page.get_by_role("button", name="Search").click()
+        expect(page.locator(".event-card h2 a").first).to_contain_text("Rock")
+
+        page.goto(f"{site}/signup?next=/")
+        page.get_by_label("Name", exact=True).fill("Ada Buyer")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        page.wait_for_url(f"{site}/")
+        expect(page.get_by_test_id("who")).to_have_text("Signed in as Ada Buyer")
+
+        page.get_by_role("button", name="Log out").click()
+        page.goto(f"{site}/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_test_id("who")).to_have_text("Signed in as Ada Buyer")
+
+        page.goto(f"{site}/?q=Rock+en+el")  # a seeded concert with the demo's three sections
+        page.locator(".event-card h2 a").first.click()
+        expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
+        free = page.locator('button.seat[data-status="AVAILABLE"]').first
+        seat_id = free.get_attribute("data-seat-id")
+        assert seat_id
+        hold(page, seat_id)
+        shoot(page, "02-seat-map-with-hold")
+
+        pay_with_shot(page, shoot)
+        page.wait_for_url(re.compile(r"/checkout/success\?order_id="))
+        expect(page.get_by_test_id("result")).to_have_attribute("data-status", "COMPLETED")
+        expect(page.get_by_role("status")).to_contain_text("Payment confirmed")
+        shoot(page, "04-success")
+
+        page.get_by_role("link", name="See and download your tickets").click()
+        order = page.locator("article.order").first
+        expect(order).to_have_attribute("data-status", "COMPLETED")
+        expect(order.locator(".tickets li")).to_have_count(1)
+        shoot(page, "05-my-tickets")
+        with page.expect_download() as info:
+            order.get_by_role("button", name=re.compile("Download the tickets")).click()
+        pdf = tmp_path / "tickets.pdf"
+        info.value.save_as(pdf)
+        assert pdf.read_bytes().startswith(b"%PDF")
+
+        token = page.evaluate("localStorage.getItem('seatguard.token')")
+        tickets = httpx.get(
+            f"{site}/api/v1/tickets", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        code = tickets[0]["code"]
+
+    with context_for(browser, bearer(Role.STAFF)) as staff:
+        page = staff.new_page()
+        page.goto(f"{site}/staff/check-in")
+        page.get_by_label("Ticket code").fill(code)
+        page.get_by_role("button", name="Check in").click()
+        result = page.get_by_test_id("checkin-result")
+        expect(result).to_have_attribute("data-result", "ok")
+        expect(result).to_contain_text("Admit: Ada Buyer")
+        shoot(page, "06-check-in")
+        page.get_by_role("button", name="Check in").click()
+        expect(result).to_have_attribute("data-result", "used")
+
+
+def pay_with_shot(page: Page, shoot: Any) -> None:
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.wait_for_url(re.compile(r"/sandbox/stripe/pay/"))
+    page.fill("#card_number", "4242 4242 4242 4242")
+    page.fill("#exp_month", "12")
+    page.fill("#exp_year", str(datetime.now(UTC).year + 3))
+    page.fill("#cvc", "123")
+    page.fill("#cardholder", "Ada Buyer")
+    shoot(page, "03-payment")
+    page.get_by_role("button", name=re.compile("^Pay")).click()
+
+
+def test_a_hold_shows_up_on_another_buyers_map_without_reloading(
+    browser: Browser, site: str
+) -> None:
+    event = create_event(site, name="Two Buyers Night")
+    target = event["seats"][0]["id"]
+    with context_for(browser, bearer()) as first, context_for(browser, bearer()) as second:
+        mine, theirs = open_map(first, site, event["id"]), open_map(second, site, event["id"])
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
+        hold(mine, target)
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-locked"))
+        expect(seat(theirs, target)).to_have_attribute("aria-disabled", "true")
+        assert theirs.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+        mine.get_by_role("button", name=re.compile("^Release seat")).click()
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
+
+
+def test_a_seat_taken_while_choosing_is_named(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Taken While Choosing")
+    live_seat, quiet_seat = event["seats"][1]["id"], event["seats"][2]["id"]
+    with context_for(browser, bearer()) as context:
+        page = open_map(context, site, event["id"])
+        seat(page, live_seat).click()
+        r = httpx.post(f"{site}/api/v1/seats/lock", json={"seatIds": [live_seat]}, headers=bearer())
+        assert r.status_code == 200
+        expect(page.get_by_test_id("alerts")).to_contain_text("Seat VIP A2 was just taken")
+        expect(seat(page, live_seat)).to_have_attribute("aria-pressed", "false")
+        expect(seat(page, live_seat)).to_have_class(re.compile("seat-locked"))
+
+    # without the live feed, the hold itself answers 409 and the page says which seat it was
+    with context_for(browser, bearer()) as context:
+        context.route(re.compile(r".*/seats/stream$"), lambda route: route.abort())
+        page = context.new_page()
+        page.goto(f"{site}/events/{event['id']}")
+        seat(page, quiet_seat).click()
+        r = httpx.post(
+            f"{site}/api/v1/seats/lock", json={"seatIds": [quiet_seat]}, headers=bearer()
+        )
+        assert r.status_code == 200
+        page.get_by_role("button", name="Hold selected seats").click()
+        expect(page.get_by_test_id("alerts")).to_contain_text("Seat VIP A3 was just taken")
+        expect(seat(page, quiet_seat)).to_have_class(re.compile("seat-locked"))
+
+
+def test_a_declined_card_is_shown_with_its_reason(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Declined Card Night")
+    with context_for(browser, bearer()) as context:
+        page = open_map(context, site, event["id"])
+        hold(page, event["seats"][0]["id"])
+        pay_with(page, "4000 0000 0000 0002")
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Your card was declined")
+        expect(alert).to_contain_text("generic_decline")  # Stripe's decline code
+        assert "/sandbox/stripe/pay/" in page.url
+
+
+def test_pages_work_at_phone_width(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Phone Width Night")
+    with context_for(browser, bearer()) as context:
+        page = context.new_page()
+        page.set_viewport_size({"width": 375, "height": 800})
+        page.goto(f"{site}/events/{event['id']}")
+        expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375
+        response = page.request.get(f"{site}/events/{event['id']}")
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        seat(page, event["seats"][0]["id"]).focus()
+        page.keyboard.press("Enter")
+        expect(seat(page, event["seats"][0]["id"])).to_have_attribute("aria-pressed", "true")
