@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from seatguard.common.security import Role
-from tests.support.live import bearer, create_event
+from tests.support.live import bearer, create_event, server_env
+from tests.support.postgres import free_port
+from tests.support.server import seatguard_process
 
 pytestmark = pytest.mark.e2e
 
@@ -223,3 +226,38 @@ def test_pages_work_at_phone_width(browser: Browser, site: str) -> None:
         seat(page, event["seats"][0]["id"]).focus()
         page.keyboard.press("Enter")
         expect(seat(page, event["seats"][0]["id"])).to_have_attribute("aria-pressed", "true")
+
+
+@pytest.fixture(scope="module")
+def quick_holds_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server whose holds last three seconds and whose sweeper never runs in time."""
+    workdir = tmp_path_factory.mktemp("quick")
+    port = free_port()
+    env = server_env(
+        f"sqlite:///{workdir / 'quick.db'}",
+        port,
+        workdir,
+        HOLD_MINUTES="0.05",
+        SWEEP_INTERVAL="3600",
+    )
+    with seatguard_process(["serve", "--no-seed"], env=env, port=port) as base:
+        yield base
+
+
+def test_an_expired_hold_clears_the_selection_and_says_so(
+    browser: Browser, quick_holds_site: str
+) -> None:
+    event = create_event(quick_holds_site, name="Short Hold Night")
+    target = event["seats"][0]["id"]
+    with context_for(browser, bearer()) as first, context_for(browser, bearer()) as second:
+        mine = open_map(first, quick_holds_site, event["id"])
+        theirs = open_map(second, quick_holds_site, event["id"])
+        seat(mine, target).click()
+        mine.get_by_role("button", name="Hold selected seats").click()
+        expect(seat(mine, target)).to_have_class(re.compile("seat-mine"))
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-locked"))
+        expect(mine.get_by_test_id("alerts")).to_contain_text("expired and the seats were released")
+        expect(seat(mine, target)).to_have_class(re.compile("seat-available"))
+        expect(mine.locator("#held-box")).to_be_hidden()
+        # the other buyer's map frees it too, from the stream's own expiry timer
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
