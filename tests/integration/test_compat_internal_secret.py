@@ -61,7 +61,7 @@ def sweep(app: FastAPI, secret: str) -> set[tuple[str, str]]:
     headers = {"X-Internal-Secret": secret}
     with TestClient(app, raise_server_exceptions=False) as client:
         for method, path in sorted(seen):
-            body = {} if method in ("POST", "PUT", "PATCH") else None
+            body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
             response = client.request(method, fill(path), headers=headers, json=body)
             if (method, path) in PUBLIC:
                 assert response.status_code in PUBLIC[method, path], (method, path)
