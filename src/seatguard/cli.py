@@ -12,6 +12,7 @@ import uvicorn
 from rich.console import Console
 
 from seatguard.auth.cli import serve_auth, users_app
+from seatguard.bench.cli import bench_app
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.logging import configure_logging, logging_config
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(queue_app, name="queue")
+app.add_typer(bench_app, name="bench")
 app.command("auth")(serve_auth)
 app.command("import-original")(import_original_command)
 console = Console()

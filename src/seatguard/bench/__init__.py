@@ -1,0 +1,1 @@
+"""Load and contention benchmarks: ``seatguard bench SCENARIO`` (results in docs/benchmarks.md)."""

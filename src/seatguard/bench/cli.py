@@ -1,0 +1,234 @@
+"""``seatguard bench SCENARIO``: start what the scenario needs on loopback, load it, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from seatguard.bench import report
+from seatguard.bench.flash import Sale, flash_sale
+from seatguard.bench.limit import limit
+from seatguard.bench.profile import enable as enable_profiling
+from seatguard.bench.runner import BenchSession, bench_session
+from seatguard.bench.scenarios import Load, holds, hot_seat, naive
+from seatguard.bench.stats import Run
+
+bench_app = typer.Typer(
+    help="Load and contention benchmarks on loopback (results: docs/benchmarks.md).",
+    no_args_is_help=True,
+)
+
+DbOpt = Annotated[str, typer.Option("--db", help="sqlite, postgresql, or both comma-separated")]
+ConnOpt = Annotated[str, typer.Option(help="concurrent connections, comma-separated")]
+WorkersOpt = Annotated[str, typer.Option(help="server worker processes, comma-separated")]
+DurationOpt = Annotated[float | None, typer.Option(help="wall-clock cap per run, seconds")]
+RequestsOpt = Annotated[int | None, typer.Option(help="request cap per run")]
+QuickOpt = Annotated[bool, typer.Option(help="small sizes: a smoke run in seconds")]
+JsonOpt = Annotated[Path | None, typer.Option("--json", help="also write the runs as JSON")]
+KeepOpt = Annotated[bool, typer.Option(help="keep the scratch folder (logs, databases)")]
+ProfileOpt = Annotated[
+    Path | None, typer.Option("--profile", help="py-spy the server into this folder")
+]
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _dbs(text: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    for name in names:
+        if name not in ("sqlite", "postgresql"):
+            raise typer.BadParameter(f"unknown database {name!r}")
+    return names
+
+
+def _finish(runs: list[Run], json_path: Path | None) -> None:
+    report.print_table(runs)
+    if json_path:
+        report.save_json(runs, json_path)
+
+
+def run_holds(
+    s: BenchSession,
+    dbs: list[str],
+    conns: list[int],
+    workers: list[int],
+    duration: float,
+    requests: int,
+) -> list[Run]:
+    return [
+        holds(
+            s.world(db), load=Load(connections=c, requests=requests, duration=duration), workers=w
+        )
+        for db in dbs
+        for w in workers
+        for c in conns
+    ]
+
+
+def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
+    cluster = s.require_cluster()
+    return [limit(s.world("postgresql"), cluster, connections=c, duration=duration) for c in conns]
+
+
+def run_hot(
+    s: BenchSession, dbs: list[str], workers: list[int], attempts: int, hot: int
+) -> list[Run]:
+    return [
+        hot_seat(s.world(db), attempts=attempts, hot=hot, workers=w) for db in dbs for w in workers
+    ]
+
+
+def run_naive(
+    s: BenchSession,
+    dbs: list[str],
+    conns: list[int],
+    workers: list[int],
+    duration: float,
+    requests: int,
+) -> list[Run]:
+    load = [Load(connections=c, requests=requests, duration=duration) for c in conns]
+    return [
+        naive(s.world(db), load=ld, workers=w, implementation=impl)
+        for db in dbs
+        for w in workers
+        for ld in load
+        for impl in ("naive", "seatguard")
+    ]
+
+
+def run_flash(s: BenchSession, dbs: list[str], workers: list[int], sale: Sale) -> list[Run]:
+    return [flash_sale(s.world(db), sale=sale, workers=w) for db in dbs for w in workers]
+
+
+def flash_size(quick: bool, buyers: int | None, seats: int | None, duration: float | None) -> Sale:
+    return Sale(
+        seats=seats or (300 if quick else 10_000),
+        buyers=buyers or (60 if quick else 2_000),
+        connections=16 if quick else 64,
+        duration=duration or (30 if quick else 300),
+        fulfil_timeout=60 if quick else 600,
+    )
+
+
+@bench_app.command("holds")
+def holds_cmd(
+    db: DbOpt = "sqlite,postgresql",
+    connections: ConnOpt = "16,64,256",
+    workers: WorkersOpt = "1,2",
+    duration: DurationOpt = None,
+    requests: RequestsOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Users holding and releasing distinct seats of a 10,000-seat event."""
+    enable_profiling(profile)
+    with bench_session(keep) as s:
+        runs = run_holds(
+            s,
+            _dbs(db),
+            _ints(connections),
+            _ints(workers),
+            duration or (3 if quick else 10),
+            requests or (300 if quick else 50_000),
+        )
+    _finish(runs, json_path)
+
+
+@bench_app.command("hot-seat")
+def hot_seat_cmd(
+    db: DbOpt = "sqlite,postgresql",
+    workers: WorkersOpt = "1",
+    attempts: Annotated[int | None, typer.Option(help="users trying at once")] = None,
+    seats: Annotated[int, typer.Option(help="how many hot seats")] = 5,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Many concurrent attempts at the same few seats: one winner each, the rest 409."""
+    enable_profiling(profile)
+    with bench_session(keep) as s:
+        runs = run_hot(s, _dbs(db), _ints(workers), attempts or (200 if quick else 1000), seats)
+    _finish(runs, json_path)
+
+
+@bench_app.command("flash-sale")
+def flash_sale_cmd(
+    db: DbOpt = "postgresql",
+    workers: Annotated[str, typer.Option(help="`seatguard worker` processes")] = "2",
+    buyers: Annotated[int | None, typer.Option(help="buyers (1–4 seats each)")] = None,
+    seats: Annotated[int | None, typer.Option(help="seats on sale")] = None,
+    duration: DurationOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Buyers hold, check out and pay through the sandbox; workers issue tickets and email."""
+    enable_profiling(profile)
+    sale = flash_size(quick, buyers, seats, duration)
+    with bench_session(keep) as s:
+        runs = run_flash(s, _dbs(db), _ints(workers), sale)
+    _finish(runs, json_path)
+
+
+@bench_app.command("limit")
+def limit_cmd(
+    connections: ConnOpt = "16,64,256",
+    workers: WorkersOpt = "1,2",
+    duration: DurationOpt = None,
+    requests: RequestsOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """The hold UPDATE straight on PostgreSQL (pgbench) beside our HTTP holds, as a ratio."""
+    enable_profiling(profile)
+    conns = _ints(connections)
+    seconds = duration or (2 if quick else 10)
+    with bench_session(keep) as s:
+        runs = run_limit(s, conns, seconds)
+        runs += run_holds(
+            s,
+            ["postgresql"],
+            conns,
+            _ints(workers),
+            seconds,
+            requests or (300 if quick else 50_000),
+        )
+    _finish(runs, json_path)
+    for (w, c), ratio in sorted(report.ceiling_ratios(runs).items()):
+        report.console.print(f"{c} connections, {w} worker(s): {ratio:.0%} of the pgbench ceiling")
+
+
+@bench_app.command("naive")
+def naive_cmd(
+    db: DbOpt = "postgresql",
+    connections: ConnOpt = "64",
+    workers: WorkersOpt = "1",
+    duration: DurationOpt = None,
+    requests: RequestsOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Read-then-write holds under the same load as ours: how many seats are granted twice."""
+    enable_profiling(profile)
+    with bench_session(keep) as s:
+        runs = run_naive(
+            s,
+            _dbs(db),
+            _ints(connections),
+            _ints(workers),
+            duration or (5 if quick else 20),
+            requests or (200 if quick else 4000),
+        )
+    _finish(runs, json_path)

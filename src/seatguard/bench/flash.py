@@ -1,0 +1,224 @@
+"""Flash sale: buyers hold, check out and pay through the sandbox; workers fulfil and email.
+
+The booking service (one process: the payment sandbox lives in it) answers the buyers; ``W``
+``seatguard worker`` processes take the webhook's jobs, sell the seats, issue the tickets and
+send the confirmation emails, each of which renders the tickets' PDF.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import func, select
+
+from seatguard.bench.load import LoadResult, Recorder, run_load
+from seatguard.bench.pg import free_port
+from seatguard.bench.server import RssSampler, spawn
+from seatguard.bench.stats import Run, latencies_ms, quantiles, status_counts
+from seatguard.bench.world import World, audit, make_event
+from seatguard.booking.models import Order, Ticket
+from seatguard.queue.models import Job
+
+CARD = {
+    "card_number": "4242424242424242",
+    "exp_month": "12",
+    "exp_year": "2034",
+    "cvc": "123",
+    "cardholder": "Bench Buyer",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sale:
+    seats: int
+    buyers: int
+    connections: int
+    duration: float  # cap on the buying phase
+    fulfil_timeout: float  # cap on waiting for the workers
+
+
+def seats_of(buyer: int) -> int:
+    return 1 + buyer % 4
+
+
+class DepthSampler:
+    """Outstanding jobs (not done, not dead) over time, read from the ``jobs`` table."""
+
+    def __init__(self, world: World, interval: float = 0.5) -> None:
+        self.world = world
+        self.interval = interval
+        self.points: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="depth", daemon=True)
+        self.start_at = time.perf_counter()
+
+    def depth(self) -> int:
+        with self.db.reader() as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Job)
+                    .where(Job.done_at.is_(None), Job.dead.is_(False))
+                )
+                or 0
+            )
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.points.append((time.perf_counter() - self.start_at, self.depth()))
+
+    def __enter__(self) -> DepthSampler:
+        self.db = self.world.database()
+        self.start_at = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.db.dispose()
+
+
+def _counts(world: World) -> tuple[int, int, int]:
+    db = world.database()
+    try:
+        with db.reader() as session:
+            completed = session.scalar(
+                select(func.count()).select_from(Order).where(Order.status == "COMPLETED")
+            )
+            tickets = session.scalar(select(func.count()).select_from(Ticket))
+            outstanding = session.scalar(
+                select(func.count())
+                .select_from(Job)
+                .where(Job.done_at.is_(None), Job.dead.is_(False))
+            )
+    finally:
+        db.dispose()
+    return completed or 0, tickets or 0, outstanding or 0
+
+
+def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
+    seat_ids = [str(s) for s in make_event(world, seats=sale.seats)]
+    plan: list[list[str]] = []
+    cursor = 0
+    for buyer in range(sale.buyers):
+        n = seats_of(buyer)
+        if cursor + n > len(seat_ids):
+            break
+        plan.append(seat_ids[cursor : cursor + n])
+        cursor += n
+    headers = [world.headers(f"buyer-{b}") for b in range(len(plan))]
+    paid_at: list[float] = []
+    turns = iter(range(len(plan)))
+
+    async def buy(client: httpx.AsyncClient, rec: Recorder, _slot: int, _turn: int) -> None:
+        b = next(turns, None)
+        if b is None:
+            return
+        seats, hdr = plan[b], headers[b]
+        held = await rec.call(
+            client, "hold", "POST", "/api/v1/seats/lock", json={"seatIds": seats}, headers=hdr
+        )
+        if held is None or held.status_code != 200:
+            return
+        body = {"currency": "USD", "items": [{"seatIds": {"id": s}} for s in seats]}
+        checkout = await rec.call(
+            client,
+            "checkout",
+            "POST",
+            "/api/v1/stripe/create/checkout/session",
+            json=body,
+            headers=hdr,
+        )
+        if checkout is None or checkout.status_code != 201:
+            return
+        paid = await rec.call(client, "pay", "POST", checkout.json()["url"], data=CARD)
+        if paid is not None and paid.status_code == 303:
+            paid_at.append(time.perf_counter())
+
+    port = free_port()
+    env = world.server_env(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}")
+    with ExitStack() as stack:
+        server = stack.enter_context(
+            spawn(
+                ["seatguard", "booking", "--workers", "1"],
+                env=env,
+                port=port,
+                log_path=world.workdir / "server.log",
+            )
+        )
+        pids = [server.pid]
+        for w in range(workers):
+            worker = stack.enter_context(
+                spawn(
+                    ["seatguard", "worker", "--concurrency", "2"],
+                    env=env,
+                    health=None,
+                    log_path=world.workdir / f"worker-{w}.log",
+                )
+            )
+            pids.append(worker.pid)
+        sampler = RssSampler(pids)
+        sampler.start()
+        depth = stack.enter_context(DepthSampler(world))
+        begin = time.perf_counter()
+        result: LoadResult = run_load(
+            server.base_url,
+            buy,
+            connections=sale.connections,
+            max_ops=len(plan),
+            duration=sale.duration,
+        )
+        all_paid = time.perf_counter() - begin
+        deadline = time.monotonic() + sale.fulfil_timeout
+        completed = tickets = outstanding = 0
+        while time.monotonic() < deadline:
+            completed, tickets, outstanding = _counts(world)
+            if completed >= len(paid_at) and outstanding == 0:
+                break
+            time.sleep(0.2)
+        fulfilled = time.perf_counter()
+        sampler.stop()
+    first_paid = min(paid_at, default=begin)
+    window = max(fulfilled - first_paid, 1e-9)
+    seats_paid = sum(len(plan[i]) for i in range(len(paid_at)))
+    p50, p95, p99 = quantiles(latencies_ms(result.samples))
+    emails = len(list((world.workdir / "outbox").glob("**/*.eml")))
+    return Run(
+        scenario="flash-sale",
+        db=world.kind,
+        workers=workers,
+        connections=sale.connections,
+        requests=len(result.samples),
+        elapsed_s=fulfilled - begin,
+        throughput=tickets / window,
+        unit="tickets/s",
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        statuses=status_counts(result.samples),
+        oversold=audit(world).oversold,
+        rss_mb=sampler.peak_mb,
+        extra={
+            "buyers": len(plan),
+            "orders_paid": len(paid_at),
+            "seats_paid": seats_paid,
+            "orders_completed": completed,
+            "tickets": tickets,
+            "emails": emails,
+            "jobs_outstanding": outstanding,
+            "all_paid_s": round(all_paid, 2),
+            "all_fulfilled_s": round(fulfilled - begin, 2),
+            "orders_per_s": round(completed / window, 1),
+            "every_paid_order_completed": completed == len(paid_at) and tickets == seats_paid,
+            "queue_depth": [(round(t, 1), d) for t, d in depth.points],
+            "p99_by_step_ms": {
+                step: round(quantiles(latencies_ms(result.samples, label=step))[2], 1)
+                for step in ("hold", "checkout", "pay")
+            },
+        },
+    )

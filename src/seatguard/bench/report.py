@@ -1,0 +1,239 @@
+"""Print runs as one table; write docs/benchmarks.md with the machine, the figures and plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from seatguard.bench.stats import Run
+
+console = Console(width=200)
+
+
+def _statuses(run: Run) -> str:
+    return " ".join(f"{k}:{v}" for k, v in run.statuses.items())
+
+
+def _label(run: Run) -> str:
+    impl = run.extra.get("implementation")
+    return f"{run.scenario} ({impl})" if impl else run.scenario
+
+
+def print_table(runs: Sequence[Run], title: str = "SeatGuard benchmark") -> None:
+    table = Table(title=title)
+    for col in (
+        "scenario",
+        "db",
+        "workers",
+        "conns",
+        "requests",
+        "throughput",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "answers",
+        "oversold",
+        "RSS MiB",
+    ):
+        table.add_column(col, justify="left" if col in ("scenario", "db", "answers") else "right")
+    for r in runs:
+        table.add_row(
+            _label(r),
+            r.db,
+            str(r.workers),
+            str(r.connections),
+            str(r.requests),
+            f"{r.throughput:,.0f} {r.unit}",
+            f"{r.p50_ms:.1f}",
+            f"{r.p95_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            _statuses(r),
+            f"[red]{r.oversold}[/]" if r.oversold else "0",
+            f"{r.rss_mb:.0f}",
+        )
+    console.print(table)
+    for r in runs:
+        if r.scenario == "flash-sale":
+            shown = {k: v for k, v in r.extra.items() if k != "queue_depth"}
+            console.print(f"flash-sale ({r.db}, {r.workers} workers): {shown}")
+        if r.scenario == "hot-seat":
+            console.print(f"hot-seat ({r.db}): {r.extra}")
+
+
+def save_json(runs: Sequence[Run], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([r.to_dict() for r in runs], indent=1) + "\n")
+
+
+def load_json(path: Path) -> list[Run]:
+    return [Run.from_dict(d) for d in json.loads(path.read_text())]
+
+
+# -- the machine ---------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+    except OSError:
+        pass
+    return {
+        "cores (nproc)": str(os.cpu_count()),
+        "memory": mem,
+        "CPU": cpu,
+        "OS": platform.platform(),
+        "Python": platform.python_version(),
+    }
+
+
+def load_average() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "?"
+
+
+def git_commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=5,
+        )
+    except OSError:
+        return "?"
+    return done.stdout.strip() or "?"
+
+
+# -- targets -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    target: str
+    measured: str
+    met: bool | None  # None: not measured
+
+
+def _pick(runs: Sequence[Run], scenario: str, **kw: object) -> list[Run]:
+    return [
+        r for r in runs if r.scenario == scenario and all(getattr(r, k) == v for k, v in kw.items())
+    ]
+
+
+def ceiling_ratios(runs: Sequence[Run]) -> dict[tuple[int, int], float]:
+    """(workers, connections) → our PostgreSQL holds/s over pgbench's at that concurrency."""
+    ceilings = {r.connections: r.throughput for r in _pick(runs, "limit")}
+    return {
+        (r.workers, r.connections): r.throughput / ceilings[r.connections]
+        for r in _pick(runs, "holds", db="postgresql")
+        if ceilings.get(r.connections)
+    }
+
+
+def verdicts(runs: Sequence[Run]) -> list[Verdict]:
+    out: list[Verdict] = []
+    ratios = ceiling_ratios(runs)
+    pg64 = _pick(runs, "holds", db="postgresql", connections=64)
+    if pg64 and any((r.workers, 64) in ratios for r in pg64):
+        best = max(pg64, key=lambda r: ratios.get((r.workers, 64), 0))
+        ratio = ratios.get((best.workers, 64), 0)
+        errors = sum(sum(r.errors.values()) for r in pg64)
+        out.append(
+            Verdict(
+                "holds, PostgreSQL, full HTTP stack, 64 connections: ≥ 25% of the pgbench ceiling",
+                f"{ratio:.0%} ({best.throughput:,.0f} of {best.throughput / ratio:,.0f} holds/s, "
+                f"{best.workers} worker(s))",
+                ratio >= 0.25,
+            )
+        )
+        out.append(
+            Verdict(
+                "holds, PostgreSQL, 64 connections: p99 ≤ 50 ms",
+                ", ".join(f"{r.p99_ms:.0f} ms ({r.workers}w)" for r in pg64),
+                any(r.p99_ms <= 50 for r in pg64),
+            )
+        )
+        out.append(
+            Verdict(
+                "holds, PostgreSQL, 64 connections: 0 errors other than 409",
+                f"{errors} errors",
+                errors == 0,
+            )
+        )
+    lite = _pick(runs, "holds", db="sqlite", connections=64)
+    if lite:
+        best = max(lite, key=lambda r: r.throughput)
+        out.append(
+            Verdict(
+                "holds, SQLite, 64 connections: ≥ 1,000 holds/s",
+                ", ".join(f"{r.throughput:,.0f} holds/s ({r.workers}w)" for r in lite),
+                best.throughput >= 1000,
+            )
+        )
+        out.append(
+            Verdict(
+                "holds, SQLite, 64 connections: p99 ≤ 50 ms",
+                ", ".join(f"{r.p99_ms:.0f} ms ({r.workers}w)" for r in lite),
+                any(r.p99_ms <= 50 for r in lite),
+            )
+        )
+    hot = _pick(runs, "hot-seat")
+    if hot:
+        out.append(
+            Verdict(
+                "hot seat: p99 of the 409s ≤ 100 ms, exactly one winner per seat",
+                ", ".join(
+                    f"{r.p99_ms:.0f} ms ({r.db}, {r.workers}w, winners "
+                    f"{r.extra.get('winners_per_seat')})"
+                    for r in hot
+                ),
+                all(r.p99_ms <= 100 and r.extra.get("one_winner_each") for r in hot),
+            )
+        )
+    flash = _pick(runs, "flash-sale")
+    if flash:
+        out.append(
+            Verdict(
+                "flash sale: ≥ 200 tickets/s including PDF",
+                ", ".join(
+                    f"{r.throughput:,.0f} tickets/s ({r.db}, {r.workers} worker processes)"
+                    for r in flash
+                ),
+                any(r.throughput >= 200 for r in flash),
+            )
+        )
+    over = sum(r.oversold for r in runs if r.extra.get("implementation") != "naive")
+    out.append(Verdict("0 seats oversold (every SeatGuard run)", str(over), over == 0))
+    measured = [r for r in runs if r.rss_mb > 0]
+    if measured:
+        peak = max(measured, key=lambda r: r.rss_mb)
+        out.append(
+            Verdict(
+                "server RSS ≤ 200 MB per process",
+                f"peak {peak.rss_mb:.0f} MiB ({_label(peak)}, {peak.db}, {peak.connections} conns)",
+                peak.rss_mb <= 200,
+            )
+        )
+    return out

@@ -1,0 +1,156 @@
+"""Start a real ``seatguard`` process on loopback, wait for /health, sample its memory, stop it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from seatguard.bench.pg import free_port
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of one process (0 once it is gone), from /proc."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return 0
+    return 0
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct and indirect children (uvicorn's worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [p for p, parent in parents.items() if parent == current]
+        found.extend(kids)
+        frontier.extend(kids)
+    return found
+
+
+@dataclass
+class RssSampler:
+    """Peak RSS per process of a process tree, sampled in a thread every ``interval`` seconds."""
+
+    root_pids: list[int]
+    interval: float = 0.25
+    peaks: dict[int, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def sample(self) -> None:
+        for root in self.root_pids:
+            for pid in [root, *children_of(root)]:
+                self.peaks[pid] = max(self.peaks.get(pid, 0), rss_bytes(pid))
+
+    def start(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(self.interval):
+                self.sample()
+
+        self.sample()
+        self._thread = threading.Thread(target=loop, name="rss-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    @property
+    def peak_mb(self) -> float:
+        """The largest peak of any single process, in MiB."""
+        return max(self.peaks.values(), default=0) / 2**20
+
+    @property
+    def pids(self) -> list[int]:
+        return sorted(self.peaks)
+
+
+@dataclass
+class Process:
+    proc: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+
+def _wait_healthy(proc: subprocess.Popen[bytes], url: str, log_path: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"server exited early ({proc.returncode}):\n{tail}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server at {url} did not become healthy")
+        time.sleep(0.2)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def spawn(
+    args: list[str],
+    *,
+    env: dict[str, str],
+    log_path: Path,
+    port: int | None = None,
+    health: str | None = "/health",
+    timeout: float = 90,
+) -> Iterator[Process]:
+    """Run ``python -m seatguard ARGS`` (with ``--host/--port`` when ``health`` is set)."""
+    cmd = [sys.executable, "-m", *args]
+    base = ""
+    if health is not None:
+        port = port or free_port()
+        cmd += ["--host", "127.0.0.1", "--port", str(port)]
+        base = f"http://127.0.0.1:{port}"
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        if health is not None:
+            _wait_healthy(proc, base + health, log_path, timeout)
+        yield Process(proc=proc, base_url=base, log_path=log_path)
+    finally:
+        stop_process(proc)
