@@ -32,6 +32,16 @@ PUBLIC: dict[tuple[str, str], set[int]] = {
     ("POST", "/auth/register"): {422},
     ("POST", "/auth/login"): {422},
     ("GET", "/.well-known/jwks.json"): {200},
+    ("GET", "/api/v1/events/{event_id}/seats/stream"): {404},  # seat map updates
+    # The buyer's pages: HTML shells; their data comes from the API with a bearer token.
+    ("GET", "/"): {200},
+    ("GET", "/login"): {200},
+    ("GET", "/signup"): {200},
+    ("GET", "/events/{event_id}"): {404},
+    ("GET", "/checkout/success"): {200},
+    ("GET", "/checkout/cancel"): {200},
+    ("GET", "/my/tickets"): {200},
+    ("GET", "/staff/check-in"): {200},
 }
 
 
