@@ -1,0 +1,418 @@
+"""A model-based test of the whole sales engine, driven through the service layer.
+
+Hypothesis interleaves holds, releases, checkouts, payments, declined cards, duplicate and
+out-of-order webhooks, Stripe's own session expiry, clock jumps, sweeps, worker steps (some
+crashing mid-fulfilment, some dying after the work but before the ack) and door scans. After
+every step the invariants that make SeatGuard worth having are checked against the database;
+at teardown the queue is drained and swept to quiescence and every paid session must have
+ended COMPLETED or REFUNDED, with exactly one email per settled order.
+
+The gateway is :class:`MemoryGateway` (see its docstring for why); everything else is real:
+the database (SQLite or PostgreSQL), the database queue with its leases and backoff, the
+worker's dispatch and handlers, fulfilment, the sweeper's steps, ticket issue and check-in,
+the email outbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from sqlalchemy import select
+
+from seatguard.booking import catalogue, holds
+from seatguard.booking.checkout import CheckoutRequest, start_checkout
+from seatguard.booking.models import Order, OrderItem, Seat, Ticket
+from seatguard.booking.sweeper import sweep_once
+from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
+from seatguard.common.errors import AppError, Conflict
+from seatguard.payments.inbox import record_event
+from seatguard.queue.db_queue import DatabaseQueue
+from seatguard.runtime import Services
+from seatguard.settings import Settings
+from seatguard.tickets.service import check_in
+from seatguard.worker.handlers import build_handlers, sweep_steps
+from seatguard.worker.runner import dispatch, process_batch
+from tests.conftest import TEST_SECRET, wipe
+from tests.property.memory_gateway import MemoryGateway
+from tests.support.factories import make_event
+
+USERS = ("alice", "bob", "carol")
+SEATS = 6
+HOLD = timedelta(minutes=15)
+MAX_PER_EVENT = 4
+FINAL = ("COMPLETED", "REFUNDED")
+
+
+class InjectedCrash(RuntimeError):
+    """Raised inside fulfilment's transaction, after the seats were updated."""
+
+
+@dataclass
+class Faults:
+    """Shared with the patched ticket issuer: crash the next fulfilment when armed."""
+
+    armed: bool = False
+    fired: int = 0
+
+    def wrap(self, real: Callable[..., list[uuid.UUID]]) -> Callable[..., list[uuid.UUID]]:
+        def issue(*args: Any, **kwargs: Any) -> list[uuid.UUID]:
+            if self.armed:
+                self.armed = False
+                self.fired += 1
+                raise InjectedCrash("worker crashed while issuing tickets")
+            return real(*args, **kwargs)
+
+        return issue
+
+
+@dataclass
+class Context:
+    database_url: str
+    db: Database
+    start: datetime
+    workdir: Path
+    faults: Faults
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def bump(self, name: str) -> None:
+        self.stats[name] = self.stats.get(name, 0) + 1
+
+
+def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
+    class EngineModel(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            ctx.faults.armed = False
+            wipe(ctx.db)
+            self.db = ctx.db
+            self.clock = FrozenClock(ctx.start)
+            self.gateway = MemoryGateway()
+            self.queue = DatabaseQueue(
+                ctx.db,
+                clock=self.clock,
+                visibility_timeout=30,
+                max_attempts=50,
+                base_backoff=1,
+                max_backoff=20,
+                rng=random.Random(0),
+            )
+            run = ctx.workdir / uuid.uuid4().hex
+            self.outbox = run / "outbox"
+            settings = Settings(
+                env="test",
+                database_url=ctx.database_url,
+                jwt_secret=TEST_SECRET,
+                email_outbox_dir=str(self.outbox),
+                ticket_key_file=str(ctx.workdir / "ticket-key.pem"),
+                hold_minutes=HOLD.total_seconds() / 60,
+                max_holds_per_event=MAX_PER_EVENT,
+            )
+            self.services = Services(
+                settings=settings,
+                db=ctx.db,
+                clock=self.clock,
+                _gateway=self.gateway,
+                _queue=self.queue,
+            )
+            self.handlers = build_handlers(self.services)
+            self.event_id, self.seats = make_event(ctx.db, now=self.clock(), seats=SEATS)
+            self.delivered: set[str] = set()
+            self.scanned: set[uuid.UUID] = set()
+
+        # -- buyers ------------------------------------------------------------------------
+
+        @rule(user=st.sampled_from(USERS), picks=st.sets(st.integers(0, SEATS - 1), max_size=3))
+        def hold(self, user: str, picks: set[int]) -> None:
+            try:
+                with self.db.unit_of_work() as session:
+                    holds.hold_seats(
+                        session,
+                        seat_ids=[self.seats[i] for i in sorted(picks)],
+                        user_id=user,
+                        now=self.clock(),
+                        hold_for=HOLD,
+                        max_per_event=MAX_PER_EVENT,
+                    )
+                ctx.bump("hold.ok")
+            except AppError as exc:
+                assert exc.status_code in (404, 409, 422), exc  # noqa: PT017
+                ctx.bump("hold.refused")
+
+        @rule(user=st.sampled_from(USERS), pick=st.integers(0, SEATS - 1))
+        def release(self, user: str, pick: int) -> None:
+            try:
+                with self.db.unit_of_work() as session:
+                    holds.release_seat(
+                        session, seat_id=self.seats[pick], user_id=user, now=self.clock()
+                    )
+                ctx.bump("release.ok")
+            except AppError as exc:
+                assert exc.status_code in (403, 409), exc  # noqa: PT017
+                ctx.bump("release.refused")
+
+        @rule(
+            user=st.sampled_from(USERS),
+            picks=st.sets(st.integers(0, SEATS - 1), min_size=1, max_size=3),
+            gateway_down=st.sampled_from([False, False, False, False, True]),
+        )
+        def checkout(self, user: str, picks: set[int], gateway_down: bool) -> None:
+            self.gateway.fail_next_create = gateway_down
+            try:
+                start_checkout(
+                    db=self.db,
+                    gateway=self.gateway,
+                    request=CheckoutRequest(
+                        user_id=user,
+                        seat_ids=[self.seats[i] for i in sorted(picks)],
+                        currency="usd",
+                        customer_email=f"{user}@example.com",
+                        success_url="https://shop.invalid/ok?order={ORDER_ID}",
+                        cancel_url="https://shop.invalid/cancel",
+                    ),
+                    now=self.clock(),
+                    hold_for=HOLD,
+                    max_per_event=MAX_PER_EVENT,
+                )
+                ctx.bump("checkout.ok")
+            except AppError as exc:
+                assert exc.status_code in (409, 422, 503), exc  # noqa: PT017
+                ctx.bump(f"checkout.{exc.code}")
+            finally:
+                self.gateway.fail_next_create = False
+
+        @precondition(lambda self: bool(self.gateway.sessions))
+        @rule(pick=st.integers(0, 10_000), good_card=st.booleans())
+        def pay(self, pick: int, good_card: bool) -> None:
+            sessions = sorted(self.gateway.sessions)
+            session_id = sessions[pick % len(sessions)]
+            # A declined card leaves the session open and sends nothing.
+            if good_card and self.gateway.pay(session_id) is not None:
+                ctx.bump("pay.paid")
+
+        @rule(user=st.sampled_from(USERS), pick=st.integers(0, SEATS - 1))
+        def buy_straight_through(self, user: str, pick: int) -> None:
+            """Checkout, pay, webhook and worker back to back (the common case)."""
+            before = set(self.gateway.sessions)
+            self.checkout(user=user, picks={pick}, gateway_down=False)
+            for session_id in set(self.gateway.sessions) - before:
+                event = self.gateway.pay(session_id)
+                assert event is not None
+                with self.db.unit_of_work() as session:
+                    record_event(session, event=event, queue=self.queue, now=self.clock())
+                self.delivered.add(event["id"])
+                while messages := self.queue.receive(max_messages=10, wait_seconds=0):
+                    process_batch(self.queue, self.handlers, messages)
+                ctx.bump("buy.straight_through")
+
+        # -- Stripe ------------------------------------------------------------------------
+
+        @precondition(lambda self: bool(self.gateway.events))
+        @rule(pick=st.integers(0, 10_000))
+        def deliver_webhook(self, pick: int) -> None:
+            """Any event, in any order, any number of times."""
+            event = self.gateway.events[pick % len(self.gateway.events)]
+            with self.db.unit_of_work() as session:
+                duplicate, ignored = record_event(
+                    session, event=event, queue=self.queue, now=self.clock()
+                )
+            assert not ignored
+            assert duplicate == (event["id"] in self.delivered)
+            self.delivered.add(event["id"])
+            ctx.bump("webhook.duplicate" if duplicate else "webhook.new")
+
+        @rule()
+        def stripe_expires_due_sessions(self) -> None:
+            self.gateway.expire_due(self.clock())
+
+        # -- time, sweeper, worker --------------------------------------------------------
+
+        @rule(minutes=st.sampled_from([0.6, 1, 5, 10, 16, 31]))
+        def advance_clock(self, minutes: float) -> None:
+            self.clock.advance(minutes=minutes)
+
+        @rule()
+        def sweep(self) -> None:
+            sweep_once(self.db, self.clock, sweep_steps(self.services))
+
+        @rule()
+        def arm_crash_mid_fulfilment(self) -> None:
+            """The next fulfilment to reach ticket issue dies there: all of it rolls back."""
+            ctx.faults.armed = True
+
+        @rule(mode=st.sampled_from(["ok", "ok", "die_before_ack"]))
+        def worker_step(self, mode: str) -> None:
+            messages = self.queue.receive(max_messages=1, wait_seconds=0)
+            if not messages:
+                return
+            if mode == "die_before_ack":
+                # The work is done (or fails) but the process dies before settling the job:
+                # the lease runs out and the message is delivered again.
+                with contextlib.suppress(Exception):  # a dead worker reports nothing
+                    dispatch(self.handlers, messages[0].body)
+                ctx.bump("worker.died_before_ack")
+                return
+            failed = process_batch(self.queue, self.handlers, messages)
+            ctx.bump("worker.failed" if failed else "worker.ok")
+
+        @precondition(lambda self: self._count(Ticket) > 0)
+        @rule(pick=st.integers(0, 10_000))
+        def scan_ticket(self, pick: int) -> None:
+            with self.db.reader() as session:
+                tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+            ticket = tickets[pick % len(tickets)]
+            try:
+                with self.db.unit_of_work() as session:
+                    check_in(
+                        session,
+                        code=ticket.code,
+                        public_key=self.services.ticket_keys.public_key,
+                        now=self.clock(),
+                    )
+            except Conflict as exc:
+                assert ticket.id in self.scanned, f"first scan refused: {exc.code}"  # noqa: PT017
+                ctx.bump("scan.refused")
+            else:
+                assert ticket.id not in self.scanned, "a ticket was admitted twice"
+                self.scanned.add(ticket.id)
+                ctx.bump("scan.admitted")
+
+        # -- invariants --------------------------------------------------------------------
+
+        @invariant()
+        def never_oversold_and_consistent(self) -> None:
+            check_invariants(self.db, self.event_id, self.clock(), self.gateway)
+
+        def teardown(self) -> None:
+            try:
+                settle(self)
+                final = check_invariants(self.db, self.event_id, self.clock(), self.gateway)
+                for session in self.gateway.paid_sessions():
+                    order_id = uuid.UUID(session.metadata["order_id"])
+                    status = final.orders[order_id].status
+                    assert status in FINAL, f"paid order {order_id} ended {status}"
+                depth = self.queue.depth()
+                assert depth == {"ready": 0, "in_flight": 0, "delayed": 0, "dead": 0}, depth
+                settled = sum(1 for o in final.orders.values() if o.status in FINAL)
+                emails = list(self.outbox.glob("*.eml")) if self.outbox.exists() else []
+                assert len(emails) == settled, (len(emails), settled)
+                ctx.bump("runs.settled")
+            finally:
+                ctx.faults.armed = False
+
+        def _count(self, model: Any) -> int:
+            with self.db.reader() as session:
+                return len(session.scalars(select(model.id)).all())
+
+    return EngineModel
+
+
+def settle(machine: Any) -> None:
+    """Stripe retries every event until acknowledged; the worker and sweeper run to rest."""
+    for event in machine.gateway.events:
+        if event["id"] not in machine.delivered:
+            with machine.db.unit_of_work() as session:
+                record_event(session, event=event, queue=machine.queue, now=machine.clock())
+            machine.delivered.add(event["id"])
+    for _ in range(40):
+        machine.clock.advance(minutes=1)
+        machine.gateway.expire_due(machine.clock())
+        for event in machine.gateway.events:
+            if event["id"] not in machine.delivered:
+                with machine.db.unit_of_work() as session:
+                    record_event(session, event=event, queue=machine.queue, now=machine.clock())
+                machine.delivered.add(event["id"])
+        sweep_once(machine.db, machine.clock, sweep_steps(machine.services))
+        while messages := machine.queue.receive(max_messages=10, wait_seconds=0):
+            process_batch(machine.queue, machine.handlers, messages)
+        depth = machine.queue.depth()
+        if not any(depth.values()) and all(
+            e["id"] in machine.delivered for e in machine.gateway.events
+        ):
+            return
+
+
+@dataclass
+class Snapshot:
+    seats: dict[uuid.UUID, Seat]
+    orders: dict[uuid.UUID, Order]
+    items: dict[uuid.UUID, set[uuid.UUID]]
+    tickets: list[Ticket]
+
+
+def check_invariants(
+    db: Database, event_id: uuid.UUID, now: datetime, gateway: MemoryGateway
+) -> Snapshot:
+    with db.reader() as session:
+        seats = {s.id: s for s in session.scalars(select(Seat))}
+        orders = {o.id: o for o in session.scalars(select(Order))}
+        items: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for item in session.scalars(select(OrderItem)):
+            items.setdefault(item.order_id, set()).add(item.seat_id)
+        tickets = list(session.scalars(select(Ticket)))
+        available = catalogue.get_event(session, event_id=event_id, now=now).seats_available
+
+    # A SOLD seat belongs to exactly one COMPLETED order that bought it.
+    for seat in seats.values():
+        if seat.status == "SOLD":
+            assert seat.order_id is not None, f"seat {seat.id} SOLD to nobody"
+            owner = orders[seat.order_id]
+            assert owner.status == "COMPLETED", f"seat {seat.id} SOLD to a {owner.status} order"
+            assert seat.id in items[owner.id], f"seat {seat.id} SOLD to an order without it"
+    # Every COMPLETED order owns exactly its seats and one ticket per seat.
+    completed = [o for o in orders.values() if o.status == "COMPLETED"]
+    claimed: dict[uuid.UUID, uuid.UUID] = {}
+    for order in completed:
+        for seat_id in items[order.id]:
+            assert seat_id not in claimed, f"seat {seat_id} sold to two orders"
+            claimed[seat_id] = order.id
+            seat = seats[seat_id]
+            assert (seat.status, seat.order_id) == ("SOLD", order.id), (
+                f"order {order.id} paid for seat {seat_id} that is {seat.status}/{seat.order_id}"
+            )
+        own = [t for t in tickets if t.order_id == order.id]
+        assert sorted(t.seat_id for t in own) == sorted(items[order.id]), "tickets ≠ seats"
+    # No ticket without a COMPLETED order; one ticket per seat.
+    for ticket in tickets:
+        assert orders[ticket.order_id].status == "COMPLETED", "ticket of an unpaid order"
+    assert len({t.seat_id for t in tickets}) == len(tickets)
+    # The event's availability is the number of seats anyone may take now.
+    free = sum(
+        1
+        for s in seats.values()
+        if s.status == "AVAILABLE"
+        or (s.status == "LOCKED" and s.held_until is not None and s.held_until <= now)
+    )
+    assert available == free, f"seatsAvailable {available} but {free} seats are free"
+    # Money: a refund only for a payment whose order did not complete, and at most once.
+    for intent, count in gateway.refunded_intents.items():
+        assert count == 1, f"payment {intent} refunded {count} times"
+        buyers = [o for o in orders.values() if o.payment_intent_id == intent]
+        assert all(o.status != "COMPLETED" for o in buyers), f"completed order refunded ({intent})"
+    for order in orders.values():
+        if order.status == "REFUNDED":
+            assert order.payment_intent_id in gateway.refunded_intents, "REFUNDED, not refunded"
+        if order.status == "COMPLETED":
+            paid = gateway.sessions[order.checkout_session_id or ""]
+            assert paid.payment_status == "paid", "COMPLETED without a payment"
+            assert paid.amount_total == order.amount_total
+    return Snapshot(seats=seats, orders=orders, items=items, tickets=tickets)
+
+
+@contextmanager
+def crash_injection(monkeypatch: Any, faults: Faults) -> Iterator[None]:
+    import seatguard.booking.fulfilment as fulfilment_module
+    from seatguard.tickets.issue import issue_tickets
+
+    monkeypatch.setattr(fulfilment_module, "issue_tickets", faults.wrap(issue_tickets))
+    yield

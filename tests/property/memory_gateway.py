@@ -1,0 +1,138 @@
+"""An in-memory PaymentGateway with Stripe's rules, for the model-based test.
+
+The real adapter against the sandbox costs several HTTP round trips per call; hypothesis runs
+thousands of steps, so the state machine uses this faithful fake of the port instead. It keeps
+the rules that matter to the engine: a session is ``open`` until paid (``complete``/``paid``)
+or expired, an expired or completed session cannot change any more, expiring a session that is
+no longer open returns it as it is, refunds are idempotent on their key, and each state change
+produces the webhook event Stripe would send. The real path (stripe SDK → sandbox over HTTP)
+is covered by tests/integration/test_payment_flow.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from datetime import datetime
+from typing import Any
+
+from seatguard.payments.gateway import CheckoutSession, GatewayError, LineItem, Refund
+
+
+class MemoryGateway:
+    def __init__(self) -> None:
+        self.sessions: dict[str, CheckoutSession] = {}
+        self.refunds: dict[str, Refund] = {}  # idempotency key -> refund
+        self.refunded_intents: dict[str, int] = {}  # payment intent -> refunds issued
+        self.events: list[dict[str, Any]] = []  # every webhook event, in creation order
+        self._ids = itertools.count(1)
+        self._by_key: dict[str, str] = {}
+        self.fail_next_create = False
+
+    def _next(self, prefix: str) -> str:
+        return f"{prefix}_{next(self._ids):06d}"
+
+    def _event(self, kind: str, session: CheckoutSession) -> dict[str, Any]:
+        event = {
+            "id": self._next("evt"),
+            "type": kind,
+            "data": {"object": {"id": session.id, "object": "checkout.session"}},
+        }
+        self.events.append(event)
+        return event
+
+    # -- the port --------------------------------------------------------------------------
+
+    def create_checkout_session(
+        self,
+        *,
+        order_id: str,
+        user_id: str,
+        currency: str,
+        line_items: list[LineItem],
+        success_url: str,
+        cancel_url: str,
+        expires_at: datetime,
+        customer_email: str | None,
+        idempotency_key: str,
+    ) -> CheckoutSession:
+        if self.fail_next_create:
+            self.fail_next_create = False
+            raise GatewayError("connection reset", retryable=True)
+        if idempotency_key in self._by_key:
+            return self.sessions[self._by_key[idempotency_key]]
+        session_id = self._next("cs_test")
+        session = CheckoutSession(
+            id=session_id,
+            url=f"https://pay.invalid/{session_id}",
+            status="open",
+            payment_status="unpaid",
+            amount_total=sum(i.unit_amount * i.quantity for i in line_items),
+            currency=currency.lower(),
+            payment_intent=None,
+            client_reference_id=order_id,
+            expires_at=int(expires_at.timestamp()),
+            metadata={"order_id": order_id, "user_id": user_id},
+            customer_email=customer_email,
+        )
+        self.sessions[session_id] = session
+        self._by_key[idempotency_key] = session_id
+        return session
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        try:
+            return self.sessions[session_id]
+        except KeyError:
+            raise GatewayError(f"No such checkout.session: {session_id}") from None
+
+    def expire_checkout_session(self, session_id: str) -> CheckoutSession:
+        session = self.retrieve_checkout_session(session_id)
+        if session.status != "open":
+            return session
+        expired = dataclasses.replace(session, status="expired")
+        self.sessions[session_id] = expired
+        self._event("checkout.session.expired", expired)
+        return expired
+
+    def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund:
+        if idempotency_key in self.refunds:
+            return self.refunds[idempotency_key]
+        paid = [s for s in self.sessions.values() if s.payment_intent == payment_intent_id]
+        if not payment_intent_id or not paid:
+            raise GatewayError(f"No such payment_intent: {payment_intent_id!r}")
+        refund = Refund(id=self._next("re"), status="succeeded", amount=paid[0].amount_total or 0)
+        self.refunds[idempotency_key] = refund
+        self.refunded_intents[payment_intent_id] = (
+            self.refunded_intents.get(payment_intent_id, 0) + 1
+        )
+        return refund
+
+    # -- what the buyer and Stripe's clock do ----------------------------------------------
+
+    def pay(self, session_id: str) -> dict[str, Any] | None:
+        """A good card on the hosted page: the session completes (only while open)."""
+        session = self.sessions[session_id]
+        if session.status != "open":
+            return None
+        paid = dataclasses.replace(
+            session,
+            status="complete",
+            payment_status="paid",
+            payment_intent=self._next("pi"),
+            customer_name="Ada Lovelace",
+        )
+        self.sessions[session_id] = paid
+        return self._event("checkout.session.completed", paid)
+
+    def expire_due(self, now: datetime) -> list[dict[str, Any]]:
+        """Stripe expires open sessions at their ``expires_at`` on its own."""
+        events = []
+        for session in list(self.sessions.values()):
+            if session.status == "open" and session.expires_at <= int(now.timestamp()):
+                expired = dataclasses.replace(session, status="expired")
+                self.sessions[session.id] = expired
+                events.append(self._event("checkout.session.expired", expired))
+        return events
+
+    def paid_sessions(self) -> list[CheckoutSession]:
+        return [s for s in self.sessions.values() if s.payment_status == "paid"]
