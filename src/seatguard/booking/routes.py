@@ -98,11 +98,12 @@ def event_seats(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> list[Se
     return catalogue.event_seats(session, event_id=event_id, now=now)
 
 
-@router.api_route(
+@router.post("/seats/lock/{seat_id}/uid/{uid}", response_model=HoldOut, tags=["seats"])
+@router.patch(
     "/seats/lock/{seat_id}/uid/{uid}",
-    methods=["POST", "PATCH"],
     response_model=HoldOut,
     tags=["seats"],
+    operation_id="hold_one_seat_by_patch",
 )
 def hold_one_seat(
     seat_id: uuid.UUID,
