@@ -111,6 +111,11 @@ def test_paid_orders_carry_a_download_url_that_works_without_headers(
     late = app_client.get(path, params={"token": token})
     assert (late.status_code, late.json()["error"]) == (403, "download_link_expired")
     assert app_client.get(path, headers=alice).status_code == 200  # the owner still can
+    fresh = app_client.get(f"/api/v1/booking-orders/{paid.order_id}", headers=alice).json()
+    fresh_path, fresh_token = _path_and_token(fresh["downloadUrl"])
+    assert app_client.get(fresh_path, params={"token": fresh_token}).status_code == 200
+    bob = app_client.get(path, params={"token": "1.x"}, headers=auth_header("bob"))
+    assert bob.status_code == 403
 
 
 def test_public_ticket_links_mode_serves_anyone_and_warns(

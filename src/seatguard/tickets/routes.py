@@ -94,12 +94,12 @@ def download(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_optional_bearer)],
     token: Annotated[str | None, Query(max_length=200, description="From downloadUrl")] = None,
 ) -> Response:
-    """The owner's bearer token, a signed ``?token=`` link, or PUBLIC_TICKET_LINKS."""
-    if bearer is not None:
+    """A signed ``?token=`` link, the owner's bearer token, or PUBLIC_TICKET_LINKS."""
+    if token is not None:  # a presented link is always checked, whatever else comes with it
+        verify_download_token(token, order_id, now, settings)
+    elif bearer is not None:
         user = decode_token(bearer.credentials, settings)
         service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
-    elif token is not None:
-        verify_download_token(token, order_id, now, settings)
     elif not settings.public_ticket_links:
         raise Unauthorized("A bearer token or a signed link is required.", code="missing_token")
     order, tickets = load_order_view(session, order_id)
