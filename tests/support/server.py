@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,10 +22,12 @@ def seatguard_process(
     """Start ``seatguard COMMAND --port P`` and yield its base URL once healthy."""
     port = port or free_port()
     full_env = {**os.environ, "SEATGUARD_ENV": "test", **env}
+    # Output goes to a file, never a pipe nobody drains: a full pipe would block the server.
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         [sys.executable, "-m", "seatguard", *command, "--host", "127.0.0.1", "--port", str(port)],
         env=full_env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -32,7 +35,8 @@ def seatguard_process(
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
+                log.seek(0)
+                out = log.read().decode(errors="replace")
                 raise RuntimeError(f"server exited early ({proc.returncode}):\n{out}")
             try:
                 if httpx.get(base + health, timeout=1).status_code == 200:
@@ -50,5 +54,4 @@ def seatguard_process(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+        log.close()
