@@ -1,0 +1,263 @@
+"""Forged credentials, forged webhooks, injection strings, oversized bodies, CORS, headers, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+
+from seatguard.app import create_app
+from seatguard.common.security import Role, mint_token
+from seatguard.payments.webhooks import sign_payload
+from tests.support.factories import make_event
+from tests.support.payflow import live_stack
+
+INJECTIONS = [
+    "' OR '1'='1",
+    "1; DROP TABLE seats; --",
+    '" OR 1=1 --',
+    "%' OR 1=1 --",
+    "') UNION SELECT id, code FROM tickets --",
+    "\\x00",
+    "../../etc/passwd",
+    "alice' --",
+]
+
+
+def _claims(settings, **over):
+    now = int(time.time())
+    claims = {
+        "sub": "mallory",
+        "id": "mallory",
+        "role": "admin",
+        "iat": now,
+        "exp": now + 600,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+    }
+    claims.update(over)
+    return claims
+
+
+def _unsigned(claims):
+    def part(obj):
+        return jwt.utils.base64url_encode(json.dumps(obj).encode()).decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def test_forged_tokens_are_refused(app_client, settings):
+    bad = {
+        "alg none": _unsigned(_claims(settings)),
+        "alg none, empty signature and HS header": _unsigned(_claims(settings))[:-1] + ".x",
+        "wrong key": jwt.encode(_claims(settings), "not-the-secret-" * 4, algorithm="HS256"),
+        "expired": mint_token(
+            settings,
+            user_id="alice",
+            lifetime=timedelta(minutes=1),
+            now=datetime.now(UTC) - timedelta(hours=1),
+        ),
+        "wrong audience": jwt.encode(
+            _claims(settings, aud="someone-else"), settings.jwt_secret, algorithm="HS256"
+        ),
+        "eddsa with a stranger's key": jwt.encode(
+            _claims(settings), Ed25519PrivateKey.generate(), algorithm="EdDSA"
+        ),
+        "garbage": "not.a.token",
+    }
+    for name, token in bad.items():
+        answer = app_client.get(
+            "/api/v1/booking-orders", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 401, name
+        assert answer.json()["error"], name
+        admin = app_client.post(
+            "/api/v1/events", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert admin.status_code == 401, name
+
+
+def test_webhooks_forged_replayed_or_resigned_are_refused(settings, db, clock, tmp_path):
+    with live_stack(settings, db, clock, tmp_path / "outbox") as stack, stack.client() as c:
+        body = {
+            "id": "evt_attack",
+            "type": "checkout.session.completed",
+            "data": {"object": {"id": "cs_test_x", "amount_total": 1}},
+        }
+        genuine = json.dumps(body).encode()
+        good_header = sign_payload(genuine, settings.stripe_webhook_secret, int(time.time()))
+        tampered = json.dumps({**body, "id": "evt_other"}).encode()
+        attempts = {
+            "unsigned": (genuine, {}),
+            "good signature, modified body": (tampered, {"Stripe-Signature": good_header}),
+            "re-signed with a wrong secret": (
+                tampered,
+                {"Stripe-Signature": sign_payload(tampered, "whsec_guess", int(time.time()))},
+            ),
+            "replayed an hour later": (
+                genuine,
+                {
+                    "Stripe-Signature": sign_payload(
+                        genuine, settings.stripe_webhook_secret, int(time.time()) - 3600
+                    )
+                },
+            ),
+            "malformed header": (genuine, {"Stripe-Signature": "t=abc,v1=zz"}),
+        }
+        for name, (payload, headers) in attempts.items():
+            for path in ("/api/v1/stripe/webhook", "/api/v1/sqs/messaging"):
+                answer = c.post(path, content=payload, headers=headers)
+                assert answer.status_code == 400, (name, path, answer.text)
+                assert answer.json()["error"] == "invalid_signature"
+        assert (
+            stack.count(__import__("seatguard.payments.models").payments.models.PaymentEvent) == 0
+        )
+        assert stack.queue.depth()["ready"] == 0
+
+
+def test_injection_strings_never_reach_the_database_as_sql(app_client, db, clock, auth_header):
+    event_id, seats = make_event(db, now=clock())
+    alice = auth_header("alice")
+    for text in INJECTIONS:
+        for param in ("name", "location", "gender", "page", "limit"):
+            answer = app_client.get("/api/v1/events", params={param: text})
+            assert answer.status_code in (200, 422), (param, text, answer.status_code)
+            if answer.status_code == 200:
+                assert answer.json() == [], (param, text)
+        for path in (
+            "/api/v1/events/{}",
+            "/api/v1/events/{}/seats",
+            "/api/v1/seats/{}",
+            "/api/v1/booking-orders/{}",
+            "/api/v1/booking-orders/user/{}",
+            "/api/v1/tickets/{}",
+            "/api/v1/tickets/{}/download",
+            "/api/v1/checkouts/{}",
+        ):
+            answer = app_client.get(path.format(text), headers=alice)
+            assert 400 <= answer.status_code < 500, (path, text, answer.status_code)
+        answer = app_client.post(f"/api/v1/seats/lock/{text}/uid/alice", headers=alice)
+        assert 400 <= answer.status_code < 500
+        answer = app_client.post("/api/v1/seats/lock", json={"seatIds": [text]}, headers=alice)
+        assert answer.status_code == 422
+        scan = app_client.post(
+            "/api/v1/tickets/check-in", json={"code": text}, headers=auth_header("door", Role.STAFF)
+        )
+        assert 400 <= scan.status_code < 500
+    # Nothing was changed or dropped by any of it.
+    assert len(app_client.get(f"/api/v1/events/{event_id}/seats").json()) == len(seats)
+
+
+def test_oversized_bodies_are_refused_with_413(app_client, auth_header, settings):
+    big = b'{"seatIds": ["' + b"a" * (settings.max_body_bytes + 10) + b'"]}'
+    answer = app_client.post(
+        "/api/v1/seats/lock",
+        content=big,
+        headers={**auth_header("alice"), "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.json()["error"]
+    hook = app_client.post("/api/v1/stripe/webhook", content=big)
+    assert hook.status_code == 413
+
+
+def test_login_is_throttled(app_client):
+    email = "victim@example.com"
+    created = app_client.post(
+        "/auth/register", json={"email": email, "password": "violet harbour lantern 42"}
+    )
+    assert created.status_code == 201
+    codes = [
+        app_client.post("/auth/login", json={"email": email, "password": f"guess-{i}"}).status_code
+        for i in range(8)
+    ]
+    assert codes[0] == 401
+    assert codes[-1] == 429, codes
+    # Throttled means throttled, even for the right password, until the window passes.
+    right = app_client.post(
+        "/auth/login", json={"email": email, "password": "violet harbour lantern 42"}
+    )
+    assert right.status_code == 429
+
+
+def test_cors_answers_only_configured_origins(settings, db, clock):
+    allowed = "https://shop.example.com"
+    app = create_app(settings.model_copy(update={"cors_origins": allowed}), db=db, clock=clock)
+    with TestClient(app) as client:
+        for origin, expected in ((allowed, allowed), ("https://evil.example", None)):
+            pre = client.options(
+                "/api/v1/seats/lock",
+                headers={
+                    "Origin": origin,
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "authorization,content-type",
+                },
+            )
+            assert pre.headers.get("access-control-allow-origin") == expected, origin
+            simple = client.get("/api/v1/events", headers={"Origin": origin})
+            assert simple.headers.get("access-control-allow-origin") == expected, origin
+            assert simple.headers.get("access-control-allow-credentials") in (None, "false")
+
+
+def test_html_pages_carry_security_headers(app_client, db, clock):
+    event_id, _ = make_event(db, now=clock())
+    for path in ("/", f"/events/{event_id}"):
+        page = app_client.get(path)
+        assert page.status_code == 200, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert "default-src" in page.headers["content-security-policy"]
+        assert page.headers["x-content-type-options"] == "nosniff"
+        assert page.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_secrets_never_reach_the_logs(settings, db, clock, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    password = "violet harbour lantern 42"
+    card = "4242424242424242"
+    _, seats = make_event(db, now=clock())
+    with live_stack(settings, db, clock, tmp_path / "outbox") as stack, stack.client() as c:
+        assert (
+            c.post(
+                "/auth/register", json={"email": "ana@example.com", "password": password}
+            ).status_code
+            == 201
+        )
+        login = c.post("/auth/login", json={"email": "ana@example.com", "password": password})
+        assert login.status_code == 200
+        token = login.json()["access_token"]
+        c.post("/auth/login", json={"email": "ana@example.com", "password": password + "x"})
+        auth = {"Authorization": f"Bearer {token}"}
+        started = c.post(
+            "/api/v1/stripe/create/checkout/session",
+            json={"currency": "usd", "items": [{"seatIds": [{"id": str(seats[0])}]}]},
+            headers=auth,
+        ).json()
+        assert stack.pay(started["url"], card).status_code == 303
+        stack.wait_for_webhooks(1)
+        stack.drain()
+        assert stack.order(started["orderId"]).status == "COMPLETED"
+        c.get("/api/v1/booking-orders", headers=auth)
+    logged = "\n".join(
+        [r.getMessage() for r in caplog.records]
+        + [str(r.__dict__) for r in caplog.records]
+        + [caplog.text]
+    )
+    assert len(caplog.records) > 5  # the flow did log
+    for name, secret in {
+        "jwt secret": settings.jwt_secret,
+        "webhook secret": settings.stripe_webhook_secret,
+        "stripe key": settings.stripe_secret_key,
+        "password": password,
+        "token": token,
+        "token signature": token.rsplit(".", 1)[1],
+        "card number": card,
+        "card number spaced": "4242 4242 4242 4242",
+    }.items():
+        assert secret not in logged, name
