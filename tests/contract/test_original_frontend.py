@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -127,12 +128,16 @@ def journey(services: Services, auth: httpx.Client, booking: httpx.Client) -> No
         assert {"id", "name", "description", "location", "date", "posterUrl", "gender"} <= set(
             event
         )
+        assert datetime.fromisoformat(event["date"]).tzinfo is not None  # ISO 8601
     rock = booking.get("/api/v1/events", params={"gender": "ROCK"}, headers=headers).json()
     assert rock
     assert {e["gender"] for e in rock} == {"ROCK"}
     by_name = booking.get("/api/v1/events", params={"name": "rock"}, headers=headers).json()
     assert by_name
     assert all("rock" in e["name"].lower() for e in by_name)
+    place = events[0]["location"].split(",")[0][2:].upper()
+    at_place = booking.get("/api/v1/events", params={"location": place}, headers=headers).json()
+    assert events[0]["id"] in {e["id"] for e in at_place}
     detail = booking.get(f"/api/v1/events/{rock[0]['id']}", headers=headers).json()
     assert detail["id"] == rock[0]["id"]
     free = [s for s in detail["seats"] if s["status"] == "AVAILABLE"]
@@ -155,7 +160,11 @@ def journey(services: Services, auth: httpx.Client, booking: httpx.Client) -> No
     answer = checkout.json()
     assert answer["url"].startswith("http")
     order_id = answer["dataCheckout"]["orderBookingId"]
+    assert answer["orderId"] == order_id
     assert answer["dataCheckout"]["userId"] == user_id
+    assert answer["dataCheckout"]["currency"].lower() == "usd"
+    checked_out = {i["seatIds"]["id"] for i in answer["dataCheckout"]["items"]}
+    assert checked_out == {s["id"] for s in chosen}
     expected_amount = round(sum(s["price"] for s in chosen) * 100)
 
     # The gateway was told to return the buyer to the original's page.
