@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from seatguard.bench.flash import Sale, flash_sale
 from seatguard.bench.limit import limit
 from seatguard.bench.profile import enable as enable_profiling
 from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Load, holds, hot_seat, naive
+from seatguard.bench.scenarios import Load, holds, hot_seat, http_floor, naive
 from seatguard.bench.stats import Run
 
 bench_app = typer.Typer(
@@ -232,3 +233,102 @@ def naive_cmd(
             requests or (200 if quick else 4000),
         )
     _finish(runs, json_path)
+
+
+def _versions(s: BenchSession) -> dict[str, str]:
+    import sqlite3
+    import subprocess
+
+    from seatguard.bench.pg import find_pgbench
+
+    versions = {"SQLite": sqlite3.sqlite_version}
+    if s.cluster is not None:
+        versions["PostgreSQL"] = s.cluster.version()
+    pgbench = find_pgbench()
+    if pgbench is not None:
+        done = subprocess.run(  # noqa: S603 - the local pgbench
+            [str(pgbench), "--version"], capture_output=True, text=True, check=False
+        )
+        versions["pgbench"] = done.stdout.strip()
+    return versions
+
+
+def write_report(
+    runs: list[Run], path: Path, *, versions: dict[str, str], loads: tuple[str, str]
+) -> None:
+    from seatguard.bench.markdown import render
+    from seatguard.bench.plots import write_plots
+
+    folder = path.parent / "bench"
+    report.save_json(runs, folder / "results.json")
+    (folder / "versions.json").write_text(
+        json.dumps({**versions, "_load": list(loads)}, indent=1) + "\n"
+    )
+    plots = write_plots(runs, folder)
+    path.write_text(
+        render(
+            runs,
+            versions=versions,
+            plots=plots,
+            report=path,
+            started_load=loads[0],
+            ended_load=loads[1],
+        )
+    )
+    report.console.print(f"wrote {path} and {len(plots)} plots in {folder}")
+
+
+@bench_app.command("all")
+def all_cmd(
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="write the Markdown report here")
+    ] = None,
+    db: DbOpt = "sqlite,postgresql",
+    connections: ConnOpt = "16,64,256",
+    workers: WorkersOpt = "1,2",
+    duration: DurationOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """Every scenario in one session (one PostgreSQL cluster): the published figures."""
+    enable_profiling(profile)
+    dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
+    seconds = duration or (2 if quick else 10)
+    requests = 300 if quick else 100_000
+    start_load = report.load_average()
+    with bench_session(keep) as s:
+        runs: list[Run] = []
+        if "postgresql" in dbs:
+            runs += run_limit(s, conns, seconds)
+        runs += run_holds(s, dbs, conns, procs, seconds, requests)
+        runs += [
+            http_floor(
+                s.world(d), load=Load(connections=c, requests=requests, duration=seconds), workers=1
+            )
+            for d in dbs[-1:]
+            for c in conns
+        ]
+        runs += run_hot(s, dbs, [1], 200 if quick else 1000, 5)
+        runs += run_naive(
+            s, dbs, [64 if not quick else 32], [1], seconds * 2, 200 if quick else 4000
+        )
+        runs += run_flash(s, dbs, [1 if quick else 2], flash_size(quick, None, None, None))
+        versions = _versions(s)
+        end_load = report.load_average()
+        _finish(runs, json_path)
+        if report_path is not None:
+            write_report(runs, report_path, versions=versions, loads=(start_load, end_load))
+
+
+@bench_app.command("report")
+def report_cmd(
+    results: Annotated[Path, typer.Argument(help="results.json from an earlier run")],
+    report_path: Annotated[Path, typer.Option("--report")] = Path("docs/benchmarks.md"),
+) -> None:
+    """Rewrite the Markdown report and plots from saved results (no new measurements)."""
+    runs = report.load_json(results)
+    saved = json.loads((results.parent / "versions.json").read_text())
+    loads = tuple(saved.pop("_load", ["?", "?"]))
+    write_report(runs, report_path, versions=saved, loads=(loads[0], loads[1]))

@@ -12,11 +12,11 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import func, select
 
-from seatguard.bench.load import LoadResult, Recorder, run_load
+from seatguard.bench.load import Client, LoadResult, Recorder, run_load
 from seatguard.bench.pg import free_port
+from seatguard.bench.profile import profiled
 from seatguard.bench.server import RssSampler, spawn
 from seatguard.bench.stats import Run, latencies_ms, quantiles, status_counts
 from seatguard.bench.world import World, audit, make_event
@@ -115,7 +115,7 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
     paid_at: list[float] = []
     turns = iter(range(len(plan)))
 
-    async def buy(client: httpx.AsyncClient, rec: Recorder, _slot: int, _turn: int) -> None:
+    async def buy(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
         b = next(turns, None)
         if b is None:
             return
@@ -165,6 +165,8 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
         sampler = RssSampler(pids)
         sampler.start()
         depth = stack.enter_context(DepthSampler(world))
+        for i, pid in enumerate(pids):
+            stack.enter_context(profiled(pid, f"flash-{'server' if i == 0 else f'worker{i}'}"))
         begin = time.perf_counter()
         result: LoadResult = run_load(
             server.base_url,
@@ -172,6 +174,7 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
             connections=sale.connections,
             max_ops=len(plan),
             duration=sale.duration,
+            engine="httpx",
         )
         all_paid = time.perf_counter() - begin
         deadline = time.monotonic() + sale.fulfil_timeout
@@ -214,6 +217,8 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
             "all_paid_s": round(all_paid, 2),
             "all_fulfilled_s": round(fulfilled - begin, 2),
             "orders_per_s": round(completed / window, 1),
+            "cpu_s_all_processes": round(sampler.cpu_s, 1),
+            "cpu_ms_per_ticket": round(sampler.cpu_s * 1000 / max(1, tickets), 1),
             "every_paid_order_completed": completed == len(paid_at) and tickets == seats_paid,
             "queue_depth": [(round(t, 1), d) for t, d in depth.points],
             "p99_by_step_ms": {

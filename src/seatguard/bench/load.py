@@ -15,6 +15,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from seatguard.bench.rawhttp import RawClient, RawHTTPError, RawResponse
+
+Client = httpx.AsyncClient | RawClient
+
 
 @dataclass(frozen=True, slots=True)
 class Sample:
@@ -31,18 +35,18 @@ class Recorder:
 
     async def call(
         self,
-        client: httpx.AsyncClient,
+        client: Client,
         label: str,
         method: str,
         url: str,
         *,
         key: str = "",
         **kwargs: Any,
-    ) -> httpx.Response | None:
+    ) -> httpx.Response | RawResponse | None:
         start = time.perf_counter()
         try:
             response = await client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, RawHTTPError) as exc:
             self.samples.append(
                 Sample(label, 0, time.perf_counter() - start, type(exc).__name__, key)
             )
@@ -53,7 +57,7 @@ class Recorder:
         return response
 
 
-Operation = Callable[[httpx.AsyncClient, Recorder, int, int], Coroutine[Any, Any, None]]
+Operation = Callable[[Client, Recorder, int, int], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -69,15 +73,29 @@ def ensure_loopback(base_url: str) -> None:
         raise ValueError(f"load is only sent to loopback addresses, not {host!r}")
 
 
+def _client(base_url: str, engine: str, connections: int, timeout: float) -> Client:
+    """``raw`` (the lean client, default) or ``httpx`` (for forms, redirects, absolute URLs)."""
+    if engine == "raw":
+        return RawClient(base_url, limit=connections, timeout=timeout)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout)
+
+
 async def _run(
-    base_url: str, op: Operation, *, connections: int, max_ops: int, duration: float, grace: float
+    base_url: str,
+    op: Operation,
+    *,
+    connections: int,
+    max_ops: int,
+    duration: float,
+    grace: float,
+    engine: str,
 ) -> LoadResult:
     ensure_loopback(base_url)
     recorder = Recorder()
     started = 0
     deadline = time.monotonic() + duration
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+    async with _client(base_url, engine, connections, 30) as client:
 
         async def loop(slot: int) -> None:
             nonlocal started
@@ -105,18 +123,28 @@ def run_load(
     max_ops: int,
     duration: float,
     grace: float = 30.0,
+    engine: str = "raw",
 ) -> LoadResult:
     """Run ``op(client, recorder, slot, turn)`` from ``connections`` concurrent loops."""
     return asyncio.run(
-        _run(base_url, op, connections=connections, max_ops=max_ops, duration=duration, grace=grace)
+        _run(
+            base_url,
+            op,
+            connections=connections,
+            max_ops=max_ops,
+            duration=duration,
+            grace=grace,
+            engine=engine,
+        )
     )
 
 
-async def _burst(base_url: str, op: Operation, *, attempts: int, timeout: float) -> LoadResult:
+async def _burst(
+    base_url: str, op: Operation, *, attempts: int, timeout: float, engine: str
+) -> LoadResult:
     ensure_loopback(base_url)
     recorder = Recorder()
-    limits = httpx.Limits(max_connections=attempts, max_keepalive_connections=attempts)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
+    async with _client(base_url, engine, attempts, timeout) as client:
         begin = time.perf_counter()
         tasks = [asyncio.create_task(op(client, recorder, i, 0)) for i in range(attempts)]
         _done, pending = await asyncio.wait(tasks, timeout=timeout)
@@ -127,6 +155,8 @@ async def _burst(base_url: str, op: Operation, *, attempts: int, timeout: float)
     return LoadResult(samples=recorder.samples, elapsed=elapsed, operations=attempts)
 
 
-def run_burst(base_url: str, op: Operation, *, attempts: int, timeout: float = 60) -> LoadResult:
+def run_burst(
+    base_url: str, op: Operation, *, attempts: int, timeout: float = 60, engine: str = "raw"
+) -> LoadResult:
     """Start ``attempts`` operations at once (each on its own connection), wait for all."""
-    return asyncio.run(_burst(base_url, op, attempts=attempts, timeout=timeout))
+    return asyncio.run(_burst(base_url, op, attempts=attempts, timeout=timeout, engine=engine))

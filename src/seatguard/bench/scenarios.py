@@ -6,10 +6,9 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import select
 
-from seatguard.bench.load import LoadResult, Recorder, run_burst, run_load
+from seatguard.bench.load import Client, LoadResult, Recorder, run_burst, run_load
 from seatguard.bench.profile import profiled
 from seatguard.bench.server import RssSampler, spawn
 from seatguard.bench.stats import Run, latencies_ms, quantiles, status_counts
@@ -30,8 +29,8 @@ def booking_args(workers: int) -> list[str]:
     return ["seatguard", "booking", "--workers", str(workers)]
 
 
-def _serve_and_load(world: World, args: list[str], run: object) -> tuple[LoadResult, float]:
-    """Start the server, run ``run(base_url)`` while sampling its memory; (result, peak MiB)."""
+def _serve_and_load(world: World, args: list[str], run: object) -> tuple[LoadResult, RssSampler]:
+    """Start the server, run ``run(base_url)`` while sampling its memory and CPU time."""
     with spawn(args, env=world.server_env(), log_path=world.workdir / "server.log") as server:
         sampler = RssSampler([server.pid])
         sampler.start()
@@ -41,7 +40,16 @@ def _serve_and_load(world: World, args: list[str], run: object) -> tuple[LoadRes
                 result: LoadResult = run(server.base_url)  # type: ignore[operator]
         finally:
             sampler.stop()
-    return result, sampler.peak_mb
+    return result, sampler
+
+
+def cpu_per_request(sampler: RssSampler, result: LoadResult) -> dict[str, float]:
+    """Server CPU time per request: a cost that other load on the machine barely changes."""
+    count = max(1, len(result.samples))
+    return {
+        "server_cpu_s": round(sampler.cpu_s, 2),
+        "server_cpu_ms_per_request": round(sampler.cpu_s * 1000 / count, 2),
+    }
 
 
 def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run:
@@ -50,7 +58,7 @@ def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run
     lanes = [seat_ids[slot :: load.connections] for slot in range(load.connections)]
     headers = [world.headers(f"bench-user-{slot}") for slot in range(load.connections)]
 
-    async def op(client: httpx.AsyncClient, rec: Recorder, slot: int, turn: int) -> None:
+    async def op(client: Client, rec: Recorder, slot: int, turn: int) -> None:
         lane = lanes[slot]
         seat = str(lane[turn % len(lane)])
         answer = await rec.call(
@@ -64,7 +72,7 @@ def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run
             base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
         )
 
-    result, rss = _serve_and_load(world, booking_args(workers), go)
+    result, sampler = _serve_and_load(world, booking_args(workers), go)
     held = latencies_ms(result.samples, label="hold", status=200)
     p50, p95, p99 = quantiles(latencies_ms(result.samples, label="hold"))
     return Run(
@@ -81,8 +89,11 @@ def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run
         p99_ms=p99,
         statuses=status_counts(result.samples),
         oversold=audit(world).oversold,
-        rss_mb=rss,
-        extra={"requests_per_s": len(result.samples) / result.elapsed if result.elapsed else 0},
+        rss_mb=sampler.peak_mb,
+        extra={
+            "requests_per_s": len(result.samples) / result.elapsed if result.elapsed else 0,
+            **cpu_per_request(sampler, result),
+        },
     )
 
 
@@ -92,7 +103,7 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
     users = [f"hot-user-{i}" for i in range(attempts)]
     headers = [world.headers(u) for u in users]
 
-    async def op(client: httpx.AsyncClient, rec: Recorder, slot: int, _turn: int) -> None:
+    async def op(client: Client, rec: Recorder, slot: int, _turn: int) -> None:
         seat = seat_ids[slot % hot]
         await rec.call(
             client,
@@ -104,7 +115,7 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
             key=f"{seat}|{users[slot]}",
         )
 
-    result, rss = _serve_and_load(
+    result, sampler = _serve_and_load(
         world, booking_args(workers), lambda base: run_burst(base, op, attempts=attempts)
     )
     winners = Counter(s.key.split("|")[0] for s in result.samples if s.status == 200)
@@ -136,8 +147,9 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
         p99_ms=p99,
         statuses=status_counts(result.samples),
         oversold=sum(max(0, n - 1) for n in winners.values()) + audit(world).oversold,
-        rss_mb=rss,
+        rss_mb=sampler.peak_mb,
         extra={
+            **cpu_per_request(sampler, result),
             "hot_seats": hot,
             "winners_per_seat": [winners.get(s, 0) for s in seat_ids],
             "one_winner_each": all(winners.get(s, 0) == 1 for s in seat_ids),
@@ -158,7 +170,7 @@ def naive(world: World, *, load: Load, workers: int, implementation: str, per_se
     is_naive = implementation == "naive"
     headers = {} if is_naive else {i: world.headers(f"race-{i}") for i in range(load.requests)}
 
-    async def op(client: httpx.AsyncClient, rec: Recorder, _slot: int, _turn: int) -> None:
+    async def op(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
         i = next(counter, None)
         if i is None:
             return
@@ -188,7 +200,7 @@ def naive(world: World, *, load: Load, workers: int, implementation: str, per_se
             base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
         )
 
-    result, rss = _serve_and_load(world, args, go)
+    result, sampler = _serve_and_load(world, args, go)
     grants = Counter(s.key for s in result.samples if s.status == 200)
     double = sum(max(0, n - 1) for n in grants.values())
     p50, p95, p99 = quantiles(latencies_ms(result.samples))
@@ -206,12 +218,46 @@ def naive(world: World, *, load: Load, workers: int, implementation: str, per_se
         p99_ms=p99,
         statuses=status_counts(result.samples),
         oversold=double,
-        rss_mb=rss,
+        rss_mb=sampler.peak_mb,
         extra={
+            **cpu_per_request(sampler, result),
             "implementation": implementation,
             "double_grants": double,
             "seats_contended": len(grants),
             "seats_double_sold": sum(1 for n in grants.values() if n > 1),
             "attempts_per_seat": per_seat,
         },
+    )
+
+
+def http_floor(world: World, *, load: Load, workers: int) -> Run:
+    """``GET /health`` (one database round trip) under the same load: the stack's own ceiling."""
+
+    async def op(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
+        await rec.call(client, "health", "GET", "/health")
+
+    def go(base: str) -> LoadResult:
+        return run_load(
+            base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
+        )
+
+    result, sampler = _serve_and_load(world, booking_args(workers), go)
+    ok = [s for s in result.samples if s.status == 200]
+    p50, p95, p99 = quantiles(latencies_ms(result.samples))
+    return Run(
+        scenario="http-floor",
+        db=world.kind,
+        workers=workers,
+        connections=load.connections,
+        requests=len(result.samples),
+        elapsed_s=result.elapsed,
+        throughput=len(ok) / result.elapsed if result.elapsed else 0.0,
+        unit="req/s",
+        p50_ms=p50,
+        p95_ms=p95,
+        p99_ms=p99,
+        statuses=status_counts(result.samples),
+        oversold=0,
+        rss_mb=sampler.peak_mb,
+        extra=cpu_per_request(sampler, result),
     )

@@ -17,6 +17,8 @@ import httpx
 
 from seatguard.bench.pg import free_port
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def rss_bytes(pid: int) -> int:
     """Resident set size of one process (0 once it is gone), from /proc."""
@@ -28,6 +30,16 @@ def rss_bytes(pid: int) -> int:
     except (OSError, ValueError):
         return 0
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (0 once it is gone), from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def children_of(pid: int) -> list[int]:
@@ -58,6 +70,8 @@ class RssSampler:
     root_pids: list[int]
     interval: float = 0.25
     peaks: dict[int, int] = field(default_factory=dict)
+    cpu_first: dict[int, float] = field(default_factory=dict)
+    cpu_last: dict[int, float] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -65,6 +79,10 @@ class RssSampler:
         for root in self.root_pids:
             for pid in [root, *children_of(root)]:
                 self.peaks[pid] = max(self.peaks.get(pid, 0), rss_bytes(pid))
+                used = cpu_seconds(pid)
+                if used:
+                    self.cpu_first.setdefault(pid, used)
+                    self.cpu_last[pid] = used
 
     def start(self) -> None:
         def loop() -> None:
@@ -79,6 +97,12 @@ class RssSampler:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
+        self.sample()
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the processes used while sampled (all of them together)."""
+        return sum(self.cpu_last[p] - self.cpu_first[p] for p in self.cpu_last)
 
     @property
     def peak_mb(self) -> float:

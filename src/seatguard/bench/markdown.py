@@ -1,0 +1,219 @@
+"""docs/benchmarks.md from the runs: machine, targets, tables, plots, commands, notes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seatguard.bench.report import ceiling_ratios, git_commit, machine, verdicts
+from seatguard.bench.stats import Run
+
+NOTES = Path("bench/notes.md")  # hand-written profile findings, included as they are
+
+COMMANDS = """\
+```sh
+make bench                                   # = seatguard bench all --report docs/benchmarks.md
+seatguard bench all --report docs/benchmarks.md [--quick]
+seatguard bench limit --connections 16,64,256 --workers 1,2 --duration 10
+seatguard bench holds --db sqlite,postgresql --connections 16,64,256 --workers 1,2 --duration 10
+seatguard bench hot-seat --db sqlite,postgresql --attempts 1000 --seats 5
+seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
+seatguard bench flash-sale --db postgresql,sqlite --workers 2 --buyers 2000 --seats 10000
+seatguard bench holds --db postgresql --connections 64 --workers 1 --profile /tmp/profiles
+```"""
+
+
+def _answers(r: Run) -> str:
+    return ", ".join(f"{k}: {v:,}" for k, v in r.statuses.items())
+
+
+def _row(cells: Sequence[object]) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    return [_row(head), _row(["---"] * len(head)), *(_row(r) for r in rows), ""]
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+def _ratio(ratios: dict[tuple[int, int], float], r: Run) -> str:
+    key = (r.workers, r.connections)
+    return f"{ratios[key]:.1%}" if r.db == "postgresql" and key in ratios else "–"
+
+
+def _holds(runs: Sequence[Run]) -> list[str]:
+    ratios = ceiling_ratios(runs)
+    rows = [
+        [
+            r.db,
+            r.workers,
+            r.connections,
+            f"{r.throughput:,.0f}",
+            _ratio(ratios, r),
+            f"{r.extra.get('requests_per_s', 0):,.0f}",
+            r.extra.get("server_cpu_ms_per_request", "–"),
+            _ms(r.p50_ms),
+            _ms(r.p95_ms),
+            _ms(r.p99_ms),
+            _answers(r),
+            r.oversold,
+            f"{r.rss_mb:.0f}",
+        ]
+        for r in runs
+        if r.scenario == "holds"
+    ]
+    head = [
+        "db",
+        "workers",
+        "conns",
+        "holds/s",
+        "of pgbench",
+        "requests/s",
+        "server CPU ms/request",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "answers",
+        "oversold",
+        "peak RSS MiB",
+    ]
+    return _table(head, rows) if rows else []
+
+
+def _simple(runs: Sequence[Run], scenario: str) -> list[str]:
+    rows = [
+        [
+            r.extra.get("implementation", r.db) if scenario == "naive" else r.db,
+            r.db,
+            r.workers,
+            r.connections,
+            r.requests,
+            f"{r.throughput:,.0f} {r.unit}",
+            r.extra.get("server_cpu_ms_per_request", "–"),
+            _ms(r.p50_ms),
+            _ms(r.p95_ms),
+            _ms(r.p99_ms),
+            _answers(r),
+            r.oversold,
+            f"{r.rss_mb:.0f}" if r.rss_mb else "–",
+        ]
+        for r in runs
+        if r.scenario == scenario
+    ]
+    first = "implementation" if scenario == "naive" else "—"
+    head = [
+        first,
+        "db",
+        "workers",
+        "conns",
+        "requests",
+        "throughput",
+        "server CPU ms/request",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "answers",
+        "oversold / double grants",
+        "peak RSS MiB",
+    ]
+    if scenario != "naive":
+        head, rows = head[1:], [r[1:] for r in rows]
+    return _table(head, rows) if rows else []
+
+
+def _flash(runs: Sequence[Run]) -> list[str]:
+    keys = [
+        "buyers",
+        "orders_paid",
+        "seats_paid",
+        "orders_completed",
+        "tickets",
+        "emails",
+        "all_paid_s",
+        "all_fulfilled_s",
+        "orders_per_s",
+        "every_paid_order_completed",
+        "jobs_outstanding",
+        "p99_by_step_ms",
+    ]
+    rows = [
+        [
+            r.db,
+            r.workers,
+            f"{r.throughput:,.1f}",
+            r.oversold,
+            f"{r.rss_mb:.0f}",
+            *(r.extra.get(k, "–") for k in keys),
+        ]
+        for r in runs
+        if r.scenario == "flash-sale"
+    ]
+    head = ["db", "worker procs", "tickets/s", "oversold", "peak RSS MiB", *keys]
+    return _table(head, rows) if rows else []
+
+
+def render(
+    runs: Sequence[Run],
+    *,
+    versions: dict[str, str],
+    plots: Sequence[Path],
+    report: Path,
+    started_load: str,
+    ended_load: str,
+) -> str:
+    out = ["# SeatGuard benchmarks", ""]
+    out += [
+        "Measured on loopback by `seatguard bench`, which starts everything itself: a throwaway "
+        "PostgreSQL cluster (initdb, `fsync=off`), or a temporary SQLite file; the real "
+        "`seatguard booking` server as a subprocess with N uvicorn workers; and a bounded "
+        "asyncio load generator (request count and wall-clock caps; it stops by itself). "
+        "Every ratio below compares figures taken in the same run on the same machine.",
+        "",
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{git_commit()}`.",
+        "Regenerate with `make bench` (or `seatguard bench all --report docs/benchmarks.md`).",
+        "",
+        "## Machine",
+        "",
+    ]
+    info = {
+        **machine(),
+        **versions,
+        "load average at start / end": f"{started_load} / {ended_load}",
+    }
+    out += _table(["", ""], list(info.items()))
+    out += ["## Targets", ""]
+    out += _table(
+        ["target", "measured", "met"],
+        [[v.target, v.measured, "yes" if v.met else "**no**"] for v in verdicts(runs)],
+    )
+    sections = [
+        ("Holds: hold then release distinct seats of a 10,000-seat event", _holds(runs)),
+        (
+            "Ceiling: the same conditional UPDATE straight on PostgreSQL (pgbench)",
+            _simple(runs, "limit"),
+        ),
+        ("HTTP floor: `GET /health` on the same server", _simple(runs, "http-floor")),
+        (
+            "Hot seat: concurrent attempts at 5 seats (latencies are the 409s)",
+            _simple(runs, "hot-seat"),
+        ),
+        ("Naive read-then-write hold beside ours, same load", _simple(runs, "naive")),
+        ("Flash sale: hold, check out, pay in the sandbox; fulfil, PDF, email", _flash(runs)),
+    ]
+    for title, lines in sections:
+        if lines:
+            out += [f"## {title}", "", *lines]
+    if plots:
+        out += ["## Plots", ""]
+        base = report.parent
+        out += [f"![{p.stem}]({os.path.relpath(p, base)})" for p in plots]
+        out += [""]
+    out += ["## Commands", "", COMMANDS, ""]
+    if NOTES.exists():
+        out += [NOTES.read_text().rstrip(), ""]
+    return "\n".join(out)
