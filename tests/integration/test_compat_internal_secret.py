@@ -81,8 +81,6 @@ def sweep(app: FastAPI, secret: str) -> set[tuple[str, str]]:
     return protected
 
 
-# /openapi.json is among the routes called; the hold route's two methods share an operation id.
-@pytest.mark.filterwarnings("ignore:Duplicate Operation ID:UserWarning")
 @pytest.mark.parametrize("secret", ["internal-shared-secret", "SAME-AS-JWT"])
 def test_the_header_alone_gets_401_on_every_protected_route(app_client, settings, secret):
     value = settings.jwt_secret if secret == "SAME-AS-JWT" else secret
