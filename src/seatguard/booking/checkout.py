@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from seatguard.booking import live
 from seatguard.booking.domain import OrderStatus, SeatStatus, order_total
 from seatguard.booking.holds import hold_seats
 from seatguard.booking.models import Event, Order, OrderItem, Seat
@@ -106,6 +107,7 @@ def _place_order(
         max_per_event=max_per_event,
         order_id=order_id,
     )
+    live.announce(session, live.hold_changes(hold), held_until=hold.expires_at)
     event = session.get(Event, hold.event_id)
     assert event is not None  # hold_seats checked it
     if request.currency and request.currency.lower() != event.currency:
