@@ -261,3 +261,35 @@ def test_secrets_never_reach_the_logs(settings, db, clock, tmp_path, caplog):
         "card number spaced": "4242 4242 4242 4242",
     }.items():
         assert secret not in logged, name
+
+
+def test_nul_bytes_in_any_text_input_are_bad_input_not_500(app_client, db, clock, auth_header):
+    """PostgreSQL text cannot hold NUL; a NUL from the wire must be a 4xx, never a 500."""
+    event_id, _ = make_event(db, now=clock())
+    nul = "a\x00b"
+    answers = {
+        "login email": app_client.post("/auth/login", json={"email": nul, "password": "x" * 12}),
+        "login password": app_client.post(
+            "/auth/login", json={"email": "a@example.com", "password": nul * 6}
+        ),
+        "register": app_client.post(
+            "/auth/register", json={"email": "n@example.com", "password": nul * 8, "name": nul}
+        ),
+        "events name": app_client.get("/api/v1/events", params={"name": nul}),
+        "events location": app_client.get("/api/v1/events", params={"location": nul}),
+        "events gender": app_client.get("/api/v1/events", params={"gender": nul}),
+        "orders of user": app_client.get(
+            "/api/v1/booking-orders/user/a%00b", headers=auth_header("root", Role.ADMIN)
+        ),
+        "hold uid": app_client.post(
+            f"/api/v1/seats/lock/{event_id}/uid/a%00b", headers=auth_header("alice")
+        ),
+        "check-in": app_client.post(
+            "/api/v1/tickets/check-in", json={"code": nul}, headers=auth_header("d", Role.STAFF)
+        ),
+        "edit event": app_client.patch(
+            f"/api/v1/events/{event_id}", json={"name": nul}, headers=auth_header("r", Role.ADMIN)
+        ),
+    }
+    failures = {k: a.status_code for k, a in answers.items() if a.status_code >= 500}
+    assert failures == {}

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("seatguard")
@@ -127,6 +128,15 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(code, str(exc.detail)),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses as data (e.g. a NUL byte in PostgreSQL text): bad input.
+        log.info("database refused a value: %s", exc.orig.__class__.__name__)
+        return JSONResponse(
+            error_body("invalid_value", "The request holds a value that cannot be stored."),
+            status_code=422,
         )
 
     @app.exception_handler(Exception)
