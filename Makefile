@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-slow lint typecheck clean
+.PHONY: run test test-slow lint typecheck clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: lint typecheck  ## install and run lint, types and the test suite (slow sc
 
 test-slow: $(VENV)/.dev-deps  ## the slow scenarios alone
 	$(BIN)/pytest -m slow $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev-deps  ## measure every scenario on loopback; rewrites docs/benchmarks.md
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/seatguard bench all --report docs/benchmarks.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache seatguard.db*

@@ -76,6 +76,9 @@ class RawClient:
             except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
                 conn.close()
                 raise RawHTTPError(f"{type(exc).__name__}: {exc}") from exc
+            except BaseException:  # cancelled mid-request: the connection is in an unknown state
+                conn.close()
+                raise
             if reusable:
                 self._idle.append(conn)
             else:

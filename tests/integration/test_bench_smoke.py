@@ -1,0 +1,181 @@
+"""The benchmark harness at smoke sizes: every scenario runs, nothing oversells, reports render.
+
+Each scenario starts its own server processes on loopback (and the harness its own PostgreSQL
+cluster), exactly as ``seatguard bench`` does, with a few hundred requests and second-long caps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from seatguard.bench.flash import Sale, flash_sale
+from seatguard.bench.limit import limit
+from seatguard.bench.markdown import render
+from seatguard.bench.pg import find_pgbench
+from seatguard.bench.plots import write_plots
+from seatguard.bench.report import ceiling_ratios, verdicts
+from seatguard.bench.runner import BenchSession, bench_session
+from seatguard.bench.scenarios import Load, holds, hot_seat, naive
+from seatguard.bench.stats import Run
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+SMALL = Load(connections=8, requests=120, duration=5)
+RUN_FIELDS = {
+    "scenario",
+    "db",
+    "workers",
+    "connections",
+    "requests",
+    "elapsed_s",
+    "throughput",
+    "unit",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "statuses",
+    "oversold",
+    "rss_mb",
+    "extra",
+}
+
+
+@pytest.fixture(scope="module")
+def bench() -> Iterator[BenchSession]:
+    with bench_session() as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def runs() -> list[Run]:
+    """Every run of this module, for the report test at the end."""
+    return []
+
+
+def _pg(bench: BenchSession) -> None:
+    try:
+        bench.require_cluster()
+    except (OSError, RuntimeError) as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
+        pytest.skip(f"PostgreSQL unavailable: {exc}")
+
+
+def _shape(run: Run) -> None:
+    assert set(run.to_dict()) == RUN_FIELDS
+    assert run.requests > 0
+    assert run.elapsed_s > 0
+    assert run.p50_ms <= run.p95_ms <= run.p99_ms
+    assert run.rss_mb > 0
+    assert sum(run.statuses.values()) == run.requests
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_holds_never_fail_and_never_oversell(bench: BenchSession, runs: list[Run], db: str) -> None:
+    if db == "postgresql":
+        _pg(bench)
+    run = holds(bench.world(db), load=SMALL, workers=1, seats=500)
+    runs.append(run)
+    _shape(run)
+    assert run.oversold == 0
+    assert run.server_errors == 0
+    assert set(run.statuses) == {"200"}  # distinct seats per user: every hold and release works
+    assert run.throughput > 0
+    assert run.extra["server_cpu_ms_per_request"] > 0
+
+
+def test_hot_seat_has_exactly_one_winner_per_seat(bench: BenchSession, runs: list[Run]) -> None:
+    _pg(bench)
+    run = hot_seat(bench.world("postgresql"), attempts=100, hot=5, workers=1)
+    runs.append(run)
+    _shape(run)
+    assert run.statuses == {"200": 5, "409": 95}
+    assert run.extra["winners_per_seat"] == [1, 1, 1, 1, 1]
+    assert run.extra["one_winner_each"] is True
+    assert run.extra["database_agrees"] is True
+    assert run.oversold == 0
+
+
+def test_naive_and_ours_under_the_same_race(bench: BenchSession, runs: list[Run]) -> None:
+    _pg(bench)
+    load = Load(connections=16, requests=96, duration=10)
+    ours = naive(bench.world("postgresql"), load=load, workers=1, implementation="seatguard")
+    theirs = naive(bench.world("postgresql"), load=load, workers=1, implementation="naive")
+    runs += [ours, theirs]
+    for run in (ours, theirs):
+        _shape(run)
+        assert run.server_errors == 0
+        assert set(run.extra) >= {
+            "implementation",
+            "double_grants",
+            "seats_contended",
+            "seats_double_sold",
+            "attempts_per_seat",
+        }
+        assert run.oversold == run.extra["double_grants"] >= 0
+    # ours: exactly one grant per contended seat, whatever the interleaving
+    assert ours.extra["double_grants"] == 0
+    assert ours.statuses["200"] == ours.extra["seats_contended"] == 96 // 8
+    assert theirs.extra["implementation"] == "naive"
+
+
+def test_pgbench_ceiling(bench: BenchSession, runs: list[Run]) -> None:
+    _pg(bench)
+    if find_pgbench() is None:
+        if IN_CI:
+            pytest.fail("pgbench is required in CI")
+        pytest.skip("pgbench not installed")
+    run = limit(
+        bench.world("postgresql"),
+        bench.require_cluster(),
+        connections=SMALL.connections,
+        duration=1,
+        seats=500,
+    )
+    runs.append(run)
+    assert run.throughput > 0
+    assert run.statuses.get("failed", 0) == 0
+    assert run.requests == run.statuses["ok"] > 0
+    assert 0 < run.p50_ms <= run.p99_ms
+
+
+def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run]) -> None:
+    sale = Sale(seats=40, buyers=12, connections=4, duration=30, fulfil_timeout=60)
+    run = flash_sale(bench.world("sqlite"), sale=sale, workers=1)
+    runs.append(run)
+    _shape(run)
+    extra = run.extra
+    assert run.oversold == 0
+    assert run.server_errors == 0
+    assert extra["orders_paid"] == extra["buyers"] == 12
+    assert extra["every_paid_order_completed"] is True
+    assert extra["orders_completed"] == 12
+    assert extra["tickets"] == extra["seats_paid"] == sum(1 + b % 4 for b in range(12))
+    assert extra["emails"] == 12
+    assert extra["jobs_outstanding"] == 0
+    assert run.throughput > 0
+    assert extra["queue_depth"], "the queue depth was sampled"
+
+
+def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path) -> None:
+    if not runs:
+        pytest.skip("no runs to report")
+    plots = write_plots(runs, tmp_path / "bench")
+    text = render(
+        runs,
+        versions={"SQLite": "x"},
+        plots=plots,
+        report=tmp_path / "b.md",
+        started_load="0",
+        ended_load="0",
+    )
+    assert "## Targets" in text
+    assert "## Holds" in text
+    assert all(p.exists() and p.stat().st_size > 1000 for p in plots)
+    assert any(p.name == "holds-throughput.png" for p in plots)
+    found = {v.target for v in verdicts(runs)}
+    assert "0 seats oversold (every SeatGuard run)" in found
+    assert all(ratio > 0 for ratio in ceiling_ratios(runs).values())
