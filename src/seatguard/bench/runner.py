@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import resource
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -35,8 +37,17 @@ class BenchSession:
         return self.require_cluster().version()
 
 
+def raise_file_limit() -> None:
+    """Many concurrent connections need many descriptors: lift the soft limit to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 @contextmanager
 def bench_session(keep: bool = False) -> Iterator[BenchSession]:
+    raise_file_limit()
     root = Path(tempfile.mkdtemp(prefix="seatguard-bench-"))
     session = BenchSession(root=root)
     try:
