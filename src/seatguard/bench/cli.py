@@ -314,7 +314,8 @@ def all_cmd(
         runs += run_naive(
             s, dbs, [64 if not quick else 32], [1], seconds * 2, 200 if quick else 4000
         )
-        runs += run_flash(s, dbs, [1 if quick else 2], flash_size(quick, None, None, None))
+        sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs
+        runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, None, None, None))
         versions = _versions(s)
         end_load = report.load_average()
         _finish(runs, json_path)

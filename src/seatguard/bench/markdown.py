@@ -214,6 +214,7 @@ def render(
         out += [f"![{p.stem}]({os.path.relpath(p, base)})" for p in plots]
         out += [""]
     out += ["## Commands", "", COMMANDS, ""]
-    if NOTES.exists():
-        out += [NOTES.read_text().rstrip(), ""]
+    notes = next((p for p in (report.parent.parent / NOTES, NOTES) if p.exists()), None)
+    if notes is not None:
+        out += [notes.read_text().rstrip(), ""]
     return "\n".join(out)
