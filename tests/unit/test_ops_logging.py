@@ -125,7 +125,7 @@ def test_the_config_routes_uvicorn_through_the_same_formatter():
     try:
         logging.config.dictConfig(config)
         with request_context("req-uv"):
-            logging.getLogger("uvicorn.error").info("Started server process")
+            logging.getLogger("uvicorn.error").warning("Started server process")
     finally:
         root.handlers, level = saved
         root.setLevel(level)
