@@ -105,11 +105,17 @@ def run_flash(s: BenchSession, dbs: list[str], workers: list[int], sale: Sale) -
     return [flash_sale(s.world(db), sale=sale, workers=w) for db in dbs for w in workers]
 
 
-def flash_size(quick: bool, buyers: int | None, seats: int | None, duration: float | None) -> Sale:
+def flash_size(
+    quick: bool,
+    buyers: int | None,
+    seats: int | None,
+    duration: float | None,
+    connections: int | None = None,
+) -> Sale:
     return Sale(
         seats=seats or (300 if quick else 10_000),
         buyers=buyers or (60 if quick else 2_000),
-        connections=16 if quick else 64,
+        connections=connections or (16 if quick else 64),
         duration=duration or (30 if quick else 300),
         fulfil_timeout=60 if quick else 600,
     )
@@ -145,7 +151,9 @@ def holds_cmd(
 def hot_seat_cmd(
     db: DbOpt = "sqlite,postgresql",
     workers: WorkersOpt = "1",
-    attempts: Annotated[int | None, typer.Option(help="users trying at once")] = None,
+    attempts: Annotated[
+        int | None, typer.Option("--attempts", "--requests", help="users trying at once")
+    ] = None,
     seats: Annotated[int, typer.Option(help="how many hot seats")] = 5,
     quick: QuickOpt = False,
     json_path: JsonOpt = None,
@@ -165,6 +173,7 @@ def flash_sale_cmd(
     workers: Annotated[str, typer.Option(help="`seatguard worker` processes")] = "2",
     buyers: Annotated[int | None, typer.Option(help="buyers (1–4 seats each)")] = None,
     seats: Annotated[int | None, typer.Option(help="seats on sale")] = None,
+    connections: Annotated[int | None, typer.Option(help="buyers at once")] = None,
     duration: DurationOpt = None,
     quick: QuickOpt = False,
     json_path: JsonOpt = None,
@@ -173,7 +182,7 @@ def flash_sale_cmd(
 ) -> None:
     """Buyers hold, check out and pay through the sandbox; workers issue tickets and email."""
     enable_profiling(profile)
-    sale = flash_size(quick, buyers, seats, duration)
+    sale = flash_size(quick, buyers, seats, duration, connections)
     with bench_session(keep) as s:
         runs = run_flash(s, _dbs(db), _ints(workers), sale)
     _finish(runs, json_path)
@@ -254,15 +263,21 @@ def _versions(s: BenchSession) -> dict[str, str]:
 
 
 def write_report(
-    runs: list[Run], path: Path, *, versions: dict[str, str], loads: tuple[str, str]
+    runs: list[Run],
+    path: Path,
+    *,
+    versions: dict[str, str],
+    loads: tuple[str, str],
+    command_line: str = "",
 ) -> None:
-    from seatguard.bench.markdown import render
+    from seatguard.bench.markdown import command, render
     from seatguard.bench.plots import write_plots
 
     folder = path.parent / "bench"
     report.save_json(runs, folder / "results.json")
+    line = command_line or command()
     (folder / "versions.json").write_text(
-        json.dumps({**versions, "_load": list(loads)}, indent=1) + "\n"
+        json.dumps({**versions, "_load": list(loads), "_command": line}, indent=1) + "\n"
     )
     plots = write_plots(runs, folder)
     path.write_text(
@@ -273,6 +288,7 @@ def write_report(
             report=path,
             started_load=loads[0],
             ended_load=loads[1],
+            command_line=line,
         )
     )
     report.console.print(f"wrote {path} and {len(plots)} plots in {folder}")
@@ -291,6 +307,8 @@ def all_cmd(
     json_path: JsonOpt = None,
     keep: KeepOpt = False,
     profile: ProfileOpt = None,
+    buyers: Annotated[int | None, typer.Option(help="flash-sale buyers (default 2,000)")] = None,
+    seats: Annotated[int | None, typer.Option(help="flash-sale seats (default 10,000)")] = None,
 ) -> None:
     """Every scenario in one session (one PostgreSQL cluster): the published figures."""
     enable_profiling(profile)
@@ -315,7 +333,7 @@ def all_cmd(
             s, dbs, [64 if not quick else 32], [1], seconds * 2, 200 if quick else 4000
         )
         sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs
-        runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, None, None, None))
+        runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, buyers, seats, None))
         versions = _versions(s)
         end_load = report.load_average()
         _finish(runs, json_path)
@@ -332,4 +350,5 @@ def report_cmd(
     runs = report.load_json(results)
     saved = json.loads((results.parent / "versions.json").read_text())
     loads = tuple(saved.pop("_load", ["?", "?"]))
-    write_report(runs, report_path, versions=saved, loads=(loads[0], loads[1]))
+    line = str(saved.pop("_command", ""))
+    write_report(runs, report_path, versions=saved, loads=(loads[0], loads[1]), command_line=line)

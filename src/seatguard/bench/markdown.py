@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +25,12 @@ seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
 seatguard bench flash-sale --db postgresql,sqlite --workers 2 --buyers 2000 --seats 10000
 seatguard bench holds --db postgresql --connections 64 --workers 1 --profile /tmp/profiles
 ```"""
+
+
+def command() -> str:
+    """The command line that produced this report, as a user would type it."""
+    args = sys.argv[1:] if sys.argv and sys.argv[0].endswith("seatguard") else sys.argv[2:]
+    return " ".join(["seatguard", *(shlex.quote(a) for a in args)])
 
 
 def _answers(r: Run) -> str:
@@ -165,6 +173,7 @@ def render(
     report: Path,
     started_load: str,
     ended_load: str,
+    command_line: str = "",
 ) -> str:
     out = ["# SeatGuard benchmarks", ""]
     out += [
@@ -213,7 +222,7 @@ def render(
         base = report.parent
         out += [f"![{p.stem}]({os.path.relpath(p, base)})" for p in plots]
         out += [""]
-    out += ["## Commands", "", COMMANDS, ""]
+    out += ["## Commands", "", f"These figures: `{command_line or command()}`", "", COMMANDS, ""]
     notes = next((p for p in (report.parent.parent / NOTES, NOTES) if p.exists()), None)
     if notes is not None:
         out += [notes.read_text().rstrip(), ""]
