@@ -86,7 +86,19 @@ def _fill(conn: psycopg.Cursor) -> None:
             (i["G3"], NOW, NOW, None, "GENERAL", "G3", 150, "AVAILABLE", None, None, rock),
             (i["dead_seat"], NOW, NOW, NOW, "GENERAL", "G9", 150, "AVAILABLE", None, None, rock),
             (i["orphan_seat"], NOW, NOW, None, "VIP", "A1", 300, "AVAILABLE", None, None, gone),
-            (i["dup_A1"], NOW, NOW, None, "VIP", "A1", 300, "AVAILABLE", None, None, rock),
+            (
+                i["dup_A1"],
+                NOW + timedelta(seconds=1),
+                NOW,
+                None,
+                "VIP",
+                "A1",
+                300,
+                "AVAILABLE",
+                None,
+                None,
+                rock,
+            ),
         ],
     )
     order = (
