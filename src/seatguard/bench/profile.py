@@ -63,6 +63,12 @@ def profiled(pid: int, name: str) -> Iterator[Path | None]:
             (directory / f"{name}.top.txt").write_text(summarise(out))
 
 
+def _frame(raw: str) -> str:
+    """``fn (path/to/file.py:12)`` → ``fn file.py:12``."""
+    name, _, where = raw.partition(" (")
+    return f"{name} {where.rstrip(')').rsplit('/', 1)[-1]}" if where else name
+
+
 def summarise(path: Path, top: int = 40) -> str:
     """Self and inclusive sample shares per function, from py-spy's collapsed stacks."""
     inclusive: Counter[str] = Counter()
@@ -74,9 +80,7 @@ def summarise(path: Path, top: int = 40) -> str:
             continue
         n = int(count)
         total += n
-        frames = [
-            f.split(" (")[0] + " " + f.rsplit("/", 1)[-1].rstrip(")") for f in stack.split(";")
-        ]
+        frames = [_frame(f) for f in stack.split(";")]
         for frame in set(frames):
             inclusive[frame] += n
         if frames:
