@@ -32,7 +32,7 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module: the sync API keeps an event loop running
 def browser() -> Iterator[object]:
     executable = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(executable).exists():
