@@ -160,14 +160,14 @@ def test_a_hold_shows_up_on_another_buyers_map_without_reloading(
     target = event["seats"][0]["id"]
     with context_for(browser, bearer()) as first, context_for(browser, bearer()) as second:
         mine, theirs = open_map(first, site, event["id"]), open_map(second, site, event["id"])
-        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"), timeout=15_000)
         hold(mine, target)
         expect(seat(theirs, target)).to_have_class(re.compile("seat-locked"))
         expect(seat(theirs, target)).to_have_attribute("aria-disabled", "true")
         assert theirs.evaluate("performance.getEntriesByType('navigation').length") == 1
 
         mine.get_by_role("button", name=re.compile("^Release seat")).click()
-        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"), timeout=15_000)
 
 
 def test_a_seat_taken_while_choosing_is_named(browser: Browser, site: str) -> None:
@@ -256,8 +256,10 @@ def test_an_expired_hold_clears_the_selection_and_says_so(
         mine.get_by_role("button", name="Hold selected seats").click()
         expect(seat(mine, target)).to_have_class(re.compile("seat-mine"))
         expect(seat(theirs, target)).to_have_class(re.compile("seat-locked"))
-        expect(mine.get_by_test_id("alerts")).to_contain_text("expired and the seats were released")
+        expect(mine.get_by_test_id("alerts")).to_contain_text(
+            "expired and the seats were released", timeout=15_000
+        )
         expect(seat(mine, target)).to_have_class(re.compile("seat-available"))
         expect(mine.locator("#held-box")).to_be_hidden()
         # the other buyer's map frees it too, from the stream's own expiry timer
-        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"))
+        expect(seat(theirs, target)).to_have_class(re.compile("seat-available"), timeout=15_000)

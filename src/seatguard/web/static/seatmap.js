@@ -49,6 +49,9 @@
       mine.delete(id);
       if (!mine.size) { expiresAt = null; }
       save();
+      if (status === "AVAILABLE") {  // the server saw the hold run out before our countdown did
+        warn("Your hold on " + label(id) + " expired and the seats were released. Select them again if they are still free.");
+      }
     }
   }
 
