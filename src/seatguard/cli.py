@@ -67,7 +67,7 @@ def _prepare(settings: Settings, *, seed_if_empty: bool) -> None:
 
 @app.command()
 def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None:
-    """Everything in one process: API, sweeper. Migrates, and seeds an empty database."""
+    """Everything in one process: API, auth, pages, sandbox payments, worker and sweeper."""
     from seatguard.app import create_app
 
     _logging()
