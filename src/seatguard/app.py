@@ -7,13 +7,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
@@ -23,9 +17,8 @@ from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
-from seatguard.common.errors import error_body, install_error_handlers
 from seatguard.common.health import router as health_router
-from seatguard.common.operations import install_operations
+from seatguard.common.http import install_common
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
@@ -37,21 +30,6 @@ from seatguard.web import install_web
 log = logging.getLogger("seatguard")
 
 API_PREFIX = "/api/v1"
-
-
-class BodySizeLimit(BaseHTTPMiddleware):
-    def __init__(self, app: object, max_bytes: int) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self.max_bytes = max_bytes
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return JSONResponse(
-                error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
-                status_code=413,
-            )
-        return await call_next(request)
 
 
 def start_background(services: Services, stop: threading.Event) -> list[threading.Thread]:
@@ -126,43 +104,12 @@ def create_app(
     app.state.clock = clock
     app.state.services = services
 
-    install_error_handlers(app)
     if settings.public_ticket_links:
         from seatguard.compat.env import warn_public_ticket_links
 
         warn_public_ticket_links(True)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(PoolTimeout)
-    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", exc.__class__.__name__)
-        return JSONResponse(
-            error_body("database_unavailable", "The database is unavailable; try again shortly."),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
-        if exc.connection_invalidated:
-            return await _db_down(_request, exc)
-        log.exception("database error", exc_info=exc)
-        return JSONResponse(
-            error_body("internal_error", "Something went wrong on our side."), status_code=500
-        )
-
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if settings.cors_origin_list:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origin_list,
-            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Internal-Secret"],
-            expose_headers=["X-Total-Count", "X-Request-ID"],
-        )
-
-    install_operations(app)
-    app.include_router(health_router)
+    install_common(app, settings, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)
     app.include_router(order_router, prefix=API_PREFIX)

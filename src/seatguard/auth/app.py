@@ -6,20 +6,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from fastapi import FastAPI
 
 from seatguard import __version__
-from seatguard.app import BodySizeLimit
 from seatguard.auth.passwords import Passwords
 from seatguard.auth.routes import install_auth
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
-from seatguard.common.errors import error_body, install_error_handlers
-from seatguard.common.health import router as health_router
+from seatguard.common.http import install_common
 from seatguard.settings import Settings
 
 log = logging.getLogger("seatguard.auth")
@@ -54,26 +48,6 @@ def create_auth_app(
     if passwords is not None:
         app.state.passwords = passwords
 
-    install_error_handlers(app)
-
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(PoolTimeout)
-    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", exc.__class__.__name__)
-        return JSONResponse(
-            error_body("database_unavailable", "The database is unavailable; try again shortly."),
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    if settings.cors_origin_list:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origin_list,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "X-Internal-Secret"],
-        )
-    app.include_router(health_router)
+    install_common(app, settings, methods=["GET", "POST"])
     install_auth(app, db=database)
     return app

@@ -1,0 +1,76 @@
+"""What every SeatGuard HTTP app shares: error bodies, body limit, CORS, health, operations."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
+
+from seatguard.common.errors import error_body, install_error_handlers
+from seatguard.common.health import router as health_router
+from seatguard.common.operations import install_operations
+from seatguard.settings import Settings
+
+log = logging.getLogger("seatguard")
+
+
+class BodySizeLimit(BaseHTTPMiddleware):
+    def __init__(self, app: object, max_bytes: int) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.max_bytes = max_bytes
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return JSONResponse(
+                error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
+                status_code=413,
+            )
+        return await call_next(request)
+
+
+def _database_unavailable() -> JSONResponse:
+    return JSONResponse(
+        error_body("database_unavailable", "The database is unavailable; try again shortly."),
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+def install_common(app: FastAPI, settings: Settings, *, methods: list[str]) -> None:
+    """Errors as JSON (a lost database is a 503), body limit, CORS, ``/health`` and operations."""
+    install_error_handlers(app)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _db_down(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return _database_unavailable()
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated:
+            log.warning("database connection lost")
+            return _database_unavailable()
+        log.exception("database error", exc_info=exc)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side."), status_code=500
+        )
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=[*methods, "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Internal-Secret"],
+            expose_headers=["X-Total-Count", "X-Request-ID"],
+        )
+    install_operations(app)
+    app.include_router(health_router)
