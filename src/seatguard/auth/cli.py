@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
@@ -15,7 +14,10 @@ from seatguard.auth.passwords import default_passwords
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.errors import AppError
+from seatguard.common.logging import configure_logging, logging_config
+from seatguard.common.metrics import reset_multiprocess_metrics
 from seatguard.common.security import Role
+from seatguard.common.shutdown import exit_cleanly_after_uvicorn
 from seatguard.settings import get_settings
 
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
@@ -28,9 +30,11 @@ def serve_auth(
     workers: Annotated[int | None, typer.Option(help="uvicorn worker processes")] = None,
 ) -> None:
     """The auth service alone: register, login, me, JWKS. Migrates its tables first."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
+    configure_logging(settings)
     upgrade(settings.auth_db_url)
+    reset_multiprocess_metrics()
+    exit_cleanly_after_uvicorn()
     uvicorn.run(
         "seatguard.app:auth_app",
         factory=True,
@@ -38,6 +42,7 @@ def serve_auth(
         port=port or settings.auth_port,
         workers=workers or settings.workers,
         log_level="warning",
+        log_config=logging_config(settings),
     )
 
 
