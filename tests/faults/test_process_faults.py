@@ -22,7 +22,7 @@ from collections import Counter
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from seatguard.booking.models import Seat
 from seatguard.common.db import Database
@@ -109,9 +109,7 @@ def test_killing_booking_mid_request_leaves_no_partial_hold(settings, db, clock)
             assert len(holders) == 1, f"partial hold after kill {kills}: {holders}"
         # Release everything for the next round.
         with db.unit_of_work() as session:
-            session.execute(
-                Seat.__table__.update().values(status="AVAILABLE", held_by=None, held_until=None)
-            )
+            session.execute(update(Seat).values(status="AVAILABLE", held_by=None, held_until=None))
     assert kills == 3
 
 
