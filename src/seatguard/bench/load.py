@@ -77,7 +77,10 @@ def _client(base_url: str, engine: str, connections: int, timeout: float) -> Cli
     """``raw`` (the lean client, default) or ``httpx`` (for forms, redirects, absolute URLs)."""
     if engine == "raw":
         return RawClient(base_url, limit=connections, timeout=timeout)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # Drop idle connections before uvicorn's 5-second keep-alive timeout closes them under us.
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
     return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout)
 
 

@@ -124,7 +124,8 @@ class RawClient:
             content = await _read_chunked(conn.reader)
         else:
             content = await conn.reader.readexactly(int(got.get("content-length", "0")))
-        reusable = got.get("connection", "").lower() != "close"
+        # after a 5xx the server may close the connection without saying so: do not reuse it
+        reusable = got.get("connection", "").lower() != "close" and status < 500
         return RawResponse(status_code=status, headers=got, content=content), reusable
 
 
