@@ -101,10 +101,14 @@ class PostgresServer:
         )
 
     def restart(self) -> None:
+        # -l keeps the new postmaster off our pipes: it would hold them open and block us.
+        log = str(self.data_dir / "server.log")
         subprocess.run(
-            self._cmd("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "restart"),
+            self._cmd("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-l", log, "restart"),
             check=True,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
         )
 
 

@@ -8,6 +8,7 @@ hold statements are single conditional UPDATEs whose row count is the answer.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -15,8 +16,11 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("seatguard.db")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -106,8 +110,17 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        with self._read() as session, session.begin():
+        """A reading session. Nothing is committed: closing it hands the connection back and
+        the pool rolls the transaction back, so a connection lost after the reads (a database
+        restart) cannot fail a response that is already on its way."""
+        session = self._read()
+        try:
             yield session
+        finally:
+            try:
+                session.close()
+            except DBAPIError:  # the connection died after the reads; the pool discards it
+                log.warning("a reading session could not be closed cleanly", exc_info=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
