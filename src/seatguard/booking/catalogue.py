@@ -17,7 +17,7 @@ from seatguard.booking.domain import (
     effective_status,
     minor_to_major,
 )
-from seatguard.booking.holds import SeatChange, free_now
+from seatguard.booking.holds import SeatChange, free_now, unheld
 from seatguard.booking.models import Event, Seat, Ticket
 from seatguard.booking.schemas import EventDetailOut, EventIn, EventOut, EventPatch, SeatOut
 from seatguard.common.errors import Conflict, Invalid, NotFound
@@ -232,14 +232,7 @@ def set_seat_status(
     changed = session.execute(
         update(Seat)
         .where(Seat.id == seat.id, Seat.version == seat.version)
-        .values(
-            status=status.value,
-            held_by=None,
-            held_until=None,
-            order_id=None,
-            version=Seat.version + 1,
-            updated_at=now,
-        )
+        .values(unheld(now, status.value))
         .returning(Seat.id)
         .execution_options(synchronize_session=False)
     ).first()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking import live
 from seatguard.booking.domain import OrderStatus, SeatStatus
-from seatguard.booking.holds import free_now
+from seatguard.booking.holds import free_now, unheld
 from seatguard.booking.models import Order, OrderItem, Seat
 from seatguard.common.db import Database
 from seatguard.common.errors import NotFound
@@ -113,14 +113,7 @@ def _release_seats(session: Session, order_id: uuid.UUID, now: datetime) -> list
         session.execute(
             update(Seat)
             .where(Seat.order_id == order_id, Seat.status == SeatStatus.LOCKED.value)
-            .values(
-                status=SeatStatus.AVAILABLE.value,
-                held_by=None,
-                held_until=None,
-                order_id=None,
-                version=Seat.version + 1,
-                updated_at=now,
-            )
+            .values(unheld(now))
             .returning(Seat.id)
             .execution_options(synchronize_session=False)
         ).scalars()

@@ -56,6 +56,18 @@ def still_held(user_id: str, now: datetime) -> ColumnElement[bool]:
     return and_(Seat.status == LOCKED, Seat.held_by == user_id, Seat.held_until > now)
 
 
+def unheld(now: datetime, status: str = AVAILABLE) -> dict[str, object]:
+    """Column values of a seat with no hold and no order, as of ``now``."""
+    return {
+        "status": status,
+        "held_by": None,
+        "held_until": None,
+        "order_id": None,
+        "version": Seat.version + 1,
+        "updated_at": now,
+    }
+
+
 def event_of_seats(session: Session, seat_ids: Sequence[uuid.UUID]) -> uuid.UUID:
     """The one event these seats belong to; 404 for unknown seats, 422 for a mix of events."""
     rows = session.execute(select(Seat.id, Seat.event_id).where(Seat.id.in_(seat_ids))).all()
@@ -167,13 +179,7 @@ def release_seat(
     stmt = (
         update(Seat)
         .where(Seat.id == seat_id, still_held(user_id, now), Seat.order_id.is_(None))
-        .values(
-            status=AVAILABLE,
-            held_by=None,
-            held_until=None,
-            version=Seat.version + 1,
-            updated_at=now,
-        )
+        .values(unheld(now))
         .returning(Seat.event_id)
         .execution_options(synchronize_session=False)
     )
@@ -209,13 +215,7 @@ def sweep_expired_holds(session: Session, *, now: datetime, limit: int = 1000) -
     stmt = (
         update(Seat)
         .where(Seat.id.in_(select(batch.c.id)), Seat.status == LOCKED, Seat.held_until <= now)
-        .values(
-            status=AVAILABLE,
-            held_by=None,
-            held_until=None,
-            version=Seat.version + 1,
-            updated_at=now,
-        )
+        .values(unheld(now))
         .returning(Seat.id, Seat.event_id)
         .execution_options(synchronize_session=False)
     )
