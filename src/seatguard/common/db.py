@@ -58,9 +58,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=10
-    )
+    # No pre-ping: it costs a round trip per request. After a database restart the first use
+    # of each stale connection fails as a disconnect, is answered 503 and invalidates the pool.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
 
 
 def _configure_sqlite(engine: Engine) -> None:
