@@ -225,3 +225,12 @@ def test_bad_tokens_and_bodies_are_4xx(app_client, settings, db, clock):
 def test_health_checks_the_database(app_client):
     response = app_client.get("/health")
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_rows_named_with_unicode_digits_are_listed_not_500(app_client, auth_header, clock):
+    body = event_body(
+        sections=[("VIP", "²", 3, 1000), ("VIP2", "٣", 2, 1000)], date=clock() + timedelta(days=30)
+    )
+    created = app_client.post("/api/v1/events", json=body, headers=auth_header("root", Role.ADMIN))
+    assert created.status_code == 201, created.text
+    assert [s["number"] for s in created.json()["seats"]][:3] == ["²1", "²2", "²3"]

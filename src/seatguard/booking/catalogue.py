@@ -137,7 +137,7 @@ def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list
 
 
 def _natural(label: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in label if ch.isdigit())
+    digits = "".join(ch for ch in label if "0" <= ch <= "9")  # ASCII only: "²" is a digit too
     return (int(digits) if digits else 0, label)
 
 
