@@ -11,6 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 
@@ -119,17 +120,24 @@ class Cluster:
         shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
-def start_cluster() -> Cluster:
+ClusterT = TypeVar("ClusterT", bound=Cluster)
+
+
+def start_cluster(
+    *,
+    prefix: str = "seatguard-bench-pg-",
+    kind: type[ClusterT] = Cluster,  # type: ignore[assignment]
+) -> ClusterT:
     """initdb a cluster in a temporary folder and start it on a free loopback port."""
     bin_dir = find_pg_bin()
     if bin_dir is None:
         raise FileNotFoundError("initdb not found (install Debian's postgresql package)")
-    base = Path(tempfile.mkdtemp(prefix="seatguard-bench-pg-"))
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     as_user = None
     if os.geteuid() == 0:  # initdb refuses to run as root
         as_user = "postgres"
         shutil.chown(base, user=as_user)
         base.chmod(0o755)
-    cluster = Cluster(bin_dir=bin_dir, data_dir=base / "data", port=free_port(), as_user=as_user)
+    cluster = kind(bin_dir=bin_dir, data_dir=base / "data", port=free_port(), as_user=as_user)
     cluster.start()
     return cluster
