@@ -80,8 +80,9 @@ def run_kill_loop(stack: Stack, settings, *, orders: int, kills: int, seed: int)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         done = sum(1 for b in started if stack.order(b["orderId"]).status == "COMPLETED")
-        if done < orders:
-            killed_mid_work += 1
+        depth = stack.queue.depth()
+        if done < orders or depth["ready"] or depth["in_flight"] or depth["delayed"]:
+            killed_mid_work += 1  # orders or their emails were still to do
     time.sleep(1.1)  # leases of killed claims run out
     proc = _start(env)
     try:
@@ -116,8 +117,7 @@ def stack(settings, db, clock, tmp_path):
 
 
 def test_worker_killed_at_random_moments_converges(stack, settings):
-    result = run_kill_loop(stack, settings, orders=3, kills=4, seed=1)
-    assert result["killed_mid_work"] >= 0
+    run_kill_loop(stack, settings, orders=3, kills=4, seed=1)  # asserts convergence itself
 
 
 @pytest.mark.slow
