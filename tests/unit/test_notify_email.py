@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import time
 from email.message import EmailMessage
 
 import pytest
@@ -120,6 +122,21 @@ def test_outbox_writes_a_parsable_eml_and_replaces_a_resend(tmp_path):
     names = [p.get_filename() or "" for p in parsed.iter_attachments()]
     assert any(n.endswith(".pdf") for n in names)
     assert any(n.endswith(".ics") for n in names)
+
+
+def test_outbox_half_written_files_never_look_like_messages(tmp_path):
+    outbox_dir = tmp_path / "outbox"
+    outbox_dir.mkdir()
+    # what a writer killed mid-write leaves behind: one old, one fresh
+    old = outbox_dir / ".killed.part"
+    old.write_bytes(b"Subject: half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    fresh = outbox_dir / ".writing.part"
+    fresh.write_bytes(b"Subject: in progress")
+    FileOutboxBackend(outbox_dir).send(confirmation())
+    assert len(list(outbox_dir.glob("*.eml"))) == 1
+    assert not old.exists()
+    assert fresh.exists()  # may still belong to a live writer
 
 
 def test_mailer_follows_settings(tmp_path):

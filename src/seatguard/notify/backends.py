@@ -11,6 +11,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+import time
 import uuid
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -77,7 +78,12 @@ class FileOutboxBackend:
     """Each message becomes ``<Message-ID>.eml``, written to a temp file then renamed.
 
     A message sent again (same Message-ID) replaces its file instead of adding a copy.
+    The temp file is ``.<random>.part``, so a writer killed mid-write never leaves a
+    half message that looks like an ``.eml``; stale ``.part`` files are removed on the
+    next send once they are an hour old.
     """
+
+    stale_after = 3600.0
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
@@ -91,7 +97,8 @@ class FileOutboxBackend:
         target = self.path_for(message)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".eml")
+            self._remove_stale_parts()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(message.as_bytes(policy=SMTP))
@@ -103,6 +110,15 @@ class FileOutboxBackend:
                 raise
         except OSError as exc:
             raise DeliveryFailed(f"outbox {self.directory}: {exc}") from exc
+
+    def _remove_stale_parts(self) -> None:
+        cutoff = time.time() - self.stale_after
+        for part in self.directory.glob(".*.part"):
+            try:
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+            except FileNotFoundError:
+                pass  # another writer finished or removed it
 
 
 def build_mailer(settings: Settings) -> Mailer:
