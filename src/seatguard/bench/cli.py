@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from seatguard.bench.flash import Sale, flash_sale
 from seatguard.bench.limit import limit
 from seatguard.bench.profile import enable as enable_profiling
 from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Load, holds, hot_seat, http_floor, naive
+from seatguard.bench.scenarios import Grid, holds, hot_seat, http_floor, naive
 from seatguard.bench.stats import Run
 
 bench_app = typer.Typer(
@@ -52,22 +53,23 @@ def _finish(runs: list[Run], json_path: Path | None) -> None:
         report.save_json(runs, json_path)
 
 
-def run_holds(
-    s: BenchSession,
-    dbs: list[str],
-    conns: list[int],
-    workers: list[int],
-    duration: float,
-    requests: int,
+def _measure(
+    scenario: Callable[[BenchSession], list[Run]],
+    *,
+    profile: Path | None,
+    keep: bool,
+    json_path: Path | None,
 ) -> list[Run]:
-    return [
-        holds(
-            s.world(db), load=Load(connections=c, requests=requests, duration=duration), workers=w
-        )
-        for db in dbs
-        for w in workers
-        for c in conns
-    ]
+    """Run ``scenario`` in one bench session (profiled if asked), then print and save its runs."""
+    enable_profiling(profile)
+    with bench_session(keep) as s:
+        runs = scenario(s)
+    _finish(runs, json_path)
+    return runs
+
+
+def run_holds(s: BenchSession, grid: Grid) -> list[Run]:
+    return [holds(s.world(db), load=load, workers=w) for db, w, load in grid.cells()]
 
 
 def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
@@ -83,20 +85,10 @@ def run_hot(
     ]
 
 
-def run_naive(
-    s: BenchSession,
-    dbs: list[str],
-    conns: list[int],
-    workers: list[int],
-    duration: float,
-    requests: int,
-) -> list[Run]:
-    load = [Load(connections=c, requests=requests, duration=duration) for c in conns]
+def run_naive(s: BenchSession, grid: Grid) -> list[Run]:
     return [
-        naive(s.world(db), load=ld, workers=w, implementation=impl)
-        for db in dbs
-        for w in workers
-        for ld in load
+        naive(s.world(db), load=load, workers=w, implementation=impl)
+        for db, w, load in grid.cells()
         for impl in ("naive", "seatguard")
     ]
 
@@ -121,30 +113,53 @@ def flash_size(
     )
 
 
-@bench_app.command("holds")
-def holds_cmd(
-    db: DbOpt = "sqlite,postgresql",
-    connections: ConnOpt = "16,64,256",
-    workers: WorkersOpt = "1,2",
-    duration: DurationOpt = None,
-    requests: RequestsOpt = None,
-    quick: QuickOpt = False,
-    json_path: JsonOpt = None,
-    keep: KeepOpt = False,
-    profile: ProfileOpt = None,
+def _load_command(
+    name: str,
+    doc: str,
+    run: Callable[[BenchSession, Grid], list[Run]],
+    *,
+    defaults: tuple[str, str, str],
+    quick_caps: tuple[int, int],
+    full_caps: tuple[int, int],
 ) -> None:
-    """Users holding and releasing distinct seats of a 10,000-seat event."""
-    enable_profiling(profile)
-    with bench_session(keep) as s:
-        runs = run_holds(
-            s,
-            _dbs(db),
-            _ints(connections),
-            _ints(workers),
-            duration or (3 if quick else 10),
-            requests or (300 if quick else 50_000),
-        )
-    _finish(runs, json_path)
+    """Add ``seatguard bench NAME``: ``run`` (run_holds or run_naive) over a grid from the options.
+
+    ``defaults`` are the --db, --connections and --workers defaults; the caps are (seconds,
+    requests) per run when --duration or --requests is not given, with and without --quick.
+    """
+    default_db, default_connections, default_workers = defaults
+
+    def command(
+        db: DbOpt = default_db,
+        connections: ConnOpt = default_connections,
+        workers: WorkersOpt = default_workers,
+        duration: DurationOpt = None,
+        requests: RequestsOpt = None,
+        quick: QuickOpt = False,
+        json_path: JsonOpt = None,
+        keep: KeepOpt = False,
+        profile: ProfileOpt = None,
+    ) -> None:
+        seconds, cap = quick_caps if quick else full_caps
+
+        def scenario(s: BenchSession) -> list[Run]:
+            dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
+            return run(s, Grid(dbs, conns, procs, duration or seconds, requests or cap))
+
+        _measure(scenario, profile=profile, keep=keep, json_path=json_path)
+
+    command.__doc__ = doc
+    bench_app.command(name)(command)
+
+
+_load_command(
+    "holds",
+    "Users holding and releasing distinct seats of a 10,000-seat event.",
+    run_holds,
+    defaults=("sqlite,postgresql", "16,64,256", "1,2"),
+    quick_caps=(3, 300),
+    full_caps=(10, 50_000),
+)
 
 
 @bench_app.command("hot-seat")
@@ -161,10 +176,11 @@ def hot_seat_cmd(
     profile: ProfileOpt = None,
 ) -> None:
     """Many concurrent attempts at the same few seats: one winner each, the rest 409."""
-    enable_profiling(profile)
-    with bench_session(keep) as s:
-        runs = run_hot(s, _dbs(db), _ints(workers), attempts or (200 if quick else 1000), seats)
-    _finish(runs, json_path)
+
+    def scenario(s: BenchSession) -> list[Run]:
+        return run_hot(s, _dbs(db), _ints(workers), attempts or (200 if quick else 1000), seats)
+
+    _measure(scenario, profile=profile, keep=keep, json_path=json_path)
 
 
 @bench_app.command("flash-sale")
@@ -181,11 +197,13 @@ def flash_sale_cmd(
     profile: ProfileOpt = None,
 ) -> None:
     """Buyers hold, check out and pay through the sandbox; workers issue tickets and email."""
-    enable_profiling(profile)
     sale = flash_size(quick, buyers, seats, duration, connections)
-    with bench_session(keep) as s:
-        runs = run_flash(s, _dbs(db), _ints(workers), sale)
-    _finish(runs, json_path)
+    _measure(
+        lambda s: run_flash(s, _dbs(db), _ints(workers), sale),
+        profile=profile,
+        keep=keep,
+        json_path=json_path,
+    )
 
 
 @bench_app.command("limit")
@@ -200,48 +218,27 @@ def limit_cmd(
     profile: ProfileOpt = None,
 ) -> None:
     """The hold UPDATE straight on PostgreSQL (pgbench) beside our HTTP holds, as a ratio."""
-    enable_profiling(profile)
     conns = _ints(connections)
     seconds = duration or (2 if quick else 10)
-    with bench_session(keep) as s:
+
+    def scenario(s: BenchSession) -> list[Run]:
         runs = run_limit(s, conns, seconds)
-        runs += run_holds(
-            s,
-            ["postgresql"],
-            conns,
-            _ints(workers),
-            seconds,
-            requests or (300 if quick else 50_000),
-        )
-    _finish(runs, json_path)
+        cap = requests or (300 if quick else 50_000)
+        return runs + run_holds(s, Grid(["postgresql"], conns, _ints(workers), seconds, cap))
+
+    runs = _measure(scenario, profile=profile, keep=keep, json_path=json_path)
     for (w, c), ratio in sorted(report.ceiling_ratios(runs).items()):
         report.console.print(f"{c} connections, {w} worker(s): {ratio:.0%} of the pgbench ceiling")
 
 
-@bench_app.command("naive")
-def naive_cmd(
-    db: DbOpt = "postgresql",
-    connections: ConnOpt = "64",
-    workers: WorkersOpt = "1",
-    duration: DurationOpt = None,
-    requests: RequestsOpt = None,
-    quick: QuickOpt = False,
-    json_path: JsonOpt = None,
-    keep: KeepOpt = False,
-    profile: ProfileOpt = None,
-) -> None:
-    """Read-then-write holds under the same load as ours: how many seats are granted twice."""
-    enable_profiling(profile)
-    with bench_session(keep) as s:
-        runs = run_naive(
-            s,
-            _dbs(db),
-            _ints(connections),
-            _ints(workers),
-            duration or (5 if quick else 20),
-            requests or (200 if quick else 4000),
-        )
-    _finish(runs, json_path)
+_load_command(
+    "naive",
+    "Read-then-write holds under the same load as ours: how many seats are granted twice.",
+    run_naive,
+    defaults=("postgresql", "64", "1"),
+    quick_caps=(5, 200),
+    full_caps=(20, 4000),
+)
 
 
 def _versions(s: BenchSession) -> dict[str, str]:
@@ -320,18 +317,12 @@ def all_cmd(
         runs: list[Run] = []
         if "postgresql" in dbs:
             runs += run_limit(s, conns, seconds)
-        runs += run_holds(s, dbs, conns, procs, seconds, requests)
-        runs += [
-            http_floor(
-                s.world(d), load=Load(connections=c, requests=requests, duration=seconds), workers=1
-            )
-            for d in dbs[-1:]
-            for c in conns
-        ]
+        runs += run_holds(s, Grid(dbs, conns, procs, seconds, requests))
+        floor = Grid(dbs[-1:], conns, [1], seconds, requests)
+        runs += [http_floor(s.world(d), load=load, workers=w) for d, w, load in floor.cells()]
         runs += run_hot(s, dbs, [1], 200 if quick else 1000, 5)
-        runs += run_naive(
-            s, dbs, [64 if not quick else 32], [1], seconds * 2, 200 if quick else 4000
-        )
+        contended = 64 if not quick else 32
+        runs += run_naive(s, Grid(dbs, [contended], [1], seconds * 2, 200 if quick else 4000))
         sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs
         runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, buyers, seats, None))
         versions = _versions(s)

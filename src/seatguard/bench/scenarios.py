@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from seatguard.bench.load import Client, LoadResult, Recorder, run_burst, run_load
-from seatguard.bench.profile import profiled
-from seatguard.bench.server import RssSampler, spawn
-from seatguard.bench.stats import Run, latencies_ms, quantiles, status_counts
+from seatguard.bench.load import Client, Recorder, run_burst
+from seatguard.bench.serving import serve_and_load, under
+from seatguard.bench.stats import Run, latencies_ms
 from seatguard.bench.world import World, audit, make_event
 from seatguard.booking.models import Seat
 
@@ -25,31 +25,25 @@ class Load:
     duration: float  # seconds at most
 
 
-def booking_args(workers: int) -> list[str]:
-    return ["seatguard", "booking", "--workers", str(workers)]
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """Runs of one scenario: every database × server workers × connections, in that order."""
 
+    dbs: list[str]
+    connections: list[int]
+    workers: list[int]
+    duration: float  # seconds at most, per run
+    requests: int  # at most, per run
 
-def _serve_and_load(world: World, args: list[str], run: object) -> tuple[LoadResult, RssSampler]:
-    """Start the server, run ``run(base_url)`` while sampling its memory and CPU time."""
-    with spawn(args, env=world.server_env(), log_path=world.workdir / "server.log") as server:
-        sampler = RssSampler([server.pid])
-        sampler.start()
-        name = f"{args[1] if len(args) > 1 else args[0]}-{world.workdir.name}"
-        try:
-            with profiled(server.pid, name):
-                result: LoadResult = run(server.base_url)  # type: ignore[operator]
-        finally:
-            sampler.stop()
-    return result, sampler
-
-
-def cpu_per_request(sampler: RssSampler, result: LoadResult) -> dict[str, float]:
-    """Server CPU time per request: a cost that other load on the machine barely changes."""
-    count = max(1, len(result.samples))
-    return {
-        "server_cpu_s": round(sampler.cpu_s, 2),
-        "server_cpu_ms_per_request": round(sampler.cpu_s * 1000 / count, 2),
-    }
+    def cells(self) -> Iterator[tuple[str, int, Load]]:
+        """(database, workers, load) of each run."""
+        for db in self.dbs:
+            for workers in self.workers:
+                for connections in self.connections:
+                    load = Load(
+                        connections=connections, requests=self.requests, duration=self.duration
+                    )
+                    yield db, workers, load
 
 
 def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run:
@@ -67,32 +61,16 @@ def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run
         if answer is not None and answer.status_code == 200:
             await rec.call(client, "release", "DELETE", f"{HOLD}/{seat}", headers=headers[slot])
 
-    def go(base: str) -> LoadResult:
-        return run_load(
-            base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
-        )
-
-    result, sampler = _serve_and_load(world, booking_args(workers), go)
-    held = latencies_ms(result.samples, label="hold", status=200)
-    p50, p95, p99 = quantiles(latencies_ms(result.samples, label="hold"))
-    return Run(
-        scenario="holds",
-        db=world.kind,
-        workers=workers,
-        connections=load.connections,
-        requests=len(result.samples),
-        elapsed_s=result.elapsed,
-        throughput=len(held) / result.elapsed if result.elapsed else 0.0,
+    served = serve_and_load(world, under(load, op), workers=workers, connections=load.connections)
+    return served.run(
+        "holds",
         unit="holds/s",
-        p50_ms=p50,
-        p95_ms=p95,
-        p99_ms=p99,
-        statuses=status_counts(result.samples),
+        counted=len(latencies_ms(served.samples, label="hold", status=200)),
+        latencies=latencies_ms(served.samples, label="hold"),
         oversold=audit(world).oversold,
-        rss_mb=sampler.peak_mb,
         extra={
-            "requests_per_s": len(result.samples) / result.elapsed if result.elapsed else 0,
-            **cpu_per_request(sampler, result),
+            "requests_per_s": served.per_second(len(served.samples)),
+            **served.cpu_per_request(),
         },
     )
 
@@ -115,12 +93,15 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
             key=f"{seat}|{users[slot]}",
         )
 
-    result, sampler = _serve_and_load(
-        world, booking_args(workers), lambda base: run_burst(base, op, attempts=attempts)
+    served = serve_and_load(
+        world,
+        lambda base: run_burst(base, op, attempts=attempts),
+        workers=workers,
+        connections=attempts,
     )
-    winners = Counter(s.key.split("|")[0] for s in result.samples if s.status == 200)
+    winners = Counter(s.key.split("|")[0] for s in served.samples if s.status == 200)
     winner_of = {
-        s.key.split("|")[0]: s.key.split("|")[1] for s in result.samples if s.status == 200
+        s.key.split("|")[0]: s.key.split("|")[1] for s in served.samples if s.status == 200
     }
     db = world.database()
     try:
@@ -132,24 +113,14 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
     finally:
         db.dispose()
     agrees = all(holders.get(uuid.UUID(s)) == winner_of.get(s) for s in seat_ids)
-    p50, p95, p99 = quantiles(latencies_ms(result.samples, status=409))
-    return Run(
-        scenario="hot-seat",
-        db=world.kind,
-        workers=workers,
-        connections=attempts,
-        requests=len(result.samples),
-        elapsed_s=result.elapsed,
-        throughput=len(result.samples) / result.elapsed if result.elapsed else 0.0,
+    return served.run(
+        "hot-seat",
         unit="attempts/s",
-        p50_ms=p50,
-        p95_ms=p95,
-        p99_ms=p99,
-        statuses=status_counts(result.samples),
+        counted=len(served.samples),
+        latencies=latencies_ms(served.samples, status=409),
         oversold=sum(max(0, n - 1) for n in winners.values()) + audit(world).oversold,
-        rss_mb=sampler.peak_mb,
         extra={
-            **cpu_per_request(sampler, result),
+            **served.cpu_per_request(),
             "hot_seats": hot,
             "winners_per_seat": [winners.get(s, 0) for s in seat_ids],
             "one_winner_each": all(winners.get(s, 0) == 1 for s in seat_ids),
@@ -189,38 +160,23 @@ def naive(world: World, *, load: Load, workers: int, implementation: str, per_se
                 client, "hold", "POST", HOLD, json={"seatIds": [seat]}, headers=headers[i], key=seat
             )
 
-    args = (
-        ["seatguard.bench.naive_app", "--workers", str(workers)]
-        if is_naive
-        else booking_args(workers)
-    )
-
-    def go(base: str) -> LoadResult:
-        return run_load(
-            base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
-        )
-
-    result, sampler = _serve_and_load(world, args, go)
-    grants = Counter(s.key for s in result.samples if s.status == 200)
-    double = sum(max(0, n - 1) for n in grants.values())
-    p50, p95, p99 = quantiles(latencies_ms(result.samples))
-    return Run(
-        scenario="naive",
-        db=world.kind,
+    served = serve_and_load(
+        world,
+        under(load, op),
         workers=workers,
         connections=load.connections,
-        requests=len(result.samples),
-        elapsed_s=result.elapsed,
-        throughput=len(result.samples) / result.elapsed if result.elapsed else 0.0,
+        args=["seatguard.bench.naive_app", "--workers", str(workers)] if is_naive else None,
+    )
+    grants = Counter(s.key for s in served.samples if s.status == 200)
+    double = sum(max(0, n - 1) for n in grants.values())
+    return served.run(
+        "naive",
         unit="attempts/s",
-        p50_ms=p50,
-        p95_ms=p95,
-        p99_ms=p99,
-        statuses=status_counts(result.samples),
+        counted=len(served.samples),
+        latencies=latencies_ms(served.samples),
         oversold=double,
-        rss_mb=sampler.peak_mb,
         extra={
-            **cpu_per_request(sampler, result),
+            **served.cpu_per_request(),
             "implementation": implementation,
             "double_grants": double,
             "seats_contended": len(grants),
@@ -236,28 +192,12 @@ def http_floor(world: World, *, load: Load, workers: int) -> Run:
     async def op(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
         await rec.call(client, "health", "GET", "/health")
 
-    def go(base: str) -> LoadResult:
-        return run_load(
-            base, op, connections=load.connections, max_ops=load.requests, duration=load.duration
-        )
-
-    result, sampler = _serve_and_load(world, booking_args(workers), go)
-    ok = [s for s in result.samples if s.status == 200]
-    p50, p95, p99 = quantiles(latencies_ms(result.samples))
-    return Run(
-        scenario="http-floor",
-        db=world.kind,
-        workers=workers,
-        connections=load.connections,
-        requests=len(result.samples),
-        elapsed_s=result.elapsed,
-        throughput=len(ok) / result.elapsed if result.elapsed else 0.0,
+    served = serve_and_load(world, under(load, op), workers=workers, connections=load.connections)
+    return served.run(
+        "http-floor",
         unit="req/s",
-        p50_ms=p50,
-        p95_ms=p95,
-        p99_ms=p99,
-        statuses=status_counts(result.samples),
+        counted=sum(1 for s in served.samples if s.status == 200),
+        latencies=latencies_ms(served.samples),
         oversold=0,
-        rss_mb=sampler.peak_mb,
-        extra=cpu_per_request(sampler, result),
+        extra=served.cpu_per_request(),
     )
