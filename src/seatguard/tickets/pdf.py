@@ -3,12 +3,15 @@
 The output is a pure function of the data: the PDF creation date is the first ticket's
 ``issued_at``, so downloading the same tickets twice gives the same bytes. Text is set in
 Lato (shipped by the ``font-lato`` package), falling back to DejaVu Sans where the system
-has it for characters Lato lacks.
+has it for characters Lato lacks; DejaVu is embedded only in documents whose text needs it.
+The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``).
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import segno
@@ -16,6 +19,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from seatguard.tickets.formatting import format_event_time, format_money
+from seatguard.tickets.pdf_fonts import add_cached_font, font_characters
 from seatguard.tickets.views import OrderView, TicketView
 
 FONT = "Lato"
@@ -24,6 +28,7 @@ DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/
 QR_SIZE_MM = 70.0
 
 
+@cache
 def _lato_files() -> tuple[Path, Path]:
     import font_lato  # type: ignore[import-untyped]  # untyped package of TTF files
 
@@ -31,6 +36,7 @@ def _lato_files() -> tuple[Path, Path]:
     return base / "Lato-Regular.ttf", base / "Lato-Bold.ttf"
 
 
+@cache
 def _dejavu_file() -> Path | None:
     for folder in DEJAVU_DIRS:
         candidate = folder / "DejaVuSans.ttf"
@@ -39,15 +45,22 @@ def _dejavu_file() -> Path | None:
     return None
 
 
-def _new_document(order: OrderView, tickets: list[TicketView]) -> FPDF:
+def _needs_fallback(texts: list[str]) -> bool:
+    """Whether some character is missing from Lato (regular or bold)."""
+    regular, bold = _lato_files()
+    covered = font_characters(FONT, "", regular) & font_characters(FONT, "B", bold)
+    return any(ord(char) not in covered for text in texts for char in text)
+
+
+def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool) -> FPDF:
     pdf = FPDF(orientation="P", unit="mm", format=(148, 210))  # A5
     pdf.set_auto_page_break(auto=False)
     regular, bold = _lato_files()
-    pdf.add_font(FONT, "", regular)
-    pdf.add_font(FONT, "B", bold)
-    dejavu = _dejavu_file()
+    add_cached_font(pdf, FONT, "", regular)
+    add_cached_font(pdf, FONT, "B", bold)
+    dejavu = _dejavu_file() if fallback else None
     if dejavu is not None:
-        pdf.add_font(FALLBACK_FONT, "", dejavu)
+        add_cached_font(pdf, FALLBACK_FONT, "", dejavu)
         pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
     issued = min(t.issued_at for t in tickets) if tickets else order.created_at
     pdf.set_creation_date(issued)
@@ -65,49 +78,75 @@ def qr_png(code: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-def _line(pdf: FPDF, text: str, *, size: float, bold: bool = False, height: float = 6) -> None:
-    pdf.set_font(FONT, "B" if bold else "", size)
-    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    size: float
+    bold: bool = False
+    height: float = 6
+    grey: bool = False
+    space_before: float = 0
 
 
-def _ticket_page(pdf: FPDF, order: OrderView, ticket: TicketView, index: int, count: int) -> None:
+def _ticket_lines(
+    order: OrderView, ticket: TicketView, index: int, count: int
+) -> tuple[list[_Line], list[_Line]]:
+    """The text above and below the QR code of one ticket's page."""
     event = order.event
-    pdf.add_page()
-    pdf.set_text_color(90, 90, 90)
-    _line(pdf, f"SEATGUARD TICKET  {index} / {count}", size=8)
-    pdf.set_text_color(0, 0, 0)
-    _line(pdf, event.name, size=18, bold=True, height=9)
-    if event.artist:
-        _line(pdf, event.artist, size=12)
-    _line(pdf, event.venue, size=10)
-    _line(pdf, format_event_time(event.local_starts_at, event.timezone), size=10)
-    pdf.ln(3)
-    _line(
-        pdf,
-        f"Section {ticket.section}   Row {ticket.row}   Seat {ticket.number}",
-        size=13,
-        bold=True,
-    )
-    _line(pdf, format_money(ticket.price_minor, ticket.currency), size=11)
-    pdf.ln(2)
     holder = order.holder_name
     if order.holder_email and order.holder_email != holder:
         holder = f"{holder} <{order.holder_email}>" if holder else order.holder_email
-    _line(pdf, f"Holder: {holder}", size=9, height=5)
-    _line(pdf, f"Order: {order.id}", size=9, height=5)
-    _line(pdf, f"Ticket: {ticket.id}", size=9, height=5)
+    above = [
+        _Line(f"SEATGUARD TICKET  {index} / {count}", size=8, grey=True),
+        _Line(event.name, size=18, bold=True, height=9),
+        *([_Line(event.artist, size=12)] if event.artist else []),
+        _Line(event.venue, size=10),
+        _Line(format_event_time(event.local_starts_at, event.timezone), size=10),
+        _Line(
+            f"Section {ticket.section}   Row {ticket.row}   Seat {ticket.number}",
+            size=13,
+            bold=True,
+            space_before=3,
+        ),
+        _Line(format_money(ticket.price_minor, ticket.currency), size=11),
+        _Line(f"Holder: {holder}", size=9, height=5, space_before=2),
+        _Line(f"Order: {order.id}", size=9, height=5),
+        _Line(f"Ticket: {ticket.id}", size=9, height=5),
+    ]
+    below = [_Line("Show this code at the door. Each ticket admits one person once.", 8, grey=True)]
+    return above, below
+
+
+def _write(pdf: FPDF, line: _Line) -> None:
+    if line.space_before:
+        pdf.ln(line.space_before)
+    grey = 90 if line.grey else 0
+    pdf.set_text_color(grey, grey, grey)
+    pdf.set_font(FONT, "B" if line.bold else "", line.size)
+    pdf.multi_cell(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+
+
+def _ticket_page(pdf: FPDF, code: str, above: list[_Line], below: list[_Line]) -> None:
+    pdf.add_page()
+    for line in above:
+        _write(pdf, line)
     x = (pdf.w - QR_SIZE_MM) / 2
-    pdf.image(io.BytesIO(qr_png(ticket.code)), x=x, y=pdf.get_y() + 4, w=QR_SIZE_MM, h=QR_SIZE_MM)
+    pdf.image(io.BytesIO(qr_png(code)), x=x, y=pdf.get_y() + 4, w=QR_SIZE_MM, h=QR_SIZE_MM)
     pdf.set_y(pdf.get_y() + QR_SIZE_MM + 6)
-    pdf.set_text_color(90, 90, 90)
-    _line(pdf, "Show this code at the door. Each ticket admits one person once.", size=8)
+    for line in below:
+        _write(pdf, line)
 
 
 def render_tickets_pdf(*, order: OrderView, tickets: list[TicketView]) -> bytes:
     """One A5 page per ticket; the same data always gives the same bytes."""
     if not tickets:
         raise ValueError("an order without tickets has nothing to print")
-    pdf = _new_document(order, tickets)
-    for index, ticket in enumerate(tickets, start=1):
-        _ticket_page(pdf, order, ticket, index, len(tickets))
+    pages = [
+        _ticket_lines(order, ticket, index, len(tickets))
+        for index, ticket in enumerate(tickets, start=1)
+    ]
+    texts = [line.text for above, below in pages for line in (*above, *below)]
+    pdf = _new_document(order, tickets, fallback=_needs_fallback(texts))
+    for ticket, (above, below) in zip(tickets, pages, strict=True):
+        _ticket_page(pdf, ticket.code, above, below)
     return bytes(pdf.output())
