@@ -167,6 +167,23 @@ def test_oversized_bodies_are_refused_with_413(app_client, auth_header, settings
     assert hook.status_code == 413
 
 
+def test_oversized_chunked_bodies_are_refused_with_413(app_client, auth_header, settings):
+    def chunks():  # no Content-Length: the size is only known while reading
+        yield b'{"seatIds": ["'
+        for _ in range(settings.max_body_bytes // 1000 + 2):
+            yield b"a" * 1000
+        yield b'"]}'
+
+    answer = app_client.post(
+        "/api/v1/seats/lock",
+        content=chunks(),
+        headers={**auth_header("alice"), "Content-Type": "application/json"},
+    )
+    assert "content-length" not in answer.request.headers
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "payload_too_large"
+
+
 def test_login_is_throttled(app_client):
     email = "victim@example.com"
     created = app_client.post(

@@ -9,8 +9,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.responses import Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from seatguard.common.errors import error_body, install_error_handlers
 from seatguard.common.health import router as health_router
@@ -20,19 +20,45 @@ from seatguard.settings import Settings
 log = logging.getLogger("seatguard")
 
 
-class BodySizeLimit(BaseHTTPMiddleware):
-    def __init__(self, app: object, max_bytes: int) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
+class BodySizeLimit:
+    """413 for bodies over ``max_bytes``: at once when ``Content-Length`` says so, and while
+    reading when a chunked body grows past it. Pure ASGI (no task or stream wrapper per
+    request, as ``BaseHTTPMiddleware`` would add)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
         self.max_bytes = max_bytes
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            return JSONResponse(
-                error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
-                status_code=413,
-            )
-        return await call_next(request)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await self._too_large()(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # an HTTPException, which FastAPI's body parsing lets through
+                    raise HTTPException(413, f"Bodies are limited to {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _too_large(self) -> JSONResponse:
+        return JSONResponse(
+            error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
+            status_code=413,
+        )
 
 
 def _database_unavailable() -> JSONResponse:
