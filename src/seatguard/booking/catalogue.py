@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from seatguard.booking.domain import (
@@ -66,7 +68,7 @@ def event_out(event: Event, counts: Counts | None) -> EventOut:
     )
 
 
-def seat_out(seat: Seat, now: datetime) -> SeatOut:
+def seat_out(seat: Seat | Row[Any], now: datetime) -> SeatOut:
     state = SeatState(
         status=SeatStatus(seat.status), held_by=seat.held_by, held_until=seat.held_until
     )

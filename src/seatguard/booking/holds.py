@@ -12,13 +12,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select, text, update
+from sqlalchemy import String, Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.models import Event, Seat
+from seatguard.common.db import UTCDateTime
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 
 LOCKED = SeatStatus.LOCKED.value
@@ -40,6 +44,10 @@ class SeatChange:
     event_id: uuid.UUID
     seat_id: uuid.UUID
     status: str
+
+    @classmethod
+    def of(cls, seat: Seat | Row[Any]) -> SeatChange:
+        return cls(event_id=seat.event_id, seat_id=seat.id, status=seat.status)
 
 
 def free_now(now: datetime) -> ColumnElement[bool]:
@@ -68,16 +76,76 @@ def unheld(now: datetime, status: str = AVAILABLE) -> dict[str, object]:
     }
 
 
-def event_on_sale(session: Session, seat_ids: Sequence[uuid.UUID], now: datetime) -> uuid.UUID:
+# The hold's statements are built once, on the seats table with named parameters: each
+# request only binds values (no statement construction, cache-key walk or ORM
+# bulk-update bookkeeping per call; measured in docs/benchmarks.md).
+SEATS = cast(Table, Seat.__table__)
+EVENTS = cast(Table, Event.__table__)
+_seats = SEATS.c
+_events = EVENTS.c
+_P_IDS: BindParameter[Any] = bindparam("p_ids", expanding=True)
+_P_NOW = bindparam("p_now", type_=UTCDateTime())
+_P_UNTIL = bindparam("p_until", type_=UTCDateTime())
+_P_USER = bindparam("p_user", type_=String())
+_P_EVENT = bindparam("p_event", type_=_seats.event_id.type)
+_P_ORDER = bindparam("p_order", type_=_seats.order_id.type)
+
+_MINE = and_(_seats.status == LOCKED, _seats.held_by == _P_USER, _seats.held_until > _P_NOW)
+_FREE_FOR = or_(
+    _seats.status == AVAILABLE,
+    and_(_seats.status == LOCKED, or_(_seats.held_until <= _P_NOW, _seats.held_by == _P_USER)),
+)
+_ON_SALE = (
+    select(_seats.id, _seats.event_id, _events.status, _events.starts_at)
+    .join_from(SEATS, EVENTS, _events.id == _seats.event_id)
+    .where(_seats.id.in_(_P_IDS))
+)
+# On PostgreSQL the same read takes a per-user transaction lock: one hold at a time per
+# user, so the per-event cap checked after the UPDATE cannot be raced (no extra round trip).
+_ON_SALE_SERIALISED = _ON_SALE.add_columns(
+    func.pg_advisory_xact_lock(func.hashtextextended(literal("hold:") + _P_USER, 0))
+)
+
+
+def _hold_statement(order_id: ColumnElement[Any]) -> Update:
+    target = (
+        select(_seats.id)
+        .where(_seats.id.in_(_P_IDS))
+        .order_by(_seats.id)
+        .with_for_update(skip_locked=True)
+        .cte("target")
+    )
+    return (
+        update(SEATS)
+        .where(_seats.id.in_(select(target.c.id)), _FREE_FOR)
+        .values(
+            status=LOCKED,
+            held_by=_P_USER,
+            held_until=case((_MINE, _seats.held_until), else_=_P_UNTIL),
+            order_id=order_id,
+            version=_seats.version + 1,
+            updated_at=_P_NOW,
+        )
+        .returning(_seats.id, _seats.held_until)
+    )
+
+
+_HOLD = _hold_statement(case((_MINE, _seats.order_id)))
+_HOLD_FOR_ORDER = _hold_statement(_P_ORDER)
+_HELD_IN_EVENT = select(func.count()).select_from(SEATS).where(_seats.event_id == _P_EVENT, _MINE)
+
+
+def event_on_sale(
+    session: Session, seat_ids: Sequence[uuid.UUID], now: datetime, *, user_id: str | None = None
+) -> uuid.UUID:
     """The one event these seats belong to, checked to be on sale, in one round trip.
 
     404 for unknown seats, 422 for seats of several events, 409 when the event is cancelled
-    or has started.
+    or has started. With ``user_id`` on PostgreSQL, also takes that user's hold lock.
     """
+    serialise = user_id is not None and session.get_bind().dialect.name == "postgresql"
     rows = session.execute(
-        select(Seat.id, Seat.event_id, Event.status, Event.starts_at)
-        .join(Event, Event.id == Seat.event_id)
-        .where(Seat.id.in_(seat_ids))
+        _ON_SALE_SERIALISED if serialise else _ON_SALE, {"p_ids": list(seat_ids), "p_user": user_id}
     ).all()
     missing = set(seat_ids) - {r.id for r in rows}
     if missing:
@@ -95,15 +163,6 @@ def event_on_sale(session: Session, seat_ids: Sequence[uuid.UUID], now: datetime
     if starts_at <= now:
         raise Conflict("This event has already started.", code="event_started")
     return event_id  # type: ignore[no-any-return]
-
-
-def _serialise_user(session: Session, event_id: uuid.UUID, user_id: str) -> None:
-    """On PostgreSQL, one hold at a time per user and event, so the cap cannot be raced."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"hold:{event_id}:{user_id}"},
-        )
 
 
 def hold_seats(
@@ -125,33 +184,16 @@ def hold_seats(
     wanted = list(dict.fromkeys(seat_ids))
     if not wanted:
         raise Invalid("Name at least one seat.", code="no_seats")
-    event_id = event_on_sale(session, wanted, now)
-    _serialise_user(session, event_id, user_id)
-
-    until = now + hold_for
-    mine = still_held(user_id, now)
-    target = (
-        select(Seat.id)
-        .where(Seat.id.in_(wanted))
-        .order_by(Seat.id)
-        .with_for_update(skip_locked=True)
-        .cte("target")
-    )
-    stmt = (
-        update(Seat)
-        .where(Seat.id.in_(select(target.c.id)), free_for(user_id, now))
-        .values(
-            status=LOCKED,
-            held_by=user_id,
-            held_until=case((mine, Seat.held_until), else_=until),
-            order_id=order_id if order_id is not None else case((mine, Seat.order_id)),
-            version=Seat.version + 1,
-            updated_at=now,
-        )
-        .returning(Seat.id, Seat.held_until)
-        .execution_options(synchronize_session=False)
-    )
-    rows = session.execute(stmt).all()
+    event_id = event_on_sale(session, wanted, now, user_id=user_id)
+    params = {
+        "p_ids": wanted,
+        "p_user": user_id,
+        "p_now": now,
+        "p_until": now + hold_for,
+        "p_order": order_id,
+        "p_event": event_id,
+    }
+    rows = session.execute(_HOLD if order_id is None else _HOLD_FOR_ORDER, params).all()
     taken = {r.id for r in rows}
     if len(taken) != len(wanted):
         not_free = sorted(str(s) for s in wanted if s not in taken)
@@ -160,9 +202,7 @@ def hold_seats(
             code="seats_unavailable",
             details={"seatIds": not_free},
         )
-    held = session.scalar(
-        select(func.count()).select_from(Seat).where(Seat.event_id == event_id, mine)
-    )
+    held = session.scalar(_HELD_IN_EVENT, params)
     if held is not None and held > max_per_event:
         raise Conflict(
             f"At most {max_per_event} seats may be held per event.",
@@ -173,20 +213,32 @@ def hold_seats(
     return Hold(event_id=event_id, seat_ids=tuple(wanted), user_id=user_id, expires_at=expires_at)
 
 
-def release_seat(
-    session: Session, *, seat_id: uuid.UUID, user_id: str, now: datetime
-) -> SeatChange:
-    """Give back a seat the user holds and has not yet taken to checkout."""
-    stmt = (
-        update(Seat)
-        .where(Seat.id == seat_id, still_held(user_id, now), Seat.order_id.is_(None))
-        .values(unheld(now))
-        .returning(Seat.event_id)
-        .execution_options(synchronize_session=False)
+_RELEASE = (
+    update(SEATS)
+    .where(
+        _seats.id == bindparam("p_seat", type_=_seats.id.type),
+        _MINE,
+        _seats.order_id.is_(None),
     )
-    event_id = session.execute(stmt).scalar_one_or_none()
-    if event_id is not None:
-        return SeatChange(event_id=event_id, seat_id=seat_id, status=AVAILABLE)
+    .values(
+        status=AVAILABLE,
+        held_by=None,
+        held_until=None,
+        order_id=None,
+        version=_seats.version + 1,
+        updated_at=_P_NOW,
+    )
+    .returning(*SEATS.c)
+)
+
+
+def release_seat(session: Session, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> Row[Any]:
+    """Give back a seat the user holds and has not yet taken to checkout; returns the seat's
+    row as it now is (from the ``UPDATE … RETURNING``, no second query)."""
+    params = {"p_seat": seat_id, "p_user": user_id, "p_now": now}
+    released = session.execute(_RELEASE, params).one_or_none()
+    if released is not None:
+        return released
     seat = session.get(Seat, seat_id)
     if seat is None:
         raise NotFound("No such seat.", code="seat_not_found")

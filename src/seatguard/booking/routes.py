@@ -130,9 +130,9 @@ def hold_many_seats(
 @router.delete("/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"])
 def release_seat(seat_id: uuid.UUID, user: CurrentUser, db: DatabaseDep, now: NowDep) -> SeatOut:
     with db.unit_of_work() as session:
-        change = holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
-        live.announce(session, [change])
-    return _seat(db, seat_id, now)
+        seat = holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
+        live.announce(session, [holds.SeatChange.of(seat)])
+        return catalogue.seat_out(seat, now)
 
 
 @router.patch("/seats/{seat_id}", response_model=SeatOut, tags=["seats"])
