@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 from datetime import UTC, datetime
 
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 from seatguard.tickets.codes import sign_ticket, verify_code
 from seatguard.tickets.formatting import format_event_time, format_money
-from seatguard.tickets.pdf import qr_png, render_tickets_pdf
+from seatguard.tickets.pdf import qr_modules, render_tickets_pdf
 from seatguard.tickets.views import EventView, OrderView, SeatLine, TicketView
 
 KEY = Ed25519PrivateKey.generate()
@@ -102,13 +105,14 @@ def test_date_is_shown_in_the_events_own_time_zone():
     assert "UTC-03:00" in text
 
 
-def test_qr_code_in_the_pdf_decodes_to_a_verifying_code():
+@pytest.mark.parametrize("scale", [1, 3])  # 72 and 216 dpi
+def test_qr_code_in_the_pdf_decodes_to_a_verifying_code(scale):
     order, tickets = sample(seats=2)
-    reader = PdfReader(io.BytesIO(render_tickets_pdf(order=order, tickets=tickets)))
-    for page, ticket in zip(reader.pages, tickets, strict=True):
-        images = page.images
-        assert len(images) == 1
-        image = Image.open(io.BytesIO(images[0].data))
+    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    pages = pdfium.PdfDocument(pdf)
+    assert len(pages) == len(tickets)
+    for page, ticket in zip(pages, tickets, strict=True):
+        image = page.render(scale=scale).to_pil()
         decoded = [r.text for r in zxingcpp.read_barcodes(image)]
         assert decoded == [ticket.code]
         claims = verify_code(decoded[0], KEY.public_key())
@@ -131,10 +135,30 @@ def test_no_tickets_is_an_error():
         render_tickets_pdf(order=order, tickets=[])
 
 
-def test_qr_png_alone_decodes():
-    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(qr_png("SG1.a.b"))))] == [
-        "SG1.a.b"
-    ]
+def test_qr_code_is_one_vector_path_with_a_rectangle_per_run_of_dark_modules():
+    order, tickets = sample(seats=1)
+    reader = PdfReader(io.BytesIO(render_tickets_pdf(order=order, tickets=tickets)))
+    page = reader.pages[0]
+    assert len(page.images) == 0
+    rows = qr_modules(tickets[0].code)
+    runs = sum(
+        1 for row in rows for col, dark in enumerate(row) if dark and (col == 0 or not row[col - 1])
+    )
+    operators = [op for _, op in ContentStream(page.get_contents(), reader).operations]
+    assert operators.count(b"re") == runs
+    assert operators.count(b"f") == 1
+
+
+def test_qr_modules_decode_with_a_quiet_zone():
+    rows = qr_modules("SG1.a.b")
+    size = len(rows) + 8
+    image = Image.new("L", (size, size), 255)
+    for y, row in enumerate(rows):
+        for x, dark in enumerate(row):
+            if dark:
+                image.putpixel((x + 4, y + 4), 0)
+    image = image.resize((size * 8, size * 8), Image.Resampling.NEAREST)
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == ["SG1.a.b"]
 
 
 @pytest.mark.parametrize(
@@ -158,3 +182,15 @@ def test_event_time_format_with_half_hour_zone():
         format_event_time(moment, "Asia/Kolkata")
         == "Mon 4 Mar 2030, 17:30 (Asia/Kolkata, UTC+05:30)"
     )
+
+
+def test_a_long_event_name_still_wraps_and_the_qr_code_still_reads():
+    order, tickets = sample(seats=1)
+    name = "Gran Festival Internacional de Música Electrónica y Artes Digitales del Río de la Plata"
+    order = dataclasses.replace(order, event=dataclasses.replace(order.event, name=name))
+    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    text = page_texts(pdf)[0]
+    assert name not in text  # broken over lines
+    assert " ".join(text.split()).count(name) == 1
+    image = pdfium.PdfDocument(pdf)[0].render(scale=2).to_pil()
+    assert [r.text for r in zxingcpp.read_barcodes(image)] == [tickets[0].code]
