@@ -258,23 +258,25 @@ def announce(
         for payload in encode(changes, held_until):
             session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
         return
-    pending: list[tuple[list[SeatChange], datetime | None]] | None = session.info.get(_PENDING)
+    pending = session.info.setdefault(_PENDING, (_key(engine), []))
+    pending[1].append((list(changes), held_until))
+
+
+# Registered once for every session (a listener per session costs more than the hold's
+# own statements): a commit publishes what its transaction announced, a rollback drops it.
+@event.listens_for(Session, "after_commit")
+def _publish_announced(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
     if pending is None:
-        pending = session.info[_PENDING] = []
-        key = _key(engine)
+        return
+    key, batches = pending
+    feed = _feeds.get(key)
+    if feed is None:  # nobody in this process is watching
+        return
+    for batch, until in batches:
+        feed.publish(batch, held_until=until)
 
-        def committed(_s: Session) -> None:
-            batches = list(pending)
-            pending.clear()
-            feed = _feeds.get(key)
-            if feed is None:  # nobody in this process is watching
-                return
-            for batch, until in batches:
-                feed.publish(batch, held_until=until)
 
-        def rolled_back(_s: Session) -> None:
-            pending.clear()
-
-        event.listen(session, "after_commit", committed)
-        event.listen(session, "after_rollback", rolled_back)
-    pending.append((list(changes), held_until))
+@event.listens_for(Session, "after_rollback")
+def _drop_announced(session: Session) -> None:
+    session.info.pop(_PENDING, None)
