@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from typing import TYPE_CHECKING
 
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.pdf_fonts import add_cached_font, font_characters
 from seatguard.tickets.views import OrderView, TicketView
+
+if TYPE_CHECKING:  # fpdf2 (with Pillow and fontTools) is imported by the first document
+    from fpdf import FPDF
 
 FONT = "Lato"
 FALLBACK_FONT = "DejaVu"
@@ -52,6 +53,8 @@ def _needs_fallback(texts: list[str]) -> bool:
 
 
 def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool) -> FPDF:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="P", unit="mm", format=(148, 210))  # A5
     pdf.set_auto_page_break(auto=False)
     regular, bold = _lato_files()
@@ -153,6 +156,8 @@ def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
     cost of ``cell``, and draws the same thing when the text fits on one line. Widths are
     only measured when every character is in Lato (``get_string_width`` knows no fallback).
     """
+    from fpdf.enums import XPos, YPos
+
     if line.space_before:
         pdf.ln(line.space_before)
     grey = 90 if line.grey else 0
