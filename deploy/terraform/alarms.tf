@@ -12,81 +12,68 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  alarm_name          = "${local.name}-dead-letters"
-  alarm_description   = "Messages reached the dead-letter queue: a payment or email failed every retry. Inspect, fix, redrive."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = module.queue.dead_letter_name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+# Each alarm fires when its metric's statistic over `periods` periods of `period` seconds is
+# above `threshold`, and sends the all-clear too unless `notify_ok` is false (worker errors: a
+# failed invocation is an event, not a state that ends). Entries set what differs from these:
+locals {
+  alarm_defaults = { statistic = "Sum", period = 300, periods = 1, threshold = 0, notify_ok = true }
+
+  alarms = {
+    dead_letters = {
+      description = "Messages reached the dead-letter queue: a payment or email failed every retry. Inspect, fix, redrive."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = module.queue.dead_letter_name }
+      statistic   = "Maximum"
+      period      = 60
+    }
+    queue_behind = {
+      description = "The oldest queued message is over 5 minutes old: paid orders wait for their tickets."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateAgeOfOldestMessage"
+      dimensions  = { QueueName = module.queue.name }
+      statistic   = "Maximum"
+      period      = 60
+      periods     = 5
+      threshold   = 300
+    }
+    alb_5xx = {
+      description = "The load balancer answered 5xx itself (no healthy target, timeouts)."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "HTTPCode_ELB_5XX_Count"
+      dimensions  = { LoadBalancer = aws_lb.this.arn_suffix }
+      threshold   = var.alb_5xx_threshold
+    }
+    target_5xx = {
+      description = "auth or booking answered 5xx (errors, database unavailable)."
+      namespace   = "AWS/ApplicationELB"
+      metric      = "HTTPCode_Target_5XX_Count"
+      dimensions  = { LoadBalancer = aws_lb.this.arn_suffix }
+      threshold   = var.alb_5xx_threshold
+    }
+    worker_errors = {
+      description = "The worker Lambda failed whole invocations (crash, timeout, cannot import)."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = module.worker.function_name }
+      notify_ok   = false
+    }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "queue_behind" {
-  alarm_name          = "${local.name}-queue-behind"
-  alarm_description   = "The oldest queued message is over 5 minutes old: paid orders wait for their tickets."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = module.queue.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = { for key, alarm in local.alarms : key => merge(local.alarm_defaults, alarm) }
+  alarm_name          = "${local.name}-${replace(each.key, "_", "-")}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 300
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
-  alarm_name          = "${local.name}-alb-5xx"
-  alarm_description   = "The load balancer answered 5xx itself (no healthy target, timeouts)."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_ELB_5XX_Count"
-  dimensions          = { LoadBalancer = aws_lb.this.arn_suffix }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alb_5xx_threshold
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "target_5xx" {
-  alarm_name          = "${local.name}-target-5xx"
-  alarm_description   = "auth or booking answered 5xx (errors, database unavailable)."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_Target_5XX_Count"
-  dimensions          = { LoadBalancer = aws_lb.this.arn_suffix }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.alb_5xx_threshold
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-}
-
-resource "aws_cloudwatch_metric_alarm" "worker_errors" {
-  alarm_name          = "${local.name}-worker-errors"
-  alarm_description   = "The worker Lambda failed whole invocations (crash, timeout, cannot import)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = module.worker.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = each.value.notify_ok ? [aws_sns_topic.alarms.arn] : null
 }

@@ -13,26 +13,18 @@ resource "aws_lb" "this" {
   drop_invalid_header_fields = true
 }
 
-resource "aws_lb_target_group" "auth" {
-  name                 = "${local.name}-auth"
-  port                 = 3000
-  protocol             = "HTTP"
-  target_type          = "ip"
-  vpc_id               = module.network.vpc_id
-  deregistration_delay = 30
-
-  health_check {
-    path                = "/ready"
-    matcher             = "200"
-    interval            = 15
-    healthy_threshold   = 2
-    unhealthy_threshold = 3
+# The services that answer HTTP, and their ports (main.tf starts them listening there).
+locals {
+  http_ports = {
+    auth    = 3000
+    booking = 4000
   }
 }
 
-resource "aws_lb_target_group" "booking" {
-  name                 = "${local.name}-booking"
-  port                 = 4000
+resource "aws_lb_target_group" "this" {
+  for_each             = local.http_ports
+  name                 = "${local.name}-${each.key}"
+  port                 = each.value
   protocol             = "HTTP"
   target_type          = "ip"
   vpc_id               = module.network.vpc_id
@@ -71,7 +63,7 @@ resource "aws_lb_listener" "https" {
 
   default_action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.booking.arn
+    target_group_arn = aws_lb_target_group.this["booking"].arn
   }
 }
 
@@ -87,7 +79,7 @@ resource "aws_lb_listener_rule" "auth" {
 
   action {
     type             = "forward"
-    target_group_arn = aws_lb_target_group.auth.arn
+    target_group_arn = aws_lb_target_group.this["auth"].arn
   }
 }
 

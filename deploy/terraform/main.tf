@@ -108,107 +108,86 @@ data "aws_iam_policy_document" "use_queue" {
   }
 }
 
+# The ECS processes. Each entry sets only what differs from the service module's defaults;
+# every process runs the same image in the private subnets with the app security group.
+# sweeper: one small always-on task (frees expired holds, expires unpaid checkouts).
+# migrate: the release step, `seatguard db upgrade` as a one-off task (see the
+# migrate_command output).
 locals {
-  service_common = {
-    environment_name   = var.environment
-    region             = var.region
-    cluster_arn        = aws_ecs_cluster.this.arn
-    cluster_name       = aws_ecs_cluster.this.name
-    image              = var.image
-    subnet_ids         = module.network.private_subnet_ids
-    security_group_ids = [module.network.app_security_group_id]
-    log_retention_days = var.log_retention_days
+  services = {
+    auth = {
+      command          = ["auth", "--host", "0.0.0.0", "--port", tostring(local.http_ports.auth)]
+      container_port   = local.http_ports.auth
+      target_group_arn = aws_lb_target_group.this["auth"].arn
+      min_count        = var.auth_min_count
+      max_count        = var.auth_max_count
+      environment      = { SEATGUARD_ENV = "production", LOG_FORMAT = "json", CORS_ORIGINS = var.cors_origins, DB_POOL_SIZE = tostring(var.db_pool_size) }
+      secrets          = local.auth_secrets
+    }
+    booking = {
+      command             = ["booking", "--host", "0.0.0.0", "--port", tostring(local.http_ports.booking)]
+      container_port      = local.http_ports.booking
+      cpu                 = var.booking_cpu
+      memory              = var.booking_memory
+      target_group_arn    = aws_lb_target_group.this["booking"].arn
+      min_count           = var.booking_min_count
+      max_count           = var.booking_max_count
+      requests_per_target = var.booking_requests_per_target
+      alb_resource_label  = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this["booking"].arn_suffix}"
+      environment         = merge(local.app_environment, { WORKERS = tostring(var.booking_workers), PROMETHEUS_MULTIPROC_DIR = "/tmp/seatguard-metrics" })
+      secrets             = local.secret_arns
+      task_policy_json    = data.aws_iam_policy_document.use_queue.json
+    }
+    sweeper = {
+      command          = ["sweeper"]
+      cpu              = 256
+      memory           = 512
+      min_count        = 1
+      max_count        = 1
+      environment      = local.app_environment
+      secrets          = local.secret_arns
+      task_policy_json = data.aws_iam_policy_document.use_queue.json
+    }
+    migrate = {
+      command        = ["db", "upgrade"]
+      create_service = false
+      cpu            = 256
+      memory         = 512
+      environment    = local.app_environment
+      secrets        = local.secret_arns
+    }
   }
 }
 
-module "auth" {
-  source               = "./modules/service"
-  name                 = "auth"
-  command              = ["auth", "--host", "0.0.0.0", "--port", "3000"]
-  container_port       = 3000
-  environment_name     = local.service_common.environment_name
-  region               = local.service_common.region
-  cluster_arn          = local.service_common.cluster_arn
-  cluster_name         = local.service_common.cluster_name
-  image                = local.service_common.image
-  subnet_ids           = local.service_common.subnet_ids
-  security_group_ids   = local.service_common.security_group_ids
-  log_retention_days   = local.service_common.log_retention_days
-  target_group_arn     = aws_lb_target_group.auth.arn
-  min_count            = var.auth_min_count
-  max_count            = var.auth_max_count
-  environment          = { SEATGUARD_ENV = "production", LOG_FORMAT = "json", CORS_ORIGINS = var.cors_origins, DB_POOL_SIZE = tostring(var.db_pool_size) }
-  secrets              = local.auth_secrets
-  stop_timeout_seconds = 30
-}
+# An argument an entry leaves out is null here, which the module reads as its default.
+module "service" {
+  source   = "./modules/service"
+  for_each = local.services
 
-module "booking" {
-  source               = "./modules/service"
-  name                 = "booking"
-  command              = ["booking", "--host", "0.0.0.0", "--port", "4000"]
-  container_port       = 4000
-  cpu                  = var.booking_cpu
-  memory               = var.booking_memory
-  environment_name     = local.service_common.environment_name
-  region               = local.service_common.region
-  cluster_arn          = local.service_common.cluster_arn
-  cluster_name         = local.service_common.cluster_name
-  image                = local.service_common.image
-  subnet_ids           = local.service_common.subnet_ids
-  security_group_ids   = local.service_common.security_group_ids
-  log_retention_days   = local.service_common.log_retention_days
-  target_group_arn     = aws_lb_target_group.booking.arn
-  min_count            = var.booking_min_count
-  max_count            = var.booking_max_count
-  requests_per_target  = var.booking_requests_per_target
-  alb_resource_label   = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.booking.arn_suffix}"
-  environment          = merge(local.app_environment, { WORKERS = tostring(var.booking_workers), PROMETHEUS_MULTIPROC_DIR = "/tmp/seatguard-metrics" })
-  secrets              = local.secret_arns
-  task_policy_json     = data.aws_iam_policy_document.use_queue.json
+  name                 = each.key
+  command              = each.value.command
+  create_service       = try(each.value.create_service, null)
+  container_port       = try(each.value.container_port, null)
+  cpu                  = try(each.value.cpu, null)
+  memory               = try(each.value.memory, null)
+  target_group_arn     = try(each.value.target_group_arn, null)
+  min_count            = try(each.value.min_count, null)
+  max_count            = try(each.value.max_count, null)
+  requests_per_target  = try(each.value.requests_per_target, null)
+  alb_resource_label   = try(each.value.alb_resource_label, null)
+  environment          = each.value.environment
+  secrets              = each.value.secrets
+  task_policy_json     = try(each.value.task_policy_json, null)
   stop_timeout_seconds = 30
-}
 
-# The sweeper: one small always-on task (frees expired holds, expires unpaid checkouts).
-module "sweeper" {
-  source               = "./modules/service"
-  name                 = "sweeper"
-  command              = ["sweeper"]
-  cpu                  = 256
-  memory               = 512
-  environment_name     = local.service_common.environment_name
-  region               = local.service_common.region
-  cluster_arn          = local.service_common.cluster_arn
-  cluster_name         = local.service_common.cluster_name
-  image                = local.service_common.image
-  subnet_ids           = local.service_common.subnet_ids
-  security_group_ids   = local.service_common.security_group_ids
-  log_retention_days   = local.service_common.log_retention_days
-  min_count            = 1
-  max_count            = 1
-  environment          = local.app_environment
-  secrets              = local.secret_arns
-  task_policy_json     = data.aws_iam_policy_document.use_queue.json
-  stop_timeout_seconds = 30
-}
-
-# The release step: `seatguard db upgrade` as a one-off task (see the migrate_command output).
-module "migrate" {
-  source             = "./modules/service"
-  name               = "migrate"
-  command            = ["db", "upgrade"]
-  create_service     = false
-  cpu                = 256
-  memory             = 512
-  environment_name   = local.service_common.environment_name
-  region             = local.service_common.region
-  cluster_arn        = local.service_common.cluster_arn
-  cluster_name       = local.service_common.cluster_name
-  image              = local.service_common.image
-  subnet_ids         = local.service_common.subnet_ids
-  security_group_ids = local.service_common.security_group_ids
-  log_retention_days = local.service_common.log_retention_days
-  environment        = local.app_environment
-  secrets            = local.secret_arns
+  environment_name   = var.environment
+  region             = var.region
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  image              = var.image
+  subnet_ids         = module.network.private_subnet_ids
+  security_group_ids = [module.network.app_security_group_id]
+  log_retention_days = var.log_retention_days
 }
 
 # --- worker -------------------------------------------------------------------------------

@@ -30,24 +30,21 @@ output "database_address" {
 }
 
 output "log_groups" {
-  value = {
-    auth    = module.auth.log_group_name
-    booking = module.booking.log_group_name
-    sweeper = module.sweeper.log_group_name
-    migrate = module.migrate.log_group_name
-    worker  = module.worker.log_group_name
-  }
+  value = merge(
+    { for name, service in module.service : name => service.log_group_name },
+    { worker = module.worker.log_group_name },
+  )
 }
 
 output "migrate_task_definition_arn" {
-  value = module.migrate.task_definition_arn
+  value = module.service["migrate"].task_definition_arn
 }
 
 output "migrate_command" {
   description = "The release step: run before updating the services to a new image"
   value = join(" ", [
     "aws ecs run-task --cluster ${aws_ecs_cluster.this.name}",
-    "--launch-type FARGATE --task-definition ${module.migrate.task_definition_arn}",
+    "--launch-type FARGATE --task-definition ${module.service["migrate"].task_definition_arn}",
     "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", module.network.private_subnet_ids)}],securityGroups=[${module.network.app_security_group_id}],assignPublicIp=DISABLED}'",
   ])
 }

@@ -153,41 +153,43 @@ resource "aws_appautoscaling_target" "this" {
   max_capacity       = var.max_count
 }
 
-resource "aws_appautoscaling_policy" "cpu" {
-  count              = length(aws_appautoscaling_target.this)
-  name               = "${var.name}-cpu"
+# Target tracking on CPU, and on ALB requests per task when requests_per_target is set.
+locals {
+  scaling_policies = length(aws_appautoscaling_target.this) == 0 ? {} : merge(
+    { cpu = { metric = "ECSServiceAverageCPUUtilization", target = var.cpu_target_percent, label = null } },
+    var.requests_per_target == null ? {} : {
+      requests = { metric = "ALBRequestCountPerTarget", target = var.requests_per_target, label = var.alb_resource_label }
+    },
+  )
+}
+
+resource "aws_appautoscaling_policy" "this" {
+  for_each           = local.scaling_policies
+  name               = "${var.name}-${each.key}"
   policy_type        = "TargetTrackingScaling"
   service_namespace  = aws_appautoscaling_target.this[0].service_namespace
   scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
   resource_id        = aws_appautoscaling_target.this[0].resource_id
 
   target_tracking_scaling_policy_configuration {
-    target_value       = var.cpu_target_percent
+    target_value       = each.value.target
     scale_in_cooldown  = 120
     scale_out_cooldown = 30
 
     predefined_metric_specification {
-      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+      predefined_metric_type = each.value.metric
+      resource_label         = each.value.label
     }
   }
 }
 
-resource "aws_appautoscaling_policy" "requests" {
-  count              = length(aws_appautoscaling_target.this) > 0 && var.requests_per_target != null ? 1 : 0
-  name               = "${var.name}-requests"
-  policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
-  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
-  resource_id        = aws_appautoscaling_target.this[0].resource_id
+# The two policies' addresses before they became one map.
+moved {
+  from = aws_appautoscaling_policy.cpu[0]
+  to   = aws_appautoscaling_policy.this["cpu"]
+}
 
-  target_tracking_scaling_policy_configuration {
-    target_value       = coalesce(var.requests_per_target, 1000)
-    scale_in_cooldown  = 120
-    scale_out_cooldown = 30
-
-    predefined_metric_specification {
-      predefined_metric_type = "ALBRequestCountPerTarget"
-      resource_label         = var.alb_resource_label
-    }
-  }
+moved {
+  from = aws_appautoscaling_policy.requests[0]
+  to   = aws_appautoscaling_policy.this["requests"]
 }

@@ -37,13 +37,15 @@ variable "container_port" {
 }
 
 variable "cpu" {
-  type    = number
-  default = 512
+  type     = number
+  default  = 512
+  nullable = false
 }
 
 variable "memory" {
-  type    = number
-  default = 1024
+  type     = number
+  default  = 1024
+  nullable = false
 }
 
 variable "cpu_architecture" {
@@ -55,12 +57,14 @@ variable "min_count" {
   description = "Tasks kept running (and the initial desired count)"
   type        = number
   default     = 1
+  nullable    = false
 }
 
 variable "max_count" {
   description = "Autoscaling ceiling; equal to min_count disables autoscaling"
   type        = number
   default     = 1
+  nullable    = false
 }
 
 variable "cpu_target_percent" {
@@ -126,6 +130,7 @@ variable "create_service" {
   description = "false: only the task definition (for one-off tasks such as migrations)"
   type        = bool
   default     = true
+  nullable    = false
 }
 
 variable "enable_execute_command" {
