@@ -62,19 +62,23 @@ class MemoryGateway:
         if idempotency_key in self._by_key:
             return self.sessions[self._by_key[idempotency_key]]
         session_id = self._next("cs_test")
-        session = CheckoutSession(
-            id=session_id,
-            url=f"https://pay.invalid/{session_id}",
-            status="open",
-            payment_status="unpaid",
-            amount_total=sum(i.unit_amount * i.quantity for i in line_items),
-            currency=currency.lower(),
-            payment_intent=None,
-            client_reference_id=order_id,
-            expires_at=int(expires_at.timestamp()),
-            metadata={"order_id": order_id, "user_id": user_id},
-            customer_email=customer_email,
-        )
+        # what Stripe answers to StripeGateway's request, read the way the adapter reads it
+        stripe_session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "url": f"https://pay.invalid/{session_id}",
+            "status": "open",
+            "payment_status": "unpaid",
+            "amount_total": sum(i.unit_amount * i.quantity for i in line_items),
+            "currency": currency.lower(),
+            "payment_intent": None,
+            "client_reference_id": order_id,
+            "expires_at": int(expires_at.timestamp()),
+            "metadata": {"order_id": order_id, "user_id": user_id},
+            "customer_email": customer_email,
+            "customer_details": None,
+        }
+        session = CheckoutSession.from_stripe(stripe_session)
         self.sessions[session_id] = session
         self._by_key[idempotency_key] = session_id
         return session

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class GatewayError(Exception):
@@ -37,6 +38,29 @@ class CheckoutSession:
     metadata: dict[str, str] = field(default_factory=dict)
     customer_email: str | None = None
     customer_name: str | None = None
+
+    @classmethod
+    def from_stripe(cls, session: Mapping[str, Any]) -> CheckoutSession:
+        """Ours from a Stripe Checkout Session object (its JSON, as Stripe sends it)."""
+        details: Mapping[str, Any] = session.get("customer_details") or {}
+        intent = session.get("payment_intent")  # an id, or the PaymentIntent when expanded
+        if intent is not None and not isinstance(intent, str):
+            intent = str(intent["id"])
+        metadata: Mapping[str, Any] = session.get("metadata") or {}
+        return cls(
+            id=str(session["id"]),
+            url=session.get("url"),
+            status=session.get("status"),
+            payment_status=session["payment_status"],
+            amount_total=session.get("amount_total"),
+            currency=session.get("currency"),
+            payment_intent=intent,
+            client_reference_id=session.get("client_reference_id"),
+            expires_at=session["expires_at"],
+            metadata={str(key): str(value) for key, value in metadata.items()},
+            customer_email=details.get("email") or session.get("customer_email"),
+            customer_name=details.get("name"),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,29 +28,8 @@ def _gateway_error(exc: stripe.StripeError) -> GatewayError:
     return GatewayError(message, code=exc.code, retryable=retryable)
 
 
-def _id(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return str(value.id)
-
-
 def _session(s: Session) -> CheckoutSession:
-    details = s.customer_details
-    meta: dict[str, Any] = s.to_dict(recursive=True).get("metadata") or {}
-    return CheckoutSession(
-        id=s.id,
-        url=s.url,
-        status=s.status,
-        payment_status=s.payment_status,
-        amount_total=s.amount_total,
-        currency=s.currency,
-        payment_intent=_id(s.payment_intent),
-        client_reference_id=s.client_reference_id,
-        expires_at=s.expires_at,
-        metadata={str(key): str(value) for key, value in meta.items()},
-        customer_email=(details.email if details else None) or s.customer_email,
-        customer_name=details.name if details else None,
-    )
+    return CheckoutSession.from_stripe(s.to_dict(recursive=True))
 
 
 class StripeGateway:
