@@ -9,18 +9,22 @@ hold statements are single conditional UPDATEs whose row count is the answer.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("seatguard.db")
+
+SQLITE_BUSY_SECONDS = 30
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -55,7 +59,9 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS}
+        )
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip per request. After a database restart the first use
@@ -71,13 +77,28 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class _WriterQueue:
+    """A re-entrant lock that gives up like SQLite's own busy timeout does."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.RLock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise SATimeoutError(f"no turn to write within {self._timeout:.0f} s")
+
+    def __exit__(self, *_exc: object) -> None:
+        self._lock.release()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -97,6 +118,12 @@ class Database:
         )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
+        # SQLite has one writer at a time, and a writer that finds the lock taken polls for
+        # it with growing sleeps (busy_timeout). Writers of this process queue on a lock of
+        # their own instead, so each starts the moment the one before it commits.
+        self._writers: AbstractContextManager[object] = (
+            _WriterQueue(SQLITE_BUSY_SECONDS) if is_sqlite(self.engine) else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -105,7 +132,7 @@ class Database:
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A writing transaction: committed when the block ends, rolled back on any error."""
-        with self._write() as session, session.begin():
+        with self._writers, self._write() as session, session.begin():
             yield session
 
     @contextmanager
