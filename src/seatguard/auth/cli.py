@@ -9,7 +9,6 @@ import uvicorn
 from rich.console import Console
 
 from seatguard.auth import service
-from seatguard.auth.migrate import upgrade
 from seatguard.auth.passwords import default_passwords
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
@@ -32,7 +31,7 @@ def serve_auth(
     """The auth service alone: register, login, me, JWKS. Migrates its tables first."""
     settings = get_settings()
     configure_logging(settings)
-    upgrade(settings.auth_db_url)
+    _migrate(settings.auth_db_url)
     reset_multiprocess_metrics()
     exit_cleanly_after_uvicorn()
     uvicorn.run(
@@ -46,9 +45,15 @@ def serve_auth(
     )
 
 
+def _migrate(url: str) -> None:
+    from seatguard.auth.migrate import upgrade  # Alembic loads only when it is needed
+
+    upgrade(url)
+
+
 def _database() -> Database:
     settings = get_settings()
-    upgrade(settings.auth_db_url)
+    _migrate(settings.auth_db_url)
     return Database(settings.auth_db_url)
 
 
