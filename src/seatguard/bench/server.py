@@ -84,6 +84,11 @@ class RssSampler:
                     self.cpu_first.setdefault(pid, used)
                     self.cpu_last[pid] = used
 
+    def add(self, pid: int) -> None:
+        """Sample a process started after the others, its CPU counted from its start."""
+        self.cpu_first[pid] = 0.0
+        self.root_pids.append(pid)
+
     def start(self) -> None:
         def loop() -> None:
             while not self._stop.wait(self.interval):
