@@ -1,11 +1,13 @@
 # SeatGuard on AWS: ALB → ECS Fargate (auth, booking, sweeper), SQS + DLQ → worker Lambda,
 # RDS PostgreSQL (or an external database), secrets in Secrets Manager, CloudWatch alarms.
 
+# Whether a database URL or an SMTP password was given is not secret (the values are), and
+# Terraform needs these answers in clear to decide which resources exist.
 locals {
   name            = "seatguard-${var.environment}"
-  create_database = var.database_url == ""
+  create_database = nonsensitive(var.database_url == "")
   database_url    = local.create_database ? module.database[0].database_url : var.database_url
-  with_smtp_pass  = var.smtp_password != ""
+  with_smtp_pass  = nonsensitive(var.smtp_password != "")
 }
 
 module "network" {
@@ -45,10 +47,16 @@ locals {
     },
     local.with_smtp_pass ? { SMTP_PASS = var.smtp_password } : {},
   )
+  # The secrets' names, listed without reading their values: a for_each cannot use keys
+  # derived from sensitive values.
+  secret_names = concat(
+    ["JWT_SECRET", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "TICKET_SIGNING_KEY", "DATABASE_URL"],
+    local.with_smtp_pass ? ["SMTP_PASS"] : [],
+  )
 }
 
 resource "aws_secretsmanager_secret" "app" {
-  for_each                = toset(concat(keys(local.secret_values), ["DATABASE_URL"]))
+  for_each                = toset(local.secret_names)
   name                    = "${local.name}/${lower(replace(each.key, "_", "-"))}"
   recovery_window_in_days = 7
 }
@@ -178,6 +186,7 @@ module "service" {
   environment          = each.value.environment
   secrets              = each.value.secrets
   task_policy_json     = try(each.value.task_policy_json, null)
+  attach_task_policy   = contains(keys(each.value), "task_policy_json") # known when planning
   stop_timeout_seconds = 30
 
   environment_name   = var.environment

@@ -85,7 +85,7 @@ resource "aws_iam_role" "task" {
 }
 
 resource "aws_iam_role_policy" "task" {
-  count  = var.task_policy_json == null ? 0 : 1
+  count  = var.attach_task_policy ? 1 : 0
   name   = "app"
   role   = aws_iam_role.task.id
   policy = var.task_policy_json

@@ -115,6 +115,13 @@ variable "task_policy_json" {
   default     = null
 }
 
+variable "attach_task_policy" {
+  description = "Attach task_policy_json to the task role; a separate flag because the policy is often unknown until apply, and count must be known when planning"
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "log_retention_days" {
   type    = number
   default = 30
