@@ -9,11 +9,18 @@ hold statements are single conditional UPDATEs whose row count is the answer.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: writers queue within each process only
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.engine import Dialect
@@ -87,18 +94,54 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 class _WriterQueue:
-    """A re-entrant lock that gives up like SQLite's own busy timeout does."""
+    """Orders this database's writers: a thread lock within the process, ``flock`` on a file
+    beside the database across processes (uvicorn workers, the worker, the sweeper). Both
+    wake the next writer the moment the lock is let go, where SQLite's busy handler polls
+    with sleeps of up to 100 ms. SQLite's own locking still guards the data; this only
+    queues our writers in front of it. Re-entrant, and gives up (503) after ``timeout``
+    seconds waiting for the thread lock, as the busy timeout would.
+    """
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, lock_path: Path | None) -> None:
         self._lock = threading.RLock()
         self._timeout = timeout
+        self._depth = 0  # only changed by the thread holding ``_lock``
+        self._path = lock_path if fcntl is not None else None
+        self._fd: int | None = None
+        self._pid = 0
 
     def __enter__(self) -> None:
         if not self._lock.acquire(timeout=self._timeout):
             raise SATimeoutError(f"no turn to write within {self._timeout:.0f} s")
+        self._depth += 1
+        if self._depth == 1 and self._path is not None:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+            except OSError:
+                log.warning("cannot lock %s; writers fall back to SQLite's busy wait", self._path)
+                self._path = None
 
     def __exit__(self, *_exc: object) -> None:
-        self._lock.release()
+        try:
+            if self._depth == 1 and self._path is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._depth -= 1
+            self._lock.release()
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():  # a forked child opens its own
+            assert self._path is not None
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def _writer_lock_path(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).with_name(Path(database).name + "-writers.lock")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -122,7 +165,9 @@ class Database:
         # it with growing sleeps (busy_timeout). Writers of this process queue on a lock of
         # their own instead, so each starts the moment the one before it commits.
         self._writers: AbstractContextManager[object] = (
-            _WriterQueue(SQLITE_BUSY_SECONDS) if is_sqlite(self.engine) else nullcontext()
+            _WriterQueue(SQLITE_BUSY_SECONDS, _writer_lock_path(self.engine))
+            if is_sqlite(self.engine)
+            else nullcontext()
         )
 
     @property
