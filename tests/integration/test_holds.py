@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -82,6 +83,38 @@ def test_cap_on_seats_held_per_event(db, clock):
         hold(db, clock, "alice", seats[2:4], cap=3)
     assert err.value.code == "hold_limit_reached"
     assert statuses(db, seats[2:4])[seats[2]] == ("AVAILABLE", None)
+
+
+def test_cap_counts_seats_asked_again_once(db, clock):
+    _, seats = make_event(db, now=clock())
+    hold(db, clock, "alice", seats[:2], cap=3)
+    hold(db, clock, "alice", seats[1:3], cap=3)  # one already hers, one more: 3 in all
+    with pytest.raises(Conflict) as err:
+        hold(db, clock, "alice", seats[:4], cap=3)  # would make 4
+    assert err.value.code == "hold_limit_reached"
+    assert statuses(db, [seats[3]])[seats[3]] == ("AVAILABLE", None)
+    clock.advance(minutes=16)  # expired holds no longer count
+    hold(db, clock, "alice", seats[3:6], cap=3)
+
+
+def test_cap_holds_under_concurrent_requests_of_one_user(db, clock):
+    _, seats = make_event(db, now=clock())
+    outcomes: list[str] = []
+
+    def attempt(seat: uuid.UUID) -> None:
+        try:
+            hold(db, clock, "alice", [seat], cap=3)
+            outcomes.append("held")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+
+    assert len(seats) >= 8
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(attempt, seats))
+    assert outcomes.count("held") == 3, outcomes
+    assert outcomes.count("hold_limit_reached") == len(seats) - 3
+    held = [s for s, (status, _) in statuses(db, seats).items() if status == "LOCKED"]
+    assert len(held) == 3
 
 
 def test_unknown_seats_are_404_and_mixed_events_422(db, clock):

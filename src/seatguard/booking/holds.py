@@ -14,7 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import String, Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Update
@@ -101,10 +113,28 @@ _ON_SALE = (
     .where(_seats.id.in_(_P_IDS))
 )
 # On PostgreSQL the same read takes a per-user transaction lock: one hold at a time per
-# user, so the per-event cap checked after the UPDATE cannot be raced (no extra round trip).
+# user, so the per-event cap the UPDATE checks cannot be raced (no extra round trip).
 _ON_SALE_SERIALISED = _ON_SALE.add_columns(
     func.pg_advisory_xact_lock(func.hashtextextended(literal("hold:") + _P_USER, 0))
 )
+
+
+# The user's unexpired holds in the event beyond the seats asked for (uncorrelated: one
+# evaluation per statement).
+_other = SEATS.alias("other")
+_HELD_ELSEWHERE = (
+    select(func.count())
+    .select_from(_other)
+    .where(
+        _other.c.event_id == _P_EVENT,
+        _other.c.status == LOCKED,
+        _other.c.held_by == _P_USER,
+        _other.c.held_until > _P_NOW,
+        _other.c.id.not_in(_P_IDS),
+    )
+    .scalar_subquery()
+)
+_P_ROOM = bindparam("p_room", type_=Integer())  # the cap less the seats asked for
 
 
 def _hold_statement(order_id: ColumnElement[Any]) -> Update:
@@ -117,7 +147,7 @@ def _hold_statement(order_id: ColumnElement[Any]) -> Update:
     )
     return (
         update(SEATS)
-        .where(_seats.id.in_(select(target.c.id)), _FREE_FOR)
+        .where(_seats.id.in_(select(target.c.id)), _FREE_FOR, _HELD_ELSEWHERE <= _P_ROOM)
         .values(
             status=LOCKED,
             held_by=_P_USER,
@@ -132,7 +162,7 @@ def _hold_statement(order_id: ColumnElement[Any]) -> Update:
 
 _HOLD = _hold_statement(case((_MINE, _seats.order_id)))
 _HOLD_FOR_ORDER = _hold_statement(_P_ORDER)
-_HELD_IN_EVENT = select(func.count()).select_from(SEATS).where(_seats.event_id == _P_EVENT, _MINE)
+_OVER_CAP = select(_HELD_ELSEWHERE > _P_ROOM)
 
 
 def event_on_sale(
@@ -192,22 +222,23 @@ def hold_seats(
         "p_until": now + hold_for,
         "p_order": order_id,
         "p_event": event_id,
+        "p_room": max_per_event - len(wanted),
     }
+    # One statement takes the seats, and only if the user stays within the per-event cap.
     rows = session.execute(_HOLD if order_id is None else _HOLD_FOR_ORDER, params).all()
     taken = {r.id for r in rows}
     if len(taken) != len(wanted):
+        if not rows and session.scalar(_OVER_CAP, params):
+            raise Conflict(
+                f"At most {max_per_event} seats may be held per event.",
+                code="hold_limit_reached",
+                details={"limit": max_per_event},
+            )
         not_free = sorted(str(s) for s in wanted if s not in taken)
         raise Conflict(
             "Some seats are held or sold by someone else.",
             code="seats_unavailable",
             details={"seatIds": not_free},
-        )
-    held = session.scalar(_HELD_IN_EVENT, params)
-    if held is not None and held > max_per_event:
-        raise Conflict(
-            f"At most {max_per_event} seats may be held per event.",
-            code="hold_limit_reached",
-            details={"limit": max_per_event},
         )
     expires_at = min(r.held_until for r in rows)
     return Hold(event_id=event_id, seat_ids=tuple(wanted), user_id=user_id, expires_at=expires_at)
