@@ -44,6 +44,7 @@ def profiled(pid: int, name: str) -> Iterator[Path | None]:
             "--rate",
             "200",
             "--nonblocking",
+            "--gil",  # only the thread running Python: idle threads are not told apart here
             "-o",
             str(out),
         ],
