@@ -139,3 +139,18 @@ def test_profile_summary_counts_inclusive_and_self(tmp_path: Path) -> None:
     assert " 80.0%  hold holds.py:2" in text
     assert " 60.0%  execute db.py:3" in text
     assert "100.0%  main a.py:1" in text
+
+
+def test_profile_summary_attributes_samples_to_the_innermost_known_layer(tmp_path: Path) -> None:
+    raw = tmp_path / "p.txt"
+    raw.write_text(
+        "run (uvicorn/server.py:1);hold (seatguard/booking/holds.py:2);"
+        "execute (sqlalchemy/orm/session.py:3);wait (psycopg/connection.py:4) 5\n"
+        "run (uvicorn/server.py:1);hold (seatguard/booking/holds.py:2);"
+        "execute (sqlalchemy/orm/session.py:3);acquire (threading.py:9) 3\n"
+        "run (uvicorn/server.py:1);sleep (time.py:7) 2\n"
+    )
+    text = summarise(raw)
+    assert " 50.0%  psycopg (PostgreSQL driver)" in text
+    assert " 30.0%  SQLAlchemy" in text  # its own wait in the standard library counts as its
+    assert " 20.0%  uvicorn" in text

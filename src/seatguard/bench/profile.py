@@ -70,10 +70,37 @@ def _frame(raw: str) -> str:
     return f"{name} {where.rstrip(')').rsplit('/', 1)[-1]}" if where else name
 
 
+# Where a sample's time goes, by the innermost frame that belongs to one of these.
+LAYERS = (
+    ("psycopg (PostgreSQL driver)", ("/psycopg/",)),
+    ("SQLAlchemy", ("/sqlalchemy/",)),
+    ("PyJWT (token check)", ("/jwt/",)),
+    ("segno (QR codes)", ("/segno/",)),
+    ("fpdf2 / fontTools (PDF)", ("/fpdf/", "/fontTools/")),
+    ("pydantic", ("/pydantic/", "/pydantic_core/")),
+    ("Jinja2 / email", ("/jinja2/", "/email/")),
+    ("FastAPI / Starlette", ("/fastapi/", "/starlette/")),
+    ("uvicorn", ("/uvicorn/",)),
+    ("anyio (threadpool)", ("/anyio/",)),
+    ("SeatGuard", ("/seatguard/",)),
+)
+
+
+def layer_of(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        where = "/" + frame.partition(" (")[2]  # "fn (fastapi/routing.py:1)" → "/fastapi/…"
+        for name, markers in LAYERS:
+            if any(m in where for m in markers):
+                return name
+    return "other (standard library, interpreter)"
+
+
 def summarise(path: Path, top: int = 40) -> str:
-    """Self and inclusive sample shares per function, from py-spy's collapsed stacks."""
+    """Sample shares by layer, and self and inclusive shares per function, from py-spy's
+    collapsed stacks."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    layers: Counter[str] = Counter()
     total = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
@@ -81,12 +108,15 @@ def summarise(path: Path, top: int = 40) -> str:
             continue
         n = int(count)
         total += n
+        layers[layer_of(stack.split(";"))] += n
         frames = [_frame(f) for f in stack.split(";")]
         for frame in set(frames):
             inclusive[frame] += n
         if frames:
             own[frames[-1]] += n
-    lines = [f"{total} samples", "", "inclusive:"]
+    lines = [f"{total} samples", "", "by layer (innermost frame):"]
+    lines += [f"{n / total:6.1%}  {name}" for name, n in layers.most_common()] if total else []
+    lines += ["", "inclusive:"]
     lines += [f"{n / total:6.1%}  {f}" for f, n in inclusive.most_common(top)] if total else []
     lines += ["", "self:"]
     lines += [f"{n / total:6.1%}  {f}" for f, n in own.most_common(top)] if total else []
