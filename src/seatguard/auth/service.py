@@ -91,10 +91,11 @@ def login(
     rehashed = passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
     with db.unit_of_work() as session:
         throttle.clear_failures(session, policy=policy, email=email)
-        if rehashed is not None:  # the hashing parameters changed since this hash was made
-            fresh = session.get_one(User, user.id)
-            fresh.password_hash = rehashed
-            fresh.updated_at = now
+        if rehashed is not None:  # an imported bcrypt hash, or Argon2id parameters changed
+            fresh = session.get(User, user.id)
+            if fresh is not None and fresh.password_hash == user.password_hash:
+                fresh.password_hash = rehashed
+                fresh.updated_at = now
     return issue_access_token(settings, user_id=user.id, email=user.email, role=user.role, now=now)
 
 

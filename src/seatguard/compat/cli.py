@@ -1,4 +1,4 @@
-"""``seatguard import-original DB_URL [--dry-run]``."""
+"""``seatguard import-original DB_URL [--auth-db URL] [--dry-run]``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from seatguard.auth.deps import open_auth_database
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.compat.importer import ImportReport, import_original
@@ -32,19 +33,40 @@ def import_original_command(
     source: Annotated[str, typer.Argument(help="The original's PostgreSQL URL", metavar="DB_URL")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report without writing")] = False,
     tickets: Annotated[bool, typer.Option(help="Issue tickets for paid orders")] = True,
+    auth_db: Annotated[
+        str | None,
+        typer.Option(
+            "--auth-db",
+            help="The original auth service's PostgreSQL URL, when not DB_URL",
+            metavar="URL",
+        ),
+    ] = None,
 ) -> None:
-    """Copy events, seats and orders from the original's database (idempotent)."""
+    """Copy accounts, events, seats and orders from the original's database (idempotent)."""
+    from seatguard.auth.migrate import upgrade as upgrade_auth
     from seatguard.common.migrate import upgrade
     from seatguard.tickets.keys import load_ticket_keys
 
     settings = get_settings()
     upgrade(settings.database_url)
+    upgrade_auth(settings.auth_db_url)
     key = load_ticket_keys(settings).private_key if tickets else None
     db = Database(settings.database_url)
+    accounts = open_auth_database(settings, db)
     try:
         report = import_original(
-            source_url=source, target=db, now=system_clock(), dry_run=dry_run, private_key=key
+            source_url=source,
+            target=db,
+            now=system_clock(),
+            dry_run=dry_run,
+            private_key=key,
+            auth_target=accounts,
+            auth_source_url=auth_db,
         )
     finally:
+        if accounts is not db:
+            accounts.dispose()
         db.dispose()
     console.print(summary_table(report))
+    for note in report.notes:
+        console.print(f"skipped: {note}", highlight=False)

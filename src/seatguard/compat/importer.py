@@ -1,28 +1,33 @@
-"""``seatguard import-original``: copy events, seats and orders from the original's database.
+"""``seatguard import-original``: copy accounts, events, seats and orders from the original.
 
 Ids are preserved and rows already present are skipped, so running it twice changes nothing.
 Soft-deleted rows are skipped. Holds do not survive a migration: LOCKED seats arrive AVAILABLE
 and PENDING orders arrive EXPIRED (a late payment still completes them). Paid orders keep their
-seats SOLD and, given the ticket key, get their tickets issued.
+seats SOLD and, given the ticket key, get their tickets issued. Accounts go to the auth
+tables' database with their bcrypt hashes (see :mod:`seatguard.compat.accounts`).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Event, Order, OrderItem, Seat
 from seatguard.common.db import Database, make_engine
 from seatguard.compat import original as src
+from seatguard.compat.accounts import copy_accounts, read_accounts
 from seatguard.tickets.issue import issue_tickets
 
-TABLES = ("events", "seats", "booking_orders", "checkouts", "tickets")
+TABLES = ("users", "events", "seats", "booking_orders", "checkouts", "tickets")
+_T = TypeVar("_T")
 ORDER_STATUSES = {"COMPLETED": "COMPLETED", "FAILED": "FAILED", "PENDING": "EXPIRED"}
 
 
@@ -42,6 +47,7 @@ class ImportReport:
     counts: dict[str, TableCount] = field(
         default_factory=lambda: {t: TableCount(t) for t in TABLES}
     )
+    notes: list[str] = field(default_factory=list)  # rows skipped for a reason worth reading
 
     def __getitem__(self, table: str) -> TableCount:
         return self.counts[table]
@@ -51,13 +57,22 @@ class _DryRun(Exception):
     pass
 
 
-def read_source(source_url: str) -> dict[str, list[dict[str, Any]]]:
+def _read(source_url: str, read: Callable[[Connection], _T]) -> _T:
     engine = make_engine(source_url, pool_size=1)
     try:
         with engine.connect() as conn:
-            return {table: list(src.read_rows(conn, table)) for table in src.COLUMNS}
+            return read(conn)
     finally:
         engine.dispose()
+
+
+def _read_tables(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    tables = {table: list(src.read_rows(conn, table)) for table in src.COLUMNS}
+    return {**tables, "users": read_accounts(conn)}
+
+
+def read_source(source_url: str) -> dict[str, list[dict[str, Any]]]:
+    return _read(source_url, _read_tables)
 
 
 def import_original(
@@ -67,18 +82,34 @@ def import_original(
     now: datetime,
     dry_run: bool = False,
     private_key: Ed25519PrivateKey | None = None,
+    auth_target: Database | None = None,
+    auth_source_url: str | None = None,
 ) -> ImportReport:
-    """Copy the original's data into ``target``; with ``dry_run`` nothing is written."""
+    """Copy the original's data into ``target``; with ``dry_run`` nothing is written.
+
+    Accounts are read from ``auth_source_url`` (default ``source_url``) and written to
+    ``auth_target`` (default ``target``), in a transaction of their own.
+    """
     rows = read_source(source_url)
+    accounts = _read(auth_source_url, read_accounts) if auth_source_url else rows["users"]
     report = ImportReport(dry_run=dry_run)
+    with _writing(auth_target or target, dry_run=dry_run) as session:
+        copy_accounts(session, accounts, count=report["users"], notes=report.notes, now=now)
+    with _writing(target, dry_run=dry_run) as session:
+        _Copy(session, rows, report, now).run(private_key)
+    return report
+
+
+@contextmanager
+def _writing(db: Database, *, dry_run: bool) -> Iterator[Session]:
+    """A unit of work that commits, or with ``dry_run`` always rolls back."""
     try:
-        with target.unit_of_work() as session:
-            _Copy(session, rows, report, now).run(private_key)
+        with db.unit_of_work() as session:
+            yield session
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
-    return report
 
 
 class _Copy:
