@@ -1,7 +1,8 @@
-"""Password policy and Argon2id hashing (no database)."""
+"""Password policy, Argon2id hashing and the original's bcrypt hashes (no database)."""
 
 from __future__ import annotations
 
+import bcrypt
 import pytest
 from argon2 import PasswordHasher
 
@@ -11,6 +12,7 @@ from seatguard.auth.passwords import (
     Passwords,
     check_policy,
     common_passwords,
+    is_bcrypt,
 )
 from seatguard.common.errors import Invalid
 
@@ -98,3 +100,60 @@ def test_dummy_hash_matches_nothing_and_is_reused():
     assert passwords.dummy_hash is passwords.dummy_hash
     assert not passwords.verify(passwords.dummy_hash, "password")
     passwords.burn("anything")  # must not raise
+
+
+def original_hash(password: str, *, prefix: str = "$2b$") -> str:
+    """A hash as the original's node bcrypt made it: only the first 72 bytes count."""
+    made = bcrypt.hashpw(password.encode()[:72], bcrypt.gensalt(rounds=4)).decode()
+    return prefix + made[4:]
+
+
+@pytest.mark.parametrize("prefix", ["$2a$", "$2b$", "$2y$"])
+def test_the_originals_bcrypt_hashes_verify_and_always_need_a_rehash(prefix):
+    passwords = Passwords(FAST)
+    stored = original_hash("Entradas#2028", prefix=prefix)
+    assert is_bcrypt(stored)
+    assert passwords.verify(stored, "Entradas#2028")
+    assert not passwords.verify(stored, "entradas#2028")
+    assert passwords.needs_rehash(stored)
+    upgraded = passwords.hash("Entradas#2028")
+    assert upgraded.startswith("$argon2id$")
+    assert not passwords.needs_rehash(upgraded)
+
+
+def test_a_bcrypt_password_longer_than_72_bytes_verifies_on_its_first_72():
+    passwords = Passwords(FAST)
+    long = "xx" + "ñandú-" * 12 + "xx"  # 100 bytes; byte 72 falls inside the ninth "ú"
+    assert len(long.encode()) == 100
+    stored = original_hash(long)
+    assert passwords.verify(stored, long)
+    assert passwords.verify(stored, long[:60] + "anything after byte 72 is ignored")
+    assert not passwords.verify(stored, long[:20])
+    # The new hash counts every character: past the upgrade, the tail matters again.
+    upgraded = passwords.hash(long)
+    assert passwords.verify(upgraded, long)
+    assert not passwords.verify(upgraded, long[:60] + "anything after byte 72 is ignored")
+
+
+def test_bcrypt_checks_the_password_as_typed_not_normalised():
+    passwords = Passwords(FAST)
+    stored = original_hash("cafe\u0301 au lait")  # node hashed the decomposed form as sent
+    assert passwords.verify(stored, "cafe\u0301 au lait")
+    assert not passwords.verify(stored, "caf\u00e9 au lait")
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "$2b$12$short",
+        "$2b$",
+        "$2a$99$" + "a" * 53,
+        "$2y$12$ñññññññññññññññññññññññññññññññññññññññññññññññññññññ",
+        "$argon2id$v=19$m=65536,t=3,p=4$garbage",
+        "",
+    ],
+)
+def test_a_malformed_stored_hash_matches_nothing_and_does_not_raise(stored):
+    passwords = Passwords(FAST)
+    assert not passwords.verify(stored, "Entradas#2028")
+    assert passwords.needs_rehash(stored)
