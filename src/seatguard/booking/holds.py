@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
@@ -57,44 +58,47 @@ class SeatChange:
     seat_id: uuid.UUID
     status: str
 
-    @classmethod
-    def of(cls, seat: Seat | Row[Any]) -> SeatChange:
-        return cls(event_id=seat.event_id, seat_id=seat.id, status=seat.status)
+
+# Every statement here is on the seats table's columns, with named parameters where the
+# statement is built once: each request then only binds values (no statement construction,
+# cache-key walk or ORM bulk-update bookkeeping per call; measured in docs/benchmarks.md).
+# The predicates below take plain values or those parameters, so ad-hoc statements elsewhere
+# (checkout, fulfilment, the catalogue's counts) share them.
+SEATS = cast(Table, Seat.__table__)
+EVENTS = cast(Table, Event.__table__)
+_seats = SEATS.c
+_events = EVENTS.c
+Columns = ReadOnlyColumnCollection[str, Any]
+When = datetime | ColumnElement[Any]
+Who = str | ColumnElement[Any]
 
 
-def free_now(now: datetime) -> ColumnElement[bool]:
+def free_now(now: When, seats: Columns = _seats) -> ColumnElement[bool]:
     """SQL for "anyone may hold the seat now": available, or a hold that has run out."""
-    return or_(Seat.status == AVAILABLE, and_(Seat.status == LOCKED, Seat.held_until <= now))
+    return or_(seats.status == AVAILABLE, and_(seats.status == LOCKED, seats.held_until <= now))
 
 
-def free_for(user_id: str, now: datetime) -> ColumnElement[bool]:
+def free_for(user_id: Who, now: When) -> ColumnElement[bool]:
     """SQL for "this user may hold the seat now": free, or already the user's."""
-    return or_(free_now(now), and_(Seat.status == LOCKED, Seat.held_by == user_id))
+    return or_(free_now(now), and_(_seats.status == LOCKED, _seats.held_by == user_id))
 
 
-def still_held(user_id: str, now: datetime) -> ColumnElement[bool]:
-    return and_(Seat.status == LOCKED, Seat.held_by == user_id, Seat.held_until > now)
+def still_held(user_id: Who, now: When, seats: Columns = _seats) -> ColumnElement[bool]:
+    return and_(seats.status == LOCKED, seats.held_by == user_id, seats.held_until > now)
 
 
-def unheld(now: datetime, status: str = AVAILABLE) -> dict[str, object]:
+def unheld(now: When, status: str = AVAILABLE) -> dict[str, object]:
     """Column values of a seat with no hold and no order, as of ``now``."""
     return {
         "status": status,
         "held_by": None,
         "held_until": None,
         "order_id": None,
-        "version": Seat.version + 1,
+        "version": _seats.version + 1,
         "updated_at": now,
     }
 
 
-# The hold's statements are built once, on the seats table with named parameters: each
-# request only binds values (no statement construction, cache-key walk or ORM
-# bulk-update bookkeeping per call; measured in docs/benchmarks.md).
-SEATS = cast(Table, Seat.__table__)
-EVENTS = cast(Table, Event.__table__)
-_seats = SEATS.c
-_events = EVENTS.c
 _P_IDS: BindParameter[Any] = bindparam("p_ids", expanding=True)
 _P_NOW = bindparam("p_now", type_=UTCDateTime())
 _P_UNTIL = bindparam("p_until", type_=UTCDateTime())
@@ -102,11 +106,7 @@ _P_USER = bindparam("p_user", type_=String())
 _P_EVENT = bindparam("p_event", type_=_seats.event_id.type)
 _P_ORDER = bindparam("p_order", type_=_seats.order_id.type)
 
-_MINE = and_(_seats.status == LOCKED, _seats.held_by == _P_USER, _seats.held_until > _P_NOW)
-_FREE_FOR = or_(
-    _seats.status == AVAILABLE,
-    and_(_seats.status == LOCKED, or_(_seats.held_until <= _P_NOW, _seats.held_by == _P_USER)),
-)
+_MINE = still_held(_P_USER, _P_NOW)
 _ON_SALE = (
     select(_seats.id, _seats.event_id, _events.status, _events.starts_at)
     .join_from(SEATS, EVENTS, _events.id == _seats.event_id)
@@ -121,16 +121,13 @@ _ON_SALE_SERIALISED = _ON_SALE.add_columns(
 
 # The user's unexpired holds in the event beyond the seats asked for (uncorrelated: one
 # evaluation per statement).
-_other = SEATS.alias("other")
+_other = SEATS.alias("other").c
 _HELD_ELSEWHERE = (
     select(func.count())
-    .select_from(_other)
     .where(
-        _other.c.event_id == _P_EVENT,
-        _other.c.status == LOCKED,
-        _other.c.held_by == _P_USER,
-        _other.c.held_until > _P_NOW,
-        _other.c.id.not_in(_P_IDS),
+        _other.event_id == _P_EVENT,
+        still_held(_P_USER, _P_NOW, _other),
+        _other.id.not_in(_P_IDS),
     )
     .scalar_subquery()
 )
@@ -147,7 +144,11 @@ def _hold_statement(order_id: ColumnElement[Any]) -> Update:
     )
     return (
         update(SEATS)
-        .where(_seats.id.in_(select(target.c.id)), _FREE_FOR, _HELD_ELSEWHERE <= _P_ROOM)
+        .where(
+            _seats.id.in_(select(target.c.id)),
+            free_for(_P_USER, _P_NOW),
+            _HELD_ELSEWHERE <= _P_ROOM,
+        )
         .values(
             status=LOCKED,
             held_by=_P_USER,
@@ -251,14 +252,7 @@ _RELEASE = (
         _MINE,
         _seats.order_id.is_(None),
     )
-    .values(
-        status=AVAILABLE,
-        held_by=None,
-        held_until=None,
-        order_id=None,
-        version=_seats.version + 1,
-        updated_at=_P_NOW,
-    )
+    .values(unheld(_P_NOW))
     .returning(*SEATS.c)
 )
 

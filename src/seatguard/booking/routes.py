@@ -131,7 +131,7 @@ def hold_many_seats(
 def release_seat(seat_id: uuid.UUID, user: CurrentUser, db: DatabaseDep, now: NowDep) -> SeatOut:
     with db.unit_of_work() as session:
         seat = holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
-        live.announce(session, [holds.SeatChange.of(seat)])
+        live.announce(session, live.freed(seat.event_id, [seat.id]))
         return catalogue.seat_out(seat, now)
 
 

@@ -8,6 +8,8 @@ import json
 import time
 from typing import Any
 
+import stripe
+
 from seatguard.common.errors import AppError
 
 DEFAULT_TOLERANCE = 300
@@ -45,8 +47,6 @@ def verify_event(
     ``InvalidPayload`` (400, ``invalid_payload``). ``now`` (unix seconds) defaults to the wall
     clock.
     """
-    import stripe  # imported on first use: the SDK is ~30 MB a process may never need
-
     try:
         stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance=None)
         timestamp = _timestamp(str(signature_header))
