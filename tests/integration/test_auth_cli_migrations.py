@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import inspect, select, text
 
@@ -16,6 +15,7 @@ from seatguard.auth import migrate as auth_migrate
 from seatguard.auth.models import User
 from seatguard.common import migrate as booking_migrate
 from seatguard.common.db import Database, make_engine
+from tests.support.postgres import scratch_database
 
 PASSWORD = "violet harbour lantern 42"
 
@@ -27,14 +27,8 @@ def fresh_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
     session_url: str = request.getfixturevalue("postgres_url")
-    plain = session_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
-    name = f"seatguard_auth_fresh_{os.getpid()}"
-    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield session_url.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(plain + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database(session_url, f"seatguard_auth_fresh_{os.getpid()}") as url:
+        yield url
 
 
 def tables(url: str) -> set[str]:

@@ -20,6 +20,7 @@ from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
 from seatguard.common.db import Database
 from seatguard.compat.importer import import_original
 from seatguard.compat.original import dollars_to_minor, split_label
+from tests.support.postgres import scratch_database
 
 KEY = Ed25519PrivateKey.generate()
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -130,16 +131,11 @@ def _fill(conn: psycopg.Cursor) -> None:
 @pytest.fixture(scope="module")
 def original_url(postgres_url: str) -> Iterator[str]:
     """A second database on the test server with the original's layout and a few rows."""
-    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
-    name = f"original_{os.getpid()}"
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(f"{admin}/{name}") as conn, conn.cursor() as cursor:
-        _fill(cursor)
-    yield f"{admin}/{name}"
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with scratch_database(plain, f"original_{os.getpid()}") as url:
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            _fill(cursor)
+        yield url
 
 
 def test_labels_and_prices_convert_exactly():

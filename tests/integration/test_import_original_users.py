@@ -29,6 +29,7 @@ from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
 from seatguard.compat.importer import import_original
 from tests.integration.test_import_original import SCHEMA
+from tests.support.postgres import scratch_database
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CREATED = datetime(2025, 6, 1, 9, 30, 15, 123000)  # Prisma's timestamp(3), naive UTC
@@ -87,16 +88,11 @@ def _fill(cursor: psycopg.Cursor) -> None:
 
 @pytest.fixture(scope="module")
 def original_url(postgres_url: str) -> Iterator[str]:
-    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0]
-    name = f"original_users_{os.getpid()}"
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(f"{admin}/{name}") as conn, conn.cursor() as cursor:
-        _fill(cursor)
-    yield f"{admin}/{name}"
-    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with scratch_database(plain, f"original_users_{os.getpid()}") as url:
+        with psycopg.connect(url) as conn, conn.cursor() as cursor:
+            _fill(cursor)
+        yield url
 
 
 @pytest.fixture
