@@ -161,9 +161,6 @@ class Database:
         )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(writer, expire_on_commit=False)
-        # SQLite has one writer at a time, and a writer that finds the lock taken polls for
-        # it with growing sleeps (busy_timeout). Writers of this process queue on a lock of
-        # their own instead, so each starts the moment the one before it commits.
         self._writers: AbstractContextManager[object] = (
             _WriterQueue(SQLITE_BUSY_SECONDS, _writer_lock_path(self.engine))
             if is_sqlite(self.engine)

@@ -28,6 +28,7 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.message = f"Bodies are limited to {max_bytes} bytes."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -36,7 +37,8 @@ class BodySizeLimit:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > self.max_bytes:
-                await self._too_large()(scope, receive, send)
+                answer = JSONResponse(error_body("payload_too_large", self.message), 413)
+                await answer(scope, receive, send)
                 return
             await self.app(scope, receive, send)
             return
@@ -49,16 +51,10 @@ class BodySizeLimit:
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
                     # an HTTPException, which FastAPI's body parsing lets through
-                    raise HTTPException(413, f"Bodies are limited to {self.max_bytes} bytes.")
+                    raise HTTPException(413, self.message)
             return message
 
         await self.app(scope, counting_receive, send)
-
-    def _too_large(self) -> JSONResponse:
-        return JSONResponse(
-            error_body("payload_too_large", f"Bodies are limited to {self.max_bytes} bytes."),
-            status_code=413,
-        )
 
 
 def _database_unavailable() -> JSONResponse:
