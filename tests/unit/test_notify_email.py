@@ -59,7 +59,24 @@ def test_confirmation_has_text_html_pdf_and_calendar():
     assert attachments[f"tickets-{order.reference}.pdf"].get_content() == pdf
     ics = attachments[f"{order.reference}.ics"]
     assert ics.get_content_type() == "text/calendar"
+    assert ics.get_content_charset() == "utf-8"
     assert "DTSTART:20300102T003000Z" in ics.get_content()
+    assert "DTEND:20300102T033000Z" in ics.get_content()
+
+
+def test_calendar_text_survives_the_wire_with_its_accents():
+    """A mail client decodes the .ics with its declared charset: accents arrive intact."""
+    raw = confirmation().as_bytes()
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    ics = next(p for p in parsed.iter_attachments() if (p.get_filename() or "").endswith(".ics"))
+    payload = ics.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    charset = ics.get_content_charset()
+    assert charset == "utf-8"
+    text = payload.decode(charset)
+    assert "SUMMARY:Noche Electrónica" in text
+    assert "LOCATION:" in text
 
 
 def test_html_escapes_user_text():

@@ -79,7 +79,7 @@ def build_confirmation_email(
         maintype="text",
         subtype="calendar",
         filename=f"{order.reference}.ics",
-        params={"method": "PUBLISH"},
+        params={"method": "PUBLISH", "charset": "utf-8"},
     )
     return msg
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from seatguard.tickets.views import OrderView
 
 PRODID = "-//SeatGuard//Tickets//EN"
+# Events are listed by their start; the calendar entry blocks a concert's usual length.
+EVENT_LENGTH = timedelta(hours=3)
 
 
 def escape_text(value: str) -> str:
@@ -53,6 +55,7 @@ def event_ics(*, order: OrderView, seat_labels: list[str], domain: str = "seatgu
         f"UID:order-{order.id}@{domain}",
         f"DTSTAMP:{_utc(stamp)}",
         f"DTSTART:{_utc(event.starts_at)}",
+        f"DTEND:{_utc(event.starts_at + EVENT_LENGTH)}",
         f"SUMMARY:{escape_text(event.name)}",
         f"LOCATION:{escape_text(event.venue)}",
         f"DESCRIPTION:{escape_text(description)}",
