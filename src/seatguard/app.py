@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
 from seatguard.auth.deps import open_auth_database
@@ -93,7 +94,8 @@ def create_app(
             if getattr(_app.state, "sandbox", None) is not None:
                 _app.state.sandbox.close()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from bundled assets, no CDN
+        favicon_url="/static/favicon.svg",
         title="SeatGuard",
         version=__version__,
         description="Concert ticket sales with real-time seat holds that never oversell.",

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
 from seatguard.auth.passwords import Passwords
@@ -36,7 +37,7 @@ def create_auth_app(
             if db is None:
                 database.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from bundled assets, no CDN
         title="SeatGuard auth",
         version=__version__,
         description="Accounts, login and the tokens the other SeatGuard services trust.",

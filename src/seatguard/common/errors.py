@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -10,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 log = logging.getLogger("seatguard")
 
@@ -98,18 +100,47 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     return out
 
 
+# Renders an error as an HTML page for a browser's navigation (installed by the web pages).
+ErrorPage = Callable[[Request, int, str], Response]
+_NOT_PAGES = ("/api/", "/auth/", "/.well-known/", "/metrics", "/static/")
+
+
+def error_page_for(request: Request) -> ErrorPage | None:
+    """The HTML error page renderer when a browser navigated to a page; else None (JSON)."""
+    renderer: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    if renderer is None or request.method not in ("GET", "HEAD"):
+        return None
+    if request.url.path.startswith(_NOT_PAGES):
+        return None
+    return renderer if "text/html" in request.headers.get("accept", "") else None
+
+
+def error_response(
+    request: Request,
+    status_code: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The JSON error body, or the same error as a page for a browser on a page route."""
+    page = error_page_for(request)
+    if page is not None:
+        return page(request, status_code, str(body.get("message", "")))
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
-    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+    async def _app_error(request: Request, exc: AppError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(
+        return error_response(
+            request,
+            exc.status_code,
             error_body(exc.code, exc.message, exc.details),
-            status_code=exc.status_code,
             headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = _jsonable_errors(exc.errors())
         if any(e["type"] == "json_invalid" for e in errors):
             return JSONResponse(
@@ -119,14 +150,15 @@ def install_error_handlers(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
-        return JSONResponse(error_body("validation_error", message, errors), status_code=422)
+        return error_response(request, 422, error_body("validation_error", message, errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return JSONResponse(
+        return error_response(
+            request,
+            exc.status_code,
             error_body(code, str(exc.detail)),
-            status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 
@@ -140,8 +172,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error", exc_info=exc)
-        return JSONResponse(
-            error_body("internal_error", "Something went wrong on our side."), status_code=500
+        return error_response(
+            request, 500, error_body("internal_error", "Something went wrong on our side.")
         )

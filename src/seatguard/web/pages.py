@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from seatguard.booking import catalogue
@@ -45,6 +45,30 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     )
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+ERROR_HEADINGS = {
+    403: "You may not see this page",
+    404: "Page not found",
+    422: "That address is not valid",
+    500: "Something went wrong on our side",
+    503: "We are briefly unavailable",
+}
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    """An error as a page, for a browser that navigated to a page route (not the API)."""
+    heading = ERROR_HEADINGS.get(status_code, "This request cannot be completed")
+    if status_code >= 500 or not message:
+        message = "Please try again in a moment." if status_code >= 500 else heading
+    return page(
+        request,
+        "error.html",
+        status_code=status_code,
+        title=heading,
+        heading=heading,
+        message=message,
+    )
 
 
 def money(minor: int, currency: str) -> str:
@@ -108,6 +132,11 @@ def event_page(event_id: uuid.UUID, request: Request, session: ReaderDep, now: N
         sections=seat_sections(event.seats),
         title=event.name,
     )
+
+
+@router.get("/favicon.ico")
+def favicon() -> FileResponse:
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
 
 def _static_page(path: str, template: str, title: str) -> None:
