@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -16,10 +17,28 @@ from tests.support.postgres import free_port
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "seatguard", *args],
-        env={**os.environ, "SEATGUARD_ENV": "test", **env},
+        env={**os.environ, "SEATGUARD_ENV": "test", "PYTHONUNBUFFERED": "1", **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+
+
+def wait_for_line(proc: subprocess.Popen[bytes], text: str, *, within: float = 60) -> str:
+    """Read the process's output until a line holds ``text`` (its signal handlers are set)."""
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+        if not ready:
+            assert proc.poll() is None, "".join(seen)
+            continue
+        line = proc.stdout.readline().decode(errors="replace")
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+        assert line or proc.poll() is None, "".join(seen)
+    raise AssertionError(f"no line with {text!r} within {within} s: {''.join(seen)}")
 
 
 def terminate(proc: subprocess.Popen[bytes], *, within: float) -> tuple[int, float, str]:
@@ -89,6 +108,7 @@ def test_sigterm_stops_the_worker_with_status_0(tmp_path):
     )
     assert migrate.returncode == 0, migrate.stderr.decode()
     proc = start(["worker"], env)
+    wait_for_line(proc, "worker on queue")  # printed once its signal handlers are installed
     time.sleep(2)  # a few empty long polls
     assert proc.poll() is None
     code, took, output = terminate(proc, within=15)
