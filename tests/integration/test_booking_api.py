@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -234,3 +234,37 @@ def test_rows_named_with_unicode_digits_are_listed_not_500(app_client, auth_head
     created = app_client.post("/api/v1/events", json=body, headers=auth_header("root", Role.ADMIN))
     assert created.status_code == 201, created.text
     assert [s["number"] for s in created.json()["seats"]][:3] == ["²1", "²2", "²3"]
+
+
+def test_search_is_case_and_accent_insensitive_over_name_artist_venue_and_city(
+    app_client, auth_header
+):
+    admin = auth_header("admin-search", Role.ADMIN)
+    body = {
+        **event_body(name="Rock en el Río", date=datetime(2031, 3, 14, 23, tzinfo=UTC)),
+        "artist": "Lali",
+        "location": "Estadio Único, La Plata",
+    }
+    created = app_client.post("/api/v1/events", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
+
+    def found(**params):
+        response = app_client.get("/api/v1/events", params={"limit": 100, **params})
+        assert response.status_code == 200, response.text
+        return {e["id"] for e in response.json()}
+
+    for query in ("rio", "RÍO", "lali", "LALÍ", "unico", "la plata", "rock rio", "ESTADIO lali"):
+        assert event_id in found(q=query), query
+    assert event_id not in found(q="rio soda")  # every word must match
+    assert event_id not in found(q="%")  # LIKE wildcards are literal
+    assert event_id in found(q="rio", **{"from": "2031-03-14", "to": "2031-03-14"})
+    assert event_id not in found(q="rio", **{"from": "2031-03-15"})
+    assert event_id not in found(q="rio", to="2031-03-13")
+    assert event_id in found(name="Río")  # the original's filters keep working
+    patched = app_client.patch(f"/api/v1/events/{event_id}", json={"artist": "Soda"}, headers=admin)
+    assert patched.status_code == 200, patched.text
+    assert event_id in found(q="soda rio")  # the search text follows edits
+    assert event_id not in found(q="lali")
+    bad = app_client.get("/api/v1/events", params={"from": "yesterday"})
+    assert bad.status_code == 422

@@ -22,6 +22,7 @@ from seatguard.booking.domain import (
 from seatguard.booking.holds import SeatChange, free_now, unheld
 from seatguard.booking.models import Event, Seat, Ticket
 from seatguard.booking.schemas import EventDetailOut, EventIn, EventOut, EventPatch, SeatOut
+from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 
 
@@ -95,8 +96,18 @@ def list_events(
     location: str | None,
     offset: int,
     limit: int,
+    q: str | None = None,
+    starts_from: datetime | None = None,
+    starts_before: datetime | None = None,
 ) -> tuple[list[EventOut], int]:
+    """Events on sale, filtered; ``q`` matches every word in name, artist, venue and city."""
     query = select(Event).where(Event.status != "CANCELLED")
+    for term in search_terms(q or ""):
+        query = query.where(Event.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
+    if starts_from is not None:
+        query = query.where(Event.starts_at >= starts_from)
+    if starts_before is not None:
+        query = query.where(Event.starts_at < starts_before)
     if name:
         query = query.where(Event.name.ilike(f"%{_escape_like(name)}%", escape="\\"))
     if location:

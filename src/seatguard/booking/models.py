@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from seatguard.booking.text import search_document
 from seatguard.common.db import Base, UTCDateTime
 
 
@@ -27,6 +28,14 @@ class Event(Base):
     status: Mapped[str] = mapped_column(String(16), default="ON_SALE")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # name, artist and location folded for searching (see booking/text.py); kept by the ORM
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+@event.listens_for(Event, "before_insert")
+@event.listens_for(Event, "before_update")
+def _fold_search_text(_mapper: object, _connection: object, target: Event) -> None:
+    target.search_text = search_document(target.name, target.artist, target.location)
 
 
 class Seat(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -37,6 +37,11 @@ from seatguard.settings import Settings
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
+
+def day_start(day: date | None) -> datetime | None:
+    return datetime.combine(day, time.min, tzinfo=UTC) if day else None
+
+
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -49,6 +54,16 @@ def list_events(
     name: Text = None,
     gender: Text = None,
     location: Text = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Words to find in name, artist, venue and city"),
+    ] = None,
+    starts_from: Annotated[
+        date | None, Query(alias="from", description="First day (UTC), inclusive")
+    ] = None,
+    starts_to: Annotated[
+        date | None, Query(alias="to", description="Last day (UTC), inclusive")
+    ] = None,
 ) -> list[EventOut]:
     if gender and gender not in Genre.__members__:
         raise Invalid(f"Unknown genre; use one of {', '.join(Genre)}.", code="unknown_genre")
@@ -60,6 +75,9 @@ def list_events(
         location=location,
         offset=page.offset,
         limit=page.limit,
+        q=q,
+        starts_from=day_start(starts_from),
+        starts_before=day_start(starts_to + timedelta(days=1)) if starts_to else None,
     )
     response.headers["X-Total-Count"] = str(total)
     return events

@@ -104,7 +104,8 @@ def event_list(
     events, total = catalogue.list_events(
         session,
         now=now,
-        name=q or None,
+        name=None,
+        q=q or None,
         gender=genre or None,
         location=location or None,
         offset=0,
