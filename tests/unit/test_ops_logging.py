@@ -132,3 +132,29 @@ def test_the_config_routes_uvicorn_through_the_same_formatter():
     entry = json.loads(stream.getvalue().splitlines()[-1])
     assert entry["logger"] == "uvicorn.error"
     assert entry["request_id"] == "req-uv"
+
+
+@pytest.mark.parametrize(("level", "stripe_info_shown"), [("info", False), ("debug", True)])
+def test_stripe_calls_and_alembic_plugins_stay_quiet_unless_debugging(level, stripe_info_shown):
+    stream = io.StringIO()
+    config = logging_config(Settings(env="test", log_level=level))
+    config["handlers"]["default"]["stream"] = stream
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    chatty = {name: logging.getLogger(name).level for name in ("stripe", "alembic.runtime.plugins")}
+    try:
+        logging.config.dictConfig(config)
+        logging.getLogger("stripe").info("Request to Stripe api")
+        logging.getLogger("alembic.runtime.plugins").info("setup plugin alembic.autogenerate")
+        logging.getLogger("stripe").warning("Stripe retried a request")
+        logging.getLogger("seatguard.worker").info("order fulfilled")
+    finally:
+        root.handlers, root_level = saved
+        root.setLevel(root_level)
+        for name, old in chatty.items():
+            logging.getLogger(name).setLevel(old)
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert "Stripe retried a request" in messages
+    assert "order fulfilled" in messages
+    assert ("Request to Stripe api" in messages) is stripe_info_shown
+    assert ("setup plugin alembic.autogenerate" in messages) is stripe_info_shown

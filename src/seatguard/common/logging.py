@@ -86,6 +86,9 @@ class JsonFormatter(logging.Formatter):
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+# Libraries that narrate routine work at INFO (every Stripe API call, Alembic's plugin set-up):
+# they speak from WARNING up unless the log level is DEBUG.
+CHATTY = ("stripe", "alembic.runtime.plugins")
 
 
 def logging_config(settings: Settings) -> dict[str, Any]:
@@ -100,6 +103,12 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "filters": ["request_id"],
         "stream": "ext://sys.stderr",
     }
+    loggers: dict[str, Any] = {
+        name: {"handlers": [], "propagate": True}
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+    }
+    chatty_level = "NOTSET" if settings.log_level.upper() == "DEBUG" else "WARNING"
+    loggers.update({name: {"level": chatty_level} for name in CHATTY})
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -107,10 +116,7 @@ def logging_config(settings: Settings) -> dict[str, Any]:
         "formatters": {"default": formatter},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": settings.log_level.upper()},
-        "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
-        },
+        "loggers": loggers,
     }
 
 
