@@ -263,3 +263,34 @@ def test_an_expired_hold_clears_the_selection_and_says_so(
         expect(mine.locator("#held-box")).to_be_hidden()
         # the other buyer's map frees it too, from the stream's own expiry timer
         expect(seat(theirs, target)).to_have_class(re.compile("seat-available"), timeout=15_000)
+
+
+def test_the_selection_survives_logging_in(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Pick Then Log In")
+    first, second, third = (s["id"] for s in event["seats"][:3])
+    email = f"pick-{uuid.uuid4().hex[:8]}@example.com"
+    registered = httpx.post(
+        f"{site}/auth/register", json={"email": email, "password": PASSWORD, "name": "Pia"}
+    )
+    assert registered.status_code == 201, registered.text
+    with context_for(browser) as context:
+        page = open_map(context, site, event["id"])
+        seat(page, first).click()
+        seat(page, second).click()
+        seat(page, third).click()
+        page.get_by_role("button", name="Hold selected seats").click()
+        page.wait_for_url(re.compile(r"/login\?next="))
+        # while the buyer logs in, someone else takes one of the three
+        r = httpx.post(f"{site}/api/v1/seats/lock", json={"seatIds": [third]}, headers=bearer())
+        assert r.status_code == 200
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url(re.compile(rf"/events/{event['id']}$"))
+        expect(seat(page, first)).to_have_attribute("aria-pressed", "true")
+        expect(seat(page, second)).to_have_attribute("aria-pressed", "true")
+        expect(seat(page, third)).to_have_attribute("aria-pressed", "false")
+        expect(page.get_by_test_id("alerts")).to_contain_text("was taken while you logged in")
+        page.get_by_role("button", name="Hold selected seats").click()
+        expect(seat(page, first)).to_have_class(re.compile("seat-mine"))
+        expect(seat(page, second)).to_have_class(re.compile("seat-mine"))

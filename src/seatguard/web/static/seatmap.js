@@ -103,10 +103,29 @@
     }
   }
 
+  const pickKey = "seatguard.pick." + eventId;  // the selection, kept across the login page
+
   function needLogin() {
     if (SG.token()) { return false; }
+    sessionStorage.setItem(pickKey, JSON.stringify(Array.from(selected)));
     location.assign(SG.loginUrl());
     return true;
+  }
+
+  function restorePick() {
+    const raw = sessionStorage.getItem(pickKey);
+    sessionStorage.removeItem(pickKey);
+    if (!raw || !SG.token()) { return; }
+    try {
+      const gone = [];
+      JSON.parse(raw).forEach(function (id) {
+        const b = buttons.get(id);
+        if (!b || mine.has(id)) { return; }
+        if (b.dataset.status === "AVAILABLE") { selected.add(id); } else { gone.push(id); }
+      });
+      if (selected.size) { say("Your selection is kept: " + names(Array.from(selected)) + ". Hold it to continue."); }
+      if (gone.length) { warn("Seat " + names(gone) + " was taken while you logged in. Please choose another seat."); }
+    } catch (e) { /* an unreadable selection is simply dropped */ }
   }
 
   async function hold() {
@@ -189,6 +208,7 @@
       skewMs = new Date(data.serverTime).getTime() - Date.now();
       data.seats.forEach(function (s) { setStatus(s.id, s.status); });
       restore();
+      restorePick();
       SG.text($("live-state"), "Live: seats update as others hold and buy them.");
       root.dataset.live = "on";
       render();
