@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
+from seatguard.admin.routes import router as admin_router
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import live, sweeper
@@ -117,6 +118,7 @@ def create_app(
     app.include_router(order_router, prefix=API_PREFIX)
     app.include_router(payments_router, prefix=API_PREFIX)
     app.include_router(tickets_router, prefix=API_PREFIX)
+    app.include_router(admin_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
     if settings.sandbox_enabled:  # the Stripe-compatible test gateway, in this process

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from seatguard.admin import audit
 from seatguard.booking import catalogue, holds, live
 from seatguard.booking.domain import Genre
 from seatguard.booking.schemas import (
@@ -84,9 +85,19 @@ def list_events(
 
 
 @router.post("/events", status_code=201, response_model=EventDetailOut, tags=["events"])
-def create_event(body: EventIn, db: DatabaseDep, now: NowDep, _admin: AdminUser) -> EventDetailOut:
+def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) -> EventDetailOut:
     with db.unit_of_work() as session:
         event_id = catalogue.create_event(session, data=body, now=now)
+        seats = sum(r.seats for s in body.sections for r in s.rows)
+        audit.record(
+            session,
+            actor=audit.Actor.of(admin),
+            action=audit.Action.EVENT_CREATED,
+            target_type="event",
+            target_id=event_id,
+            now=now,
+            details={"name": body.name, "seats": seats},
+        )
     return _detail(db, event_id, now)
 
 
@@ -97,17 +108,34 @@ def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> EventDeta
 
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])
 def update_event(
-    event_id: uuid.UUID, body: EventPatch, db: DatabaseDep, now: NowDep, _admin: AdminUser
+    event_id: uuid.UUID, body: EventPatch, db: DatabaseDep, now: NowDep, admin: AdminUser
 ) -> EventOut:
     with db.unit_of_work() as session:
         catalogue.update_event(session, event_id=event_id, patch=body, now=now)
+        audit.record(
+            session,
+            actor=audit.Actor.of(admin),
+            action=audit.Action.EVENT_EDITED,
+            target_type="event",
+            target_id=event_id,
+            now=now,
+            details=body.model_dump(mode="json", exclude_unset=True),
+        )
         return catalogue.get_event(session, event_id=event_id, now=now)
 
 
 @router.delete("/events/{event_id}", response_model=EventOut, tags=["events"])
-def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, _admin: AdminUser) -> EventOut:
+def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, admin: AdminUser) -> EventOut:
     with db.unit_of_work() as session:
         catalogue.cancel_event(session, event_id=event_id, now=now)
+        audit.record(
+            session,
+            actor=audit.Actor.of(admin),
+            action=audit.Action.EVENT_CANCELLED,
+            target_type="event",
+            target_id=event_id,
+            now=now,
+        )
         return catalogue.get_event(session, event_id=event_id, now=now)
 
 
@@ -155,11 +183,20 @@ def release_seat(seat_id: uuid.UUID, user: CurrentUser, db: DatabaseDep, now: No
 
 @router.patch("/seats/{seat_id}", response_model=SeatOut, tags=["seats"])
 def set_seat_status(
-    seat_id: uuid.UUID, body: SeatStatusIn, db: DatabaseDep, now: NowDep, _admin: AdminUser
+    seat_id: uuid.UUID, body: SeatStatusIn, db: DatabaseDep, now: NowDep, admin: AdminUser
 ) -> SeatOut:
     with db.unit_of_work() as session:
         change = catalogue.set_seat_status(session, seat_id=seat_id, status=body.status, now=now)
         live.announce(session, [change])
+        audit.record(
+            session,
+            actor=audit.Actor.of(admin),
+            action=audit.Action.SEAT_STATUS_CHANGED,
+            target_type="seat",
+            target_id=seat_id,
+            now=now,
+            details={"status": change.status, "eventId": change.event_id},
+        )
     return _seat(db, seat_id, now)
 
 

@@ -1,0 +1,52 @@
+"""What the back office's API answers."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from seatguard.admin.models import AuditEntry
+from seatguard.common.schemas import CamelModel
+
+
+class AuditEntryOut(CamelModel):
+    id: uuid.UUID
+    at: datetime
+    actor_id: str
+    actor_role: str
+    action: str
+    target_type: str
+    target_id: str
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor_role=entry.actor_role,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            details=json.loads(entry.details or "{}"),
+        )
+
+
+class OrderSummaryOut(CamelModel):
+    id: uuid.UUID
+    reference: str
+    status: str
+    status_reason: str | None
+    amount: int
+    currency: str
+    event_id: uuid.UUID
+    event_name: str
+    customer_name: str | None
+    customer_email: str | None
+    user_id: str
+    seats: int
+    created_at: datetime
+    completed_at: datetime | None
