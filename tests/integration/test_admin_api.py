@@ -20,6 +20,8 @@ from tests.support.tickets import make_paid_order
 
 KEY = Ed25519PrivateKey.generate()
 ADMIN_GETS = [
+    "/api/v1/admin/events",
+    f"/api/v1/admin/events/{uuid.UUID(int=1)}/dashboard",
     "/api/v1/admin/audit",
     "/api/v1/admin/orders",
     "/api/v1/admin/orders.csv",
@@ -238,3 +240,40 @@ def test_a_large_export_streams_in_bounded_memory(db, clock):
     assert large_size > 9 * small_size  # ten times the rows went out...
     assert large_peak < 2 * small_peak, (small_peak, large_peak)  # ...in about the same memory
     assert large_peak < large_size  # never the whole file at once
+
+
+def test_sales_figures_per_event_section_and_day(app_client, auth_header, db, clock):
+    admin = auth_header("boss", Role.ADMIN)
+    paid = make_paid_order(db, now=clock(), private_key=KEY, seats=2)
+    refunded = make_paid_order(db, now=clock(), private_key=KEY, seats=1)
+    with db.unit_of_work() as session:
+        session.execute(
+            update(Order).where(Order.id == refunded.order_id).values(status="REFUNDED")
+        )
+        session.execute(
+            update(Ticket).where(Ticket.id == paid.ticket_ids[0]).values(checked_in_at=clock())
+        )
+    overview = app_client.get("/api/v1/admin/events", headers=admin)
+    assert overview.status_code == 200
+    row = next(e for e in overview.json() if e["id"] == str(paid.event_id))
+    assert row["seats"] == {"total": 4, "sold": 2, "held": 0, "free": 2}
+    assert (row["orders"], row["revenueMinor"], row["checkedIn"]) == (1, 3000, 1)
+    other = next(e for e in overview.json() if e["id"] == str(refunded.event_id))
+    assert (other["refundedOrders"], other["refundedMinor"], other["revenueMinor"]) == (1, 1500, 0)
+
+    board = app_client.get(f"/api/v1/admin/events/{paid.event_id}/dashboard", headers=admin)
+    assert board.status_code == 200
+    body = board.json()
+    assert body["event"]["revenueMinor"] == 3000
+    assert body["sections"] == [
+        {
+            "section": "GENERAL",
+            "seats": {"total": 4, "sold": 2, "held": 0, "free": 2},
+            "soldMinor": 3000,
+        }
+    ]
+    assert len(body["salesByDay"]) == 1
+    assert body["salesByDay"][0]["tickets"] == 2
+    assert body["salesByDay"][0]["revenueMinor"] == 3000
+    missing = app_client.get(f"/api/v1/admin/events/{uuid.UUID(int=9)}/dashboard", headers=admin)
+    assert missing.status_code == 404

@@ -10,9 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
-from seatguard.admin import audit, exports
+from seatguard.admin import audit, exports, stats
 from seatguard.admin.orders import search_orders
-from seatguard.admin.schemas import AuditEntryOut, OrderSummaryOut
+from seatguard.admin.schemas import (
+    AuditEntryOut,
+    EventDashboardOut,
+    EventStatsOut,
+    OrderSummaryOut,
+)
 from seatguard.booking.catalogue import load_event
 from seatguard.booking.domain import OrderStatus
 from seatguard.booking.routes import day_start
@@ -47,6 +52,21 @@ def audit_log(
     )
     response.headers["X-Total-Count"] = str(total)
     return [AuditEntryOut.of(e) for e in found]
+
+
+@router.get("/events", response_model=list[EventStatsOut])
+def events_overview(session: ReaderDep, now: NowDep, _admin: AdminUser) -> list[EventStatsOut]:
+    """Every event, cancelled ones included, with seats sold/held/free, takings and refunds."""
+    return stats.events_overview(session, now=now)
+
+
+@router.get("/events/{event_id}/dashboard", response_model=EventDashboardOut)
+def event_dashboard(
+    event_id: uuid.UUID, session: ReaderDep, now: NowDep, _admin: AdminUser
+) -> EventDashboardOut:
+    """One event's figures, by section and by day of sale."""
+    event, sections, days = stats.event_dashboard(session, event_id=event_id, now=now)
+    return EventDashboardOut(event=event, sections=sections, sales_by_day=days)
 
 
 @router.get("/orders", response_model=list[OrderSummaryOut])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+
+from pydantic import Field
 
 from seatguard.admin.models import AuditEntry
 from seatguard.common.schemas import CamelModel
@@ -33,6 +35,47 @@ class AuditEntryOut(CamelModel):
             target_id=entry.target_id,
             details=json.loads(entry.details or "{}"),
         )
+
+
+class SeatCountsOut(CamelModel):
+    total: int
+    sold: int
+    held: int
+    free: int
+
+
+class EventStatsOut(CamelModel):
+    id: uuid.UUID
+    name: str
+    starts_at: datetime
+    timezone: str
+    location: str
+    status: str
+    currency: str
+    seats: SeatCountsOut
+    orders: int = Field(description="Paid (COMPLETED) orders")
+    revenue_minor: int = Field(description="Takings of paid orders, minor units")
+    refunded_orders: int
+    refunded_minor: int
+    checked_in: int = Field(description="Tickets admitted at the door")
+
+
+class SectionStatsOut(CamelModel):
+    section: str
+    seats: SeatCountsOut
+    sold_minor: int = Field(description="Face value of the section's sold seats")
+
+
+class DaySalesOut(CamelModel):
+    day: date
+    tickets: int
+    revenue_minor: int
+
+
+class EventDashboardOut(CamelModel):
+    event: EventStatsOut
+    sections: list[SectionStatsOut]
+    sales_by_day: list[DaySalesOut]
 
 
 class OrderSummaryOut(CamelModel):
