@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
+from seatguard.admin.pages import router as admin_pages
 from seatguard.admin.routes import router as admin_router
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(admin_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
+    app.include_router(admin_pages)  # the organizer's back office
     if settings.sandbox_enabled:  # the Stripe-compatible test gateway, in this process
         from seatguard.payments.factory import build_sandbox_app
         from seatguard.settings import SANDBOX_MOUNT

@@ -140,3 +140,18 @@ def test_a_purchase_with_the_keyboard_alone(browser: Browser, site: str) -> None
         expect(page.locator("main")).to_contain_text(
             re.compile("Keyboard Night|confirmed|paid", re.I)
         )
+
+
+def test_back_office_pages(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Accessible Back Office")
+    with context_for(browser, bearer(Role.ADMIN)) as context:
+        page = context.new_page()
+        for path, ready in (
+            ("/admin", f'tr[data-event-id="{event["id"]}"]'),
+            (f"/admin/events/{event['id']}", "#heatmap svg"),
+            ("/admin/orders", "#orders-count"),
+            ("/admin/audit", "[data-testid=admin-audit] tbody tr"),
+        ):
+            page.goto(f"{site}{path}")
+            expect(page.locator(ready).first).to_be_attached()
+            assert serious_violations(page) == [], path

@@ -63,6 +63,7 @@
     if (!me.ok) { return null; }
     text(name, "Signed in as " + (me.body.name || me.body.email));
     login.hidden = true; signup.hidden = true; logout.hidden = false;
+    document.getElementById("admin-link").hidden = me.body.role !== "admin";
     return me.body;
   }
 
