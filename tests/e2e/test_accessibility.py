@@ -151,6 +151,7 @@ def test_back_office_pages(browser: Browser, site: str) -> None:
             (f"/admin/events/{event['id']}", "#heatmap svg"),
             ("/admin/orders", "#orders-count"),
             ("/admin/audit", "[data-testid=admin-audit] tbody tr"),
+            ("/admin/events/new", ".preview-seat"),
         ):
             page.goto(f"{site}{path}")
             expect(page.locator(ready).first).to_be_attached()

@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -80,3 +81,63 @@ def test_a_customer_is_told_the_back_office_is_for_admins(browser: Browser, site
             "This page is for admins. Ask an admin for access."
         )
         expect(page.locator("#admin-events tbody tr")).to_have_count(0)
+
+
+def test_an_admin_lays_out_a_three_section_event_and_a_buyer_buys_in_it(
+    browser: Browser, site: str
+) -> None:
+    with context_for(browser, bearer(Role.ADMIN)) as admin:
+        page = admin.new_page()
+        page.goto(f"{site}/admin/events/new")
+        page.get_by_label("Name", exact=True).fill("Editor Night")
+        page.get_by_label("Artist").fill("Lali")
+        page.get_by_label("Venue and city").fill("Teatro Ópera, Buenos Aires")
+        page.get_by_label("Starts at (the venue's local time)").fill("2031-05-20T21:00")
+        page.get_by_label("Time zone of the venue").fill("America/Argentina/Buenos_Aires")
+        page.get_by_role("button", name="Add a section").click()
+        page.get_by_role("button", name="Add a section").click()
+        editors = page.locator(".section-editor")
+        expect(editors).to_have_count(3)
+        for index, (name, price) in enumerate(
+            (("Platea", "80"), ("Pullman", "50"), ("Palco", "120"))
+        ):
+            editors.nth(index).locator(".sec-name").fill(name)
+            editors.nth(index).locator(".sec-price").fill(price)
+        editors.nth(2).get_by_role("button", name=re.compile("^Remove row 2")).click()
+        editors.nth(2).locator(".row-seats").first.fill("4")
+        expect(page.locator("#editor-summary")).to_have_text("44 seats in 3 sections.")
+        expect(page.get_by_test_id("preview").locator(".preview-seat")).to_have_count(44)
+        page.get_by_role("button", name="Create and open sales").click()
+        page.wait_for_url(re.compile(r"/admin/events/[0-9a-f-]{36}$"))
+        event_id = page.url.rsplit("/", 1)[1]
+        expect(page.locator("#fig-free")).to_have_text("44")
+
+    detail = httpx.get(f"{site}/api/v1/events/{event_id}").json()
+    assert detail["date"].startswith("2031-05-21T00:00:00")  # 21:00 in Buenos Aires (UTC-3)
+    prices = {s["section"]: s["priceMinor"] for s in detail["seats"]}
+    assert prices == {"Platea": 8000, "Pullman": 5000, "Palco": 12000}
+    palco = sorted(s["id"] for s in detail["seats"] if s["section"] == "Palco")
+    assert len(palco) == 4
+
+    with context_for(browser, bearer()) as buyer:
+        page = open_map(buyer, site, event_id)
+        hold(page, palco[0])
+        pay_with(page, "4242 4242 4242 4242")
+        page.wait_for_url(re.compile(r"/checkout/success\?order_id="))
+        expect(page.get_by_test_id("result")).to_have_attribute("data-status", "COMPLETED")
+    order = httpx.get(
+        f"{site}/api/v1/admin/orders", params={"eventId": event_id}, headers=bearer(Role.ADMIN)
+    ).json()
+    assert [(o["status"], o["amount"]) for o in order] == [("COMPLETED", 12000)]
+
+
+def test_the_editor_refuses_a_layout_the_api_would_refuse(browser: Browser, site: str) -> None:
+    with context_for(browser, bearer(Role.ADMIN)) as admin:
+        page = admin.new_page()
+        page.goto(f"{site}/admin/events/new")
+        page.get_by_role("button", name="Add a section").click()
+        page.locator(".section-editor").nth(1).locator(".sec-name").fill("Platea")
+        page.get_by_role("button", name="Create and open sales").click()
+        expect(page.locator("#editor-errors")).to_contain_text("Name, venue and start time")
+        expect(page.locator("#editor-errors")).to_contain_text("Section names must differ")
+        assert "/admin/events/new" in page.url

@@ -12,7 +12,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from seatguard.booking.domain import OrderStatus
+from seatguard.booking.schemas import MAX_SEATS_PER_EVENT
 from seatguard.web.pages import page
+
+# Offered in the editor's time-zone box (any IANA zone may be typed).
+ZONES = (
+    "America/Argentina/Buenos_Aires",
+    "America/Santiago",
+    "America/Montevideo",
+    "America/Sao_Paulo",
+    "America/Bogota",
+    "America/Mexico_City",
+    "America/New_York",
+    "Europe/Madrid",
+    "Europe/London",
+    "UTC",
+)
 
 router = APIRouter(prefix="/admin", include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -20,6 +35,17 @@ router = APIRouter(prefix="/admin", include_in_schema=False, default_response_cl
 @router.get("")
 def events(request: Request) -> HTMLResponse:
     return page(request, "admin/events.html", title="Back office")
+
+
+@router.get("/events/new")
+def new_event(request: Request) -> HTMLResponse:
+    return page(
+        request,
+        "admin/new_event.html",
+        title="New event",
+        zones=ZONES,
+        max_seats=MAX_SEATS_PER_EVENT,
+    )
 
 
 @router.get("/events/{event_id}")

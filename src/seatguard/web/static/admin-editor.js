@@ -1,0 +1,172 @@
+/* The event editor: sections, rows and prices with a live preview; posts to the events API. */
+"use strict";
+(function () {
+  const SG = window.SG;
+  const form = document.getElementById("event-editor");
+  if (!form) { return; }
+  const $ = function (id) { return document.getElementById(id); };
+  const sections = $("sections");
+  const template = $("section-template");
+  const MAX_SEATS = Number(form.dataset.maxSeats || 100000);
+
+  function input(cls, type, value, label, attrs) {
+    const node = SG.el("input", Object.assign({ class: cls, type: type, "aria-label": label }, attrs || {}));
+    node.value = value;
+    return node;
+  }
+
+  function addRow(section, row) {
+    const body = section.querySelector("tbody");
+    const index = body.children.length;
+    const name = section.querySelector(".sec-name").value || "section";
+    const remove = SG.el("button", { type: "button", class: "secondary small", text: "Remove",
+      "aria-label": "Remove row " + (index + 1) + " of " + name });
+    const tr = SG.el("tr", {}, [
+      SG.el("td", {}, [input("row-label", "text", row ? row.row : String.fromCharCode(65 + index), "Row label", { maxlength: "10" })]),
+      SG.el("td", {}, [input("row-seats", "number", row ? row.seats : 10, "Seats in the row", { min: "1", max: "2000" })]),
+      SG.el("td", {}, [input("row-first", "number", row ? row.firstNumber : 1, "First seat number", { min: "0" })]),
+      SG.el("td", {}, [remove])]);
+    remove.addEventListener("click", function () { tr.remove(); update(); });
+    body.append(tr);
+  }
+
+  function addSection(data) {
+    const fragment = template.content.cloneNode(true);
+    const section = fragment.querySelector(".section-editor");
+    const n = sections.children.length + 1;
+    section.querySelector(".sec-name").value = data ? data.name : (n === 1 ? "Platea" : "Section " + n);
+    section.querySelector(".sec-price").value = data ? (data.priceMinor / 100).toFixed(2) : "50.00";
+    section.querySelector("legend").textContent = "Section " + n;
+    section.querySelector(".add-row").addEventListener("click", function () { addRow(section); update(); });
+    section.querySelector(".remove-section").addEventListener("click", function () { section.remove(); update(); });
+    sections.append(section);
+    (data ? data.rows : [null, null]).forEach(function (row) { addRow(section, row); });
+    update();
+  }
+
+  function layout() {
+    return Array.from(sections.querySelectorAll(".section-editor")).map(function (section) {
+      return {
+        name: section.querySelector(".sec-name").value.trim(),
+        priceMinor: Math.round(Number(section.querySelector(".sec-price").value) * 100),
+        rows: Array.from(section.querySelectorAll("tbody tr")).map(function (tr) {
+          return { row: tr.querySelector(".row-label").value.trim(),
+            seats: Number(tr.querySelector(".row-seats").value),
+            firstNumber: Number(tr.querySelector(".row-first").value) };
+        }),
+      };
+    });
+  }
+
+  function problems(sections) {
+    const found = [];
+    const names = new Set();
+    let total = 0;
+    if (!sections.length) { found.push("Add at least one section."); }
+    sections.forEach(function (s) {
+      if (!s.name) { found.push("Every section needs a name."); }
+      if (names.has(s.name)) { found.push("Section names must differ: " + s.name + "."); }
+      names.add(s.name);
+      if (!(s.priceMinor >= 0)) { found.push("Section " + s.name + " needs a price."); }
+      if (!s.rows.length) { found.push("Section " + s.name + " needs a row."); }
+      const rows = new Set();
+      s.rows.forEach(function (r) {
+        if (!r.row) { found.push("Every row needs a label."); }
+        if (rows.has(r.row)) { found.push("Rows of " + s.name + " must differ: " + r.row + "."); }
+        rows.add(r.row);
+        if (!(r.seats >= 1 && r.seats <= 2000)) { found.push("A row has 1 to 2000 seats."); }
+        total += r.seats || 0;
+      });
+    });
+    if (total > MAX_SEATS) { found.push("At most " + MAX_SEATS + " seats per event."); }
+    return found;
+  }
+
+  function update() {
+    const current = layout();
+    const preview = $("preview");
+    preview.replaceChildren();
+    let seats = 0;
+    const currency = form.elements.currency.value || "usd";
+    current.forEach(function (s) {
+      const block = SG.el("div", { class: "section" }, [SG.el("h3", {}, [s.name || "…", " ",
+        SG.el("span", { class: "price", text: SG.money(s.priceMinor || 0, currency) })])]);
+      s.rows.forEach(function (r) {
+        const count = Math.min(r.seats || 0, 200);
+        const line = SG.el("div", { class: "row" }, [SG.el("span", { class: "row-label", text: r.row })]);
+        for (let i = 0; i < count; i += 1) { line.append(SG.el("span", { class: "preview-seat", title: r.row + (r.firstNumber + i) })); }
+        if (r.seats > count) { line.append(SG.el("span", { class: "count", text: " +" + (r.seats - count) })); }
+        block.append(line);
+        seats += r.seats || 0;
+      });
+      preview.append(block);
+    });
+    SG.text($("editor-summary"), seats + " seats in " + current.length + " section" + (current.length === 1 ? "" : "s") + ".");
+  }
+
+  function zoneOffsetMs(zone, utcMs) {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(utcMs));
+    const v = {}; parts.forEach(function (p) { v[p.type] = Number(p.value); });
+    return Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second) - utcMs;
+  }
+
+  function toUtc(local, zone) {  // the venue's wall-clock time -> an ISO instant
+    const wall = Date.parse(local + ":00Z");
+    let guess = wall - zoneOffsetMs(zone, wall);
+    guess = wall - zoneOffsetMs(zone, guess);
+    return new Date(guess).toISOString();
+  }
+
+  async function submit(ev) {
+    ev.preventDefault();
+    const current = layout();
+    const found = problems(current);
+    const f = form.elements;
+    if (!f.name.value.trim() || !f.location.value.trim() || !f.date.value) {
+      found.unshift("Name, venue and start time are required.");
+    }
+    let date = null;
+    try { date = f.date.value ? toUtc(f.date.value, f.timezone.value) : null; } catch (e) {
+      found.unshift("Unknown time zone " + f.timezone.value + ".");
+    }
+    if (found.length) { SG.text($("editor-errors"), found.join(" ")); return; }
+    SG.text($("editor-errors"), "");
+    $("create-event").disabled = true;
+    const result = await SG.api("/api/v1/events", { method: "POST", body: {
+      name: f.name.value.trim(), artist: f.artist.value.trim(), location: f.location.value.trim(),
+      description: f.description.value, gender: f.gender.value, date: date, timezone: f.timezone.value,
+      currency: f.currency.value.trim().toLowerCase(), sections: current } });
+    $("create-event").disabled = false;
+    if (result.status === 401) { location.assign(SG.loginUrl()); return; }
+    if (result.ok) { location.assign("/admin/events/" + result.body.id); return; }
+    SG.text($("editor-errors"), (result.body && result.body.message) || "The event could not be created.");
+  }
+
+  async function duplicateFrom(id) {  // a tour: same layout and prices, new date and venue
+    const result = await SG.api("/api/v1/events/" + id);
+    if (!result.ok) { addSection(); return; }
+    const e = result.body;
+    const f = form.elements;
+    f.name.value = e.name; f.artist.value = e.artist || ""; f.location.value = e.location;
+    f.gender.value = e.gender; f.timezone.value = e.timezone; f.currency.value = e.currency;
+    f.description.value = e.description || "";
+    const bySection = new Map();
+    e.seats.forEach(function (s) {
+      if (!bySection.has(s.section)) { bySection.set(s.section, { name: s.section, priceMinor: s.priceMinor, rows: new Map() }); }
+      const rows = bySection.get(s.section).rows;
+      const number = Number(String(s.number).slice(String(s.row).length)) || 1;
+      const row = rows.get(s.row) || { row: s.row, seats: 0, firstNumber: number };
+      row.seats += 1; row.firstNumber = Math.min(row.firstNumber, number);
+      rows.set(s.row, row);
+    });
+    bySection.forEach(function (s) { addSection({ name: s.name, priceMinor: s.priceMinor, rows: Array.from(s.rows.values()) }); });
+    SG.text($("editor-summary"), "Copied from " + e.name + ": choose the new date and venue.");
+  }
+
+  form.addEventListener("input", update);
+  form.addEventListener("submit", submit);
+  $("add-section").addEventListener("click", function () { addSection(); });
+  const from = new URLSearchParams(location.search).get("from");
+  if (from) { duplicateFrom(from); } else { addSection(); }
+})();
