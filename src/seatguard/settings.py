@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         default="", validation_alias=AliasChoices("CORS_ORIGINS", "MY_FRONTEND_URL")
     )
     max_body_bytes: int = Field(default=1_000_000, validation_alias="MAX_BODY_BYTES")
+    # Event posters: files under POSTER_DIR (served at /posters), or an S3 bucket when set.
+    poster_dir: str = Field(default="./posters", validation_alias="POSTER_DIR")
+    poster_s3_bucket: str | None = Field(default=None, validation_alias="POSTER_S3_BUCKET")
+    poster_public_base_url: str | None = Field(
+        default=None, validation_alias="POSTER_PUBLIC_BASE_URL"
+    )  # where browsers load the bucket's objects (a CDN or the bucket's website)
     # Logs: JSON lines (default outside development) or plain text; LOG_LEVEL for the root.
     log_format: Literal["json", "text"] | None = Field(default=None, validation_alias="LOG_FORMAT")
     log_level: str = Field(default="INFO", validation_alias="LOG_LEVEL")

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from seatguard.admin import audit, exports, stats
+from seatguard.admin import audit, exports, posters, stats
 from seatguard.admin.orders import search_orders
 from seatguard.admin.schemas import (
     AuditEntryOut,
@@ -18,13 +19,15 @@ from seatguard.admin.schemas import (
     EventStatsOut,
     OrderSummaryOut,
 )
-from seatguard.booking.catalogue import load_event
+from seatguard.booking.catalogue import get_event, load_event
 from seatguard.booking.domain import OrderStatus
 from seatguard.booking.routes import day_start
+from seatguard.booking.schemas import EventOut
 from seatguard.common.deps import AdminUser, DatabaseDep, NowDep, PageDep, ReaderDep
 from seatguard.common.schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
+poster_router = APIRouter(responses=ERROR_RESPONSES)
 
 FromDay = Annotated[date | None, Query(alias="from", description="First day (UTC), inclusive")]
 ToDay = Annotated[date | None, Query(alias="to", description="Last day (UTC), inclusive")]
@@ -95,6 +98,48 @@ def find_orders(
     )
     response.headers["X-Total-Count"] = str(total)
     return found
+
+
+POSTER_BODY = {
+    "required": True,
+    "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in posters.ACCEPTED},
+}
+
+
+@poster_router.put(
+    "/events/{event_id}/poster",
+    response_model=EventOut,
+    tags=["events"],
+    openapi_extra={"requestBody": POSTER_BODY},
+)
+async def upload_poster(
+    event_id: uuid.UUID, request: Request, db: DatabaseDep, now: NowDep, admin: AdminUser
+) -> EventOut:
+    """Set the event's poster: the raw image as the body (JPEG, PNG or WebP, up to 8 MB). It
+    is resized to at most 1200 pixels a side and shown on the buyer's pages."""
+    jpeg = await run_in_threadpool(
+        posters.prepare, await request.body(), request.headers.get("content-type", "")
+    )
+    settings = request.app.state.settings
+
+    def store() -> EventOut:
+        with db.unit_of_work() as session:
+            event = load_event(session, event_id)
+            url = posters.poster_store(settings).save(posters.poster_name(event.id, jpeg), jpeg)
+            event.poster_url = url
+            event.updated_at = now
+            audit.record(
+                session,
+                actor=audit.Actor.of(admin),
+                action=audit.Action.EVENT_EDITED,
+                target_type="event",
+                target_id=event_id,
+                now=now,
+                details={"posterUrl": url, "bytes": len(jpeg)},
+            )
+            return get_event(session, event_id=event_id, now=now)
+
+    return await run_in_threadpool(store)
 
 
 def _csv(lines: Iterator[str], filename: str) -> StreamingResponse:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from seatguard.booking.demo_posters import poster_url
 from seatguard.booking.domain import Genre, SeatStatus
 from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
 
@@ -63,7 +64,7 @@ def seed_demo(session: Session, *, now: datetime) -> int:
                 description=f"{artist} en vivo en {venue.split(',')[0]}.",
                 location=venue,
                 gender=genre.value,
-                poster_url="",
+                poster_url=poster_url(name),
                 starts_at=FIRST_DATE + timedelta(days=37 * index),
                 timezone="America/Argentina/Buenos_Aires",
                 currency="usd",

@@ -20,10 +20,15 @@ from seatguard.settings import Settings
 log = logging.getLogger("seatguard")
 
 
+# Uploads that may be larger than other bodies, by the end of their path.
+UPLOAD_LIMITS = {"/poster": 8_000_000}
+
+
 class BodySizeLimit:
     """413 for bodies over ``max_bytes``: at once when ``Content-Length`` says so, and while
     reading when a chunked body grows past it. Pure ASGI (no task or stream wrapper per
-    request, as ``BaseHTTPMiddleware`` would add)."""
+    request, as ``BaseHTTPMiddleware`` would add). Paths ending as in ``UPLOAD_LIMITS`` have
+    their own, larger limit."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -34,10 +39,14 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, refusal = self.max_bytes, self.message
+        for suffix, upload_limit in UPLOAD_LIMITS.items():
+            if scope["path"].endswith(suffix):
+                limit, refusal = upload_limit, f"Uploads are limited to {upload_limit} bytes."
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
-            if not length.isdigit() or int(length) > self.max_bytes:
-                answer = JSONResponse(error_body("payload_too_large", self.message), 413)
+            if not length.isdigit() or int(length) > limit:
+                answer = JSONResponse(error_body("payload_too_large", refusal), 413)
                 await answer(scope, receive, send)
                 return
             await self.app(scope, receive, send)
@@ -49,9 +58,9 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     # an HTTPException, which FastAPI's body parsing lets through
-                    raise HTTPException(413, self.message)
+                    raise HTTPException(413, refusal)
             return message
 
         await self.app(scope, counting_receive, send)

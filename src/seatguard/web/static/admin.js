@@ -132,6 +132,21 @@
     $("export-orders").addEventListener("click", function (ev) {
       download("/api/v1/admin/orders.csv?eventId=" + id, "orders-" + id + ".csv", ev.currentTarget);
     });
+    async function showPoster() {
+      const detail = await SG.api("/api/v1/events/" + id);
+      if (detail.ok && detail.body.posterUrl) { $("poster-current").src = detail.body.posterUrl; $("poster-current").hidden = false; }
+    }
+    $("poster-upload").addEventListener("click", async function () {
+      const file = $("poster-file").files[0];
+      if (!file) { SG.text($("poster-state"), "Choose an image first."); return; }
+      SG.text($("poster-state"), "Uploading…");
+      const response = await fetch("/api/v1/events/" + id + "/poster", { method: "PUT", body: file,
+        headers: { Authorization: "Bearer " + SG.token(), "Content-Type": file.type || "application/octet-stream" } });
+      const body = await response.json();
+      SG.text($("poster-state"), response.ok ? "Poster updated." : body.message);
+      if (response.ok) { showPoster(); }
+    });
+    showPoster();
     if (await refresh()) { setInterval(refresh, 5000); }
   }
 
