@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
@@ -176,3 +180,43 @@ def test_redrive_on_a_fifo_queue(sqs_endpoint: str) -> None:
     assert queue.redrive_dead() == 1
     [back] = receive_all(queue, 1)
     assert back.body == {"type": "email.send", "order_id": "A"}
+
+
+def seatguard_queue(endpoint: str, queue_url: str, *args: str) -> list[str]:
+    env = {
+        **os.environ,
+        "SEATGUARD_ENV": "test",
+        "QUEUE_URL": queue_url,
+        "AWS_ENDPOINT_URL": endpoint,
+        "DATABASE_URL": "sqlite:///:memory:",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "seatguard", "queue", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_queue_dead_and_redrive_commands_work_on_sqs(sqs_endpoint: str) -> None:
+    queue = new_queue(sqs_endpoint, max_receive_count=1)
+    for n in (1, 2):
+        queue.send({"type": "poison", "n": n})
+    for message in receive_all(queue, 2):
+        queue.retry(message, error="boom")
+    assert queue.receive(wait_seconds=1) == []
+
+    listed = [json.loads(line) for line in seatguard_queue(sqs_endpoint, queue.queue_url, "dead")]
+    assert sorted(d["type"] for d in listed) == ["poison", "poison"]
+    first = listed[0]["id"]
+
+    assert seatguard_queue(sqs_endpoint, queue.queue_url, "redrive", first) == ["redrove 1 jobs"]
+    [back] = receive_all(queue, 1)
+    assert back.id != first  # a new message, the same body
+    assert back.body in ({"type": "poison", "n": 1}, {"type": "poison", "n": 2})
+    assert seatguard_queue(sqs_endpoint, queue.queue_url, "redrive") == ["redrove 1 jobs"]
+    assert queue.dead_jobs() == []
