@@ -28,6 +28,7 @@ from seatguard.common.http import install_common
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
+from seatguard.queue.relay import start_relay
 from seatguard.runtime import Services, build_services
 from seatguard.settings import Settings
 from seatguard.tickets.routes import router as tickets_router
@@ -84,6 +85,8 @@ def create_app(
         threads: list[threading.Thread] = []
         if background:
             threads = start_background(services, stop)
+        relay = start_relay(services.queue, stop)  # SQS: this process relays the outbox too
+        threads += [relay] if relay else []
         live.feed_for(database)  # listening before the first seat map is streamed
         try:
             yield

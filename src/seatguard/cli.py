@@ -132,6 +132,7 @@ def sweeper(
 ) -> None:
     """Free expired holds and expire unpaid orders (gateway session first), forever or once."""
     from seatguard.booking import sweeper as sweep
+    from seatguard.queue.relay import start_relay
     from seatguard.runtime import build_services
     from seatguard.worker.handlers import sweep_steps
     from seatguard.worker.runner import stop_on_signals
@@ -144,6 +145,7 @@ def sweeper(
         return
     stop = threading.Event()
     stop_on_signals(stop)
+    start_relay(services.queue, stop)
     try:
         sweep.run_forever(
             services.db,
@@ -161,6 +163,7 @@ def worker(
     concurrency: Annotated[int, typer.Option(help="messages handled at once")] = 1,
 ) -> None:
     """Fulfil paid orders and send emails from the queue until interrupted."""
+    from seatguard.queue.relay import start_relay
     from seatguard.runtime import build_services
     from seatguard.worker.handlers import build_handlers
     from seatguard.worker.runner import run_worker, stop_on_signals
@@ -170,6 +173,7 @@ def worker(
     stop = threading.Event()
     stop_on_signals(stop)
     console.print(f"worker on queue {services.settings.queue_url}")
+    start_relay(services.queue, stop)
     try:
         run_worker(services.queue, build_handlers(services), stop=stop, concurrency=concurrency)
     except KeyboardInterrupt:

@@ -9,8 +9,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
+from seatguard.notify import sent_record
 from seatguard.notify.backends import DeliveryFailed, FileOutboxBackend, Mailer, SmtpBackend
 from seatguard.notify.email import EmailKind
+from seatguard.notify.sent_record import EmailInProgress
 from seatguard.notify.service import send_order_email
 from seatguard.tickets.codes import verify_code
 from tests.support.smtp import SmtpServer
@@ -62,12 +64,31 @@ def test_smtp_down_raises_and_a_retry_succeeds(db, clock, smtp_server):
     assert "Refund" in received.message["Subject"]
 
 
-def test_resend_after_a_crash_is_the_same_message(db, clock, smtp_server):
+def test_a_second_delivery_sends_nothing(db, clock, smtp_server):
     paid = make_paid_order(db, now=clock(), private_key=KEY, seats=1, status="EXPIRED")
     mailer = smtp(smtp_server)
-    send(db, mailer, paid.order_id, "expiry", clock)
-    send(db, mailer, paid.order_id, "expiry", clock)
-    first, second = smtp_server.received
+    assert send(db, mailer, paid.order_id, "expiry", clock) is True
+    assert send(db, mailer, paid.order_id, "expiry", clock) is False
+    assert len(smtp_server.received) == 1
+
+
+def test_a_crash_before_the_stamp_resends_the_same_message(db, clock, smtp_server, monkeypatch):
+    paid = make_paid_order(db, now=clock(), private_key=KEY, seats=1, status="EXPIRED")
+    mailer = smtp(smtp_server)
+
+    def die(*_a: object, **_kw: object) -> None:
+        raise SystemExit("killed after the mailer took the message")
+
+    with monkeypatch.context() as m:
+        m.setattr(sent_record, "mark_sent", die)
+        with pytest.raises(SystemExit):
+            send(db, mailer, paid.order_id, "expiry", clock)
+    with pytest.raises(EmailInProgress):  # the claim is fresh: the job is retried later
+        send(db, mailer, paid.order_id, "expiry", clock)
+    clock.advance(seconds=sent_record.CLAIM_TIMEOUT.total_seconds() + 1)
+    assert send(db, mailer, paid.order_id, "expiry", clock) is True
+    assert send(db, mailer, paid.order_id, "expiry", clock) is False
+    first, second = smtp_server.received  # the one duplicate left, and it is the same message
     assert first.message["Message-ID"] == second.message["Message-ID"]
 
 

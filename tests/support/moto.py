@@ -21,8 +21,10 @@ class MotoServer:
         self.server.stop()
 
 
-def start_moto(timeout: float = 15) -> MotoServer:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+def start_moto(timeout: float = 15, *, port: int = 0) -> MotoServer:
+    """Start on ``port`` (0: any free one). Queues live in this process, so a server started
+    again on the same port after ``stop`` still has them: an outage, not a new service."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     starter = threading.Thread(target=server.start, daemon=True)
     starter.start()
     starter.join(timeout)  # ThreadedMotoServer.start waits forever if binding failed

@@ -99,7 +99,12 @@ class Stack:
 
 @contextmanager
 def live_stack(
-    settings: Settings, db: Database, clock: FrozenClock, outbox: Path
+    settings: Settings,
+    db: Database,
+    clock: FrozenClock,
+    outbox: Path,
+    *,
+    queue: Queue | None = None,
 ) -> Iterator[Stack]:
     port = free_port()
     live = settings.model_copy(
@@ -109,7 +114,7 @@ def live_stack(
             "ticket_key_file": str(outbox.parent / "ticket-key.pem"),
         }
     )
-    app = create_app(live, db=db, clock=clock)
+    app = create_app(live, db=db, clock=clock, queue=queue)
     services: Services = app.state.services
     with serve_app(app, port) as base:
         try:

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from seatguard.queue.backoff import backoff_seconds
-from seatguard.queue.sqs_queue import decode_body
+from seatguard.queue.base import decode_body
 
 
 @pytest.mark.parametrize(("attempts", "low", "high"), [(1, 1, 2), (2, 2, 4), (3, 4, 8), (9, 5, 10)])

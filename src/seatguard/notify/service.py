@@ -1,11 +1,11 @@
 """Send one of an order's emails.
 
-Contract: the caller (a queue job whose dedupe key is order id + kind) makes sure the
-job runs to completion once. This function only reads the database and then hands one
-message to the mailer, so running it again after a crash is safe: the worst case is
-that the buyer gets the same message twice (delivery is at-least-once), and both copies
-carry the same Message-ID (the file outbox even replaces its earlier file). When the
-mailer raises, nothing was recorded and the job should be retried.
+Each (order, kind) is sent once, however often its queue job is delivered: the sent-record
+(``email_sends``, see ``sent_record``) is claimed before the mailer is called and stamped
+after. A second delivery after the stamp sends nothing; one while another delivery holds a
+fresh claim raises ``EmailInProgress`` (retried). Only a crash between the mailer taking the
+message and the stamp sends it twice, with the same Message-ID: duplicates over losses.
+When the mailer raises, the claim is released and the job should be retried.
 
 It sends nothing (and logs why) when the email no longer applies: no address on the
 order, a confirmation for an order that is not COMPLETED or has no tickets, a refund
@@ -20,6 +20,7 @@ import uuid
 from seatguard.booking.domain import OrderStatus
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
+from seatguard.notify import sent_record
 from seatguard.notify.backends import Mailer
 from seatguard.notify.email import (
     EmailKind,
@@ -75,6 +76,14 @@ def send_order_email(
         message = build_refund_email(order=order, sender=sender, sent_at=now)
     else:
         message = build_expiry_email(order=order, sender=sender, sent_at=now)
-    mailer.send(message)
+    if not sent_record.claim(db, order_id=order_id, kind=kind, now=now):
+        log.info("%s email for order %s was sent before; not sent again", kind, order_id)
+        return False
+    try:
+        mailer.send(message)
+    except BaseException:
+        sent_record.release(db, order_id=order_id, kind=kind, claimed_at=now)
+        raise
+    sent_record.mark_sent(db, order_id=order_id, kind=kind, now=clock())
     log.info("sent %s email for order %s", kind, order_id)
     return True

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +16,15 @@ class Message:
     body: dict[str, Any]  # always has "type"; handlers dispatch on it
     attempts: int  # deliveries so far, this one included
     receipt: str  # what ack/retry need (SQS receipt handle, or the job id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadJob:
+    id: str
+    body: dict[str, Any]
+    attempts: int
+    last_error: str | None
+    dead_at: datetime | None
 
 
 class Queue(Protocol):
@@ -39,3 +50,35 @@ class Queue(Protocol):
     def depth(self) -> dict[str, int]:
         """``{"ready": …, "in_flight": …, "dead": …}`` for metrics and benchmarks."""
         ...
+
+
+@runtime_checkable
+class Heartbeats(Protocol):
+    """A queue whose messages' invisibility can be renewed while a long handler runs."""
+
+    @property
+    def visibility_timeout(self) -> float: ...
+
+    def extend(self, message: Message) -> None:
+        """Keep ``message`` from anyone else for another visibility timeout from now."""
+        ...
+
+
+@runtime_checkable
+class DeadLetters(Protocol):
+    """A queue whose dead letters can be listed and sent back (``seatguard queue dead``)."""
+
+    def dead_jobs(self, *, limit: int = 100) -> list[DeadJob]: ...
+
+    def redrive_dead(self, ids: list[str] | None = None) -> int: ...
+
+
+def decode_body(raw: str) -> dict[str, Any]:
+    """A message body as a dict; anything else becomes an ``invalid`` message (never dropped)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("type"), str):
+        return body
+    return {"type": "invalid", "raw": raw[:2000]}

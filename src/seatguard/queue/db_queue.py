@@ -18,7 +18,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,19 +29,10 @@ from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.queue import job_sql
 from seatguard.queue.backoff import backoff_seconds
-from seatguard.queue.base import Message
+from seatguard.queue.base import DeadJob, Message
 from seatguard.queue.models import Job
 
 POLL_INTERVAL = 0.2  # seconds between claims while long-polling an empty queue
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DeadJob:
-    id: str
-    body: dict[str, Any]
-    attempts: int
-    last_error: str | None
-    dead_at: datetime | None
 
 
 class DatabaseQueue:
@@ -147,6 +137,21 @@ class DatabaseQueue:
                     job.attempts, base=self._base_backoff, cap=self._max_backoff, rng=self._rng
                 )
                 job.visible_at = now + timedelta(seconds=delay)
+
+    @property
+    def visibility_timeout(self) -> float:
+        return self._visibility.total_seconds()
+
+    def extend(self, message: Message) -> None:
+        """Renew the claim for another visibility timeout (a long handler's heartbeat)."""
+        job_id, attempts = _parse_receipt(message.receipt)
+        lease = self._clock() + self._visibility
+        with self._db.unit_of_work() as s:
+            s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.attempts == attempts, job_sql.LIVE)
+                .values(visible_at=lease, locked_until=lease)
+            )
 
     # -- operating -------------------------------------------------------------------------
 

@@ -20,6 +20,8 @@ def build_queue(
             region=settings.aws_region,
             endpoint_url=settings.aws_endpoint_url or None,
             visibility_timeout=round(settings.queue_visibility_timeout),
+            db=db,
+            clock=clock,
         )
     if url in ("", "db", "database"):
         from seatguard.queue.db_queue import DatabaseQueue

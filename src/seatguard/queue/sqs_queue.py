@@ -1,13 +1,18 @@
 """The SQS adapter: the same port on Amazon SQS (or any SQS-compatible endpoint).
 
-Retries use SQS itself: ``retry`` only shortens or lengthens the message's invisibility
-(``ChangeMessageVisibility``) to a backoff; the queue's redrive policy moves it to the
-dead-letter queue once it has been received ``maxReceiveCount`` times.
+Sending goes through the transactional outbox (``seatguard.queue.outbox``): ``send`` writes
+a row in the caller's transaction (or its own) and a relay delivers it, so a message exists
+in SQS if and only if its transaction committed, whatever SQS was doing at the time.
+``dedupe_key`` refuses a second row with the same key for as long as sent rows are kept and
+becomes the ``MessageDeduplicationId`` on FIFO queues, whose ``MessageGroupId`` is the
+message's aggregate (its order, else its checkout session): one stuck order never holds up
+the others. Standard queues deliver at least once and may deliver twice, so consumers are
+idempotent either way.
 
-SQS cannot join a database transaction: ``send(..., session=s)`` defers the send until that
-session commits (and drops it on rollback). ``dedupe_key`` becomes the
-``MessageDeduplicationId`` on FIFO queues; standard queues deliver at least once and may
-deliver twice, so consumers must be idempotent either way.
+Retries use SQS itself: ``retry`` only shortens or lengthens the message's invisibility
+(``ChangeMessageVisibility``) to a backoff, ``extend`` renews it while a long handler runs;
+the queue's redrive policy moves a message to the dead-letter queue once it has been
+received ``maxReceiveCount`` times, and ``dead_jobs``/``redrive_dead`` read and empty it.
 """
 
 from __future__ import annotations
@@ -17,29 +22,41 @@ import json
 import logging
 import math
 import random
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from botocore.config import Config
+from sqlalchemy.orm import Session
 
+from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
+from seatguard.queue import sqs_dead
 from seatguard.queue.backoff import backoff_seconds
-from seatguard.queue.base import Message
+from seatguard.queue.base import DeadJob, Message, decode_body
+from seatguard.queue.outbox import Envelope, Outbox
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
-    from mypy_boto3_sqs.type_defs import SendMessageRequestTypeDef
+    from mypy_boto3_sqs.type_defs import (
+        SendMessageBatchRequestEntryTypeDef,
+        SendMessageRequestTypeDef,
+    )
 
 log = logging.getLogger("seatguard.queue")
 
 MAX_VISIBILITY = 12 * 3600  # SQS's ceiling for a visibility timeout
 MAX_WAIT = 20  # SQS's ceiling for long polling
-_PENDING = "seatguard.sqs_pending"
+AGGREGATE_KEYS = ("order_id", "session_id")  # what a FIFO message group is named after
+# Fail fast when SQS is unreachable (the outbox retries); long polls need the read timeout.
+CLIENT_CONFIG = Config(
+    connect_timeout=5, read_timeout=MAX_WAIT + 10, retries={"max_attempts": 3, "mode": "standard"}
+)
 
 
 def sqs_client(*, region: str, endpoint_url: str | None = None) -> SQSClient:
-    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url)
+    return boto3.client("sqs", region_name=region, endpoint_url=endpoint_url, config=CLIENT_CONFIG)
 
 
 class SqsQueue:
@@ -55,6 +72,8 @@ class SqsQueue:
         message_group_id: str = "seatguard",
         client: SQSClient | None = None,
         rng: random.Random | None = None,
+        db: Database | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.queue_url = queue_url
         self.fifo = queue_url.endswith(".fifo")
@@ -65,6 +84,15 @@ class SqsQueue:
         self._group = message_group_id
         self._rng = rng
         self._dlq_url: str | None = None
+        self.outbox = (
+            Outbox(db, destination=queue_url, transport=self._send_batch, clock=clock)
+            if db is not None
+            else None
+        )
+
+    @property
+    def visibility_timeout(self) -> float:
+        return float(self._visibility)
 
     def send(
         self,
@@ -76,19 +104,18 @@ class SqsQueue:
     ) -> None:
         if not isinstance(body.get("type"), str):
             raise ValueError('a message body needs a string "type"')
-        request: SendMessageRequestTypeDef = {
-            "QueueUrl": self.queue_url,
-            "MessageBody": json.dumps(body, separators=(",", ":")),
-        }
-        if self.fifo:  # FIFO queues take no per-message delay
-            request["MessageGroupId"] = self._group
-            request["MessageDeduplicationId"] = dedupe_key or _digest(request["MessageBody"])
-        elif delay_seconds > 0:
-            request["DelaySeconds"] = min(900, round(delay_seconds))
-        if session is None:
-            self._client.send_message(**request)
-        else:
-            _send_after_commit(session, self._client, request)
+        text = json.dumps(body, separators=(",", ":"))
+        group = message_group(body, default=self._group) if self.fifo else None
+        if self.outbox is None:  # no database: straight to SQS (tools and tests only)
+            if session is not None:
+                raise ValueError("a transactional send needs the queue's database (the outbox)")
+            self._send_now(text, group=group, dedupe_key=dedupe_key, delay_seconds=delay_seconds)
+            return
+        if session is not None:
+            self._add(session, text, group=group, dedupe_key=dedupe_key, delay=delay_seconds)
+            return
+        with self.outbox.database.unit_of_work() as own:
+            self._add(own, text, group=group, dedupe_key=dedupe_key, delay=delay_seconds)
 
     def receive(self, *, max_messages: int = 10, wait_seconds: float = 1.0) -> list[Message]:
         answer = self._client.receive_message(
@@ -124,6 +151,14 @@ class SqsQueue:
             VisibilityTimeout=min(MAX_VISIBILITY, round(delay)),
         )
 
+    def extend(self, message: Message) -> None:
+        """Keep ``message`` hidden for another visibility timeout (a long handler's heartbeat)."""
+        self._client.change_message_visibility(
+            QueueUrl=self.queue_url,
+            ReceiptHandle=message.receipt,
+            VisibilityTimeout=self._visibility,
+        )
+
     def depth(self) -> dict[str, int]:
         counts = self._counts(self.queue_url)
         dlq = self.dead_letter_queue_url()
@@ -149,6 +184,58 @@ class SqsQueue:
             )["QueueUrl"]
         return self._dlq_url
 
+    def dead_jobs(self, *, limit: int = 100) -> list[DeadJob]:
+        """The messages in the dead-letter queue (read, and left there)."""
+        dlq = self.dead_letter_queue_url()
+        return sqs_dead.peek(self._client, dlq, limit=limit) if dlq else []
+
+    def redrive_dead(self, ids: list[str] | None = None) -> int:
+        """Move dead messages (all, or those ``ids``) back to this queue; returns how many."""
+        dlq = self.dead_letter_queue_url()
+        if dlq is None:
+            return 0
+        return sqs_dead.move_back(self._client, dlq, self._send_redriven, ids=ids)
+
+    def _add(
+        self,
+        session: Session,
+        text: str,
+        *,
+        group: str | None,
+        dedupe_key: str | None,
+        delay: float,
+    ) -> None:
+        assert self.outbox is not None
+        self.outbox.add(
+            session, body=text, group_id=group, dedupe_key=dedupe_key, delay_seconds=delay
+        )
+
+    def _send_now(
+        self, text: str, *, group: str | None, dedupe_key: str | None, delay_seconds: float = 0
+    ) -> None:
+        request: SendMessageRequestTypeDef = {"QueueUrl": self.queue_url, "MessageBody": text}
+        if self.fifo:  # FIFO queues take no per-message delay
+            request["MessageGroupId"] = group or self._group
+            request["MessageDeduplicationId"] = _dedupe_id(dedupe_key or _digest(text))
+        elif delay_seconds > 0:
+            request["DelaySeconds"] = min(900, round(delay_seconds))
+        self._client.send_message(**request)
+
+    def _send_redriven(self, message_id: str, text: str) -> None:
+        group = message_group(decode_body(text), default=self._group) if self.fifo else None
+        self._send_now(text, group=group, dedupe_key=f"redrive:{message_id}")
+
+    def _send_batch(self, envelopes: Sequence[Envelope]) -> dict[str, str]:
+        entries: list[SendMessageBatchRequestEntryTypeDef] = []
+        for e in envelopes:
+            entry: SendMessageBatchRequestEntryTypeDef = {"Id": e.id, "MessageBody": e.body}
+            if self.fifo:
+                entry["MessageGroupId"] = e.group_id or self._group
+                entry["MessageDeduplicationId"] = _dedupe_id(e.dedupe_key or e.id)
+            entries.append(entry)
+        answer = self._client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+        return {f["Id"]: f"{f['Code']}: {f.get('Message', '')}" for f in answer.get("Failed", [])}
+
     def _counts(self, url: str) -> dict[str, int]:
         attrs = self._client.get_queue_attributes(
             QueueUrl=url,
@@ -161,15 +248,13 @@ class SqsQueue:
         return {k: int(v) for k, v in attrs.items()}
 
 
-def decode_body(raw: str) -> dict[str, Any]:
-    """A message body as a dict; anything else becomes an ``invalid`` message (never dropped)."""
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("type"), str):
-        return body
-    return {"type": "invalid", "raw": raw[:2000]}
+def message_group(body: dict[str, Any], *, default: str) -> str:
+    """The FIFO message group: the message's aggregate, so ordering (and blocking) is per order."""
+    for key in AGGREGATE_KEYS:
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return _dedupe_id(f"{key.removesuffix('_id')}:{value}")
+    return default
 
 
 def ensure_queues(
@@ -209,22 +294,6 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _send_after_commit(
-    session: Session, client: SQSClient, request: SendMessageRequestTypeDef
-) -> None:
-    """Queue ``request`` on the session; sent by its next commit, forgotten when it ends."""
-    if _PENDING not in session.info:
-        event.listen(session, "after_commit", _flush_pending)
-        event.listen(session, "after_transaction_end", _drop_pending)
-    session.info.setdefault(_PENDING, []).append((client, request))
-
-
-def _flush_pending(session: Session) -> None:
-    for client, request in session.info.get(_PENDING, []):
-        client.send_message(**request)
-    session.info[_PENDING] = []
-
-
-def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outermost transaction ended: commit or rollback
-        session.info[_PENDING] = []
+def _dedupe_id(key: str) -> str:
+    """SQS takes up to 128 characters for deduplication and group ids; longer keys are hashed."""
+    return key if len(key) <= 128 else _digest(key)

@@ -12,8 +12,7 @@ import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from seatguard.queue.base import Message
-from seatguard.queue.sqs_queue import decode_body
+from seatguard.queue.base import Message, decode_body
 from seatguard.worker.runner import Handler, process_batch
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -4,6 +4,10 @@ A handler that returns has done its work and the message is acked; one that rais
 the message back to the queue with backoff, and after the queue's maximum attempts it lands
 in the dead-letter queue. Handlers must be idempotent: delivery is at least once.
 
+While a handler runs, a heartbeat renews its message's invisibility every third of the
+visibility timeout, so a slow handler keeps its message instead of a second worker receiving
+it at the same time; a worker that dies stops beating and the message comes back promptly.
+
 A message whose type has no handler is retried like any failure rather than dropped: during
 a rolling deploy a newer producer may be ahead of this worker, and if no worker ever learns
 the type the message ends in the dead-letter queue, where it can be inspected and redriven.
@@ -14,12 +18,13 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
 from seatguard.common.logging import request_context
-from seatguard.queue.base import Message, Queue
+from seatguard.queue.base import Heartbeats, Message, Queue
 
 log = logging.getLogger("seatguard.worker")
 
@@ -50,7 +55,8 @@ def process_batch(
     failed: list[str] = []
     for message in messages:
         try:
-            dispatch(handlers, message.body)
+            with heartbeat(queue, message):
+                dispatch(handlers, message.body)
         except Exception as exc:
             failed.append(message.id)
             log.warning(
@@ -66,6 +72,31 @@ def process_batch(
             if queue is not None:
                 _settle(queue.ack, message)
     return failed
+
+
+@contextmanager
+def heartbeat(queue: Queue | None, message: Message) -> Iterator[None]:
+    """Renew ``message``'s invisibility every third of the visibility timeout until done."""
+    if not isinstance(queue, Heartbeats):
+        yield
+        return
+    done = threading.Event()
+    every = max(0.1, queue.visibility_timeout / 3)
+
+    def beat() -> None:
+        while not done.wait(every):
+            try:
+                queue.extend(message)
+            except Exception:  # missed beats only risk a second delivery, never a loss
+                log.warning("could not extend message %s", message.id, exc_info=True)
+
+    beater = threading.Thread(target=beat, name=f"heartbeat-{message.id}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join()
 
 
 def run_worker(

@@ -1,0 +1,77 @@
+"""Claim, stamp and release an order email in ``email_sends``: each (order, kind) sent once.
+
+The claim is committed before the email goes out and the stamp after it, so every crash
+lands on a known side:
+
+- crash after the claim, before the mailer took the message: the claim goes stale after
+  ``CLAIM_TIMEOUT`` and the redelivered job sends (late, not lost);
+- the mailer refuses: the claim is released at once and the job is retried;
+- crash after the mailer took the message, before the stamp: the redelivered job finds a
+  stale claim and sends again. This is the one duplicate left, and the side we err on: never
+  lose an email. Both copies carry the same Message-ID, so mail clients show one.
+
+A fresh claim held by someone else raises ``EmailInProgress``: the job is retried later
+rather than acknowledged, so if the holder dies its claim goes stale and is taken over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from seatguard.common.db import Database
+from seatguard.notify.models import EmailSend
+
+CLAIM_TIMEOUT = timedelta(minutes=2)  # well above the SMTP timeout
+
+
+class EmailInProgress(Exception):
+    """Another delivery of the same email holds a fresh claim; try again later."""
+
+
+def claim(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> bool:
+    """Take the right to send; False when the email was already sent."""
+    dialect = postgresql if db.dialect == "postgresql" else sqlite
+    insert = (
+        dialect.insert(EmailSend)
+        .values(order_id=order_id, kind=kind, claimed_at=now)
+        .on_conflict_do_nothing()
+        .returning(EmailSend.order_id)
+    )
+    with db.unit_of_work() as s:
+        if s.execute(insert).first() is not None:
+            return True
+        row = s.get(EmailSend, (order_id, kind), with_for_update=True, populate_existing=True)
+        if row is None:  # released between the two statements: try again
+            raise EmailInProgress(f"{kind} email of order {order_id} changed hands")
+        if row.sent_at is not None:
+            return False
+        if row.claimed_at > now - CLAIM_TIMEOUT:
+            raise EmailInProgress(f"{kind} email of order {order_id} is being sent")
+        row.claimed_at = now  # a stale claim: its holder died
+        return True
+
+
+def mark_sent(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> None:
+    stmt = (
+        update(EmailSend)
+        .where(EmailSend.order_id == order_id, EmailSend.kind == kind)
+        .values(sent_at=now)
+    )
+    with db.unit_of_work() as s:
+        s.execute(stmt)
+
+
+def release(db: Database, *, order_id: uuid.UUID, kind: str, claimed_at: datetime) -> None:
+    """Give up our claim (the mailer failed), so the retry need not wait for it to go stale."""
+    stmt = delete(EmailSend).where(
+        EmailSend.order_id == order_id,
+        EmailSend.kind == kind,
+        EmailSend.claimed_at == claimed_at,
+        EmailSend.sent_at.is_(None),
+    )
+    with db.unit_of_work() as s:
+        s.execute(stmt)
