@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-slow lint typecheck clean bench
+.PHONY: run test test-slow lint typecheck clean bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ test-slow: $(VENV)/.dev-deps  ## the slow scenarios alone
 bench: $(VENV)/.dev-deps  ## measure every scenario on loopback; rewrites docs/benchmarks.md
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/seatguard bench all --report docs/benchmarks.md $(BENCH_ARGS)
+
+# Error classes are keywords too: their first argument is the message the API translates.
+MSG_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k N_ -k Invalid -k Conflict -k NotFound \
+	-k Unauthorized -k Forbidden -k Unavailable -k AppError
+LOCALE_DIR := src/seatguard/locale
+
+messages: $(VENV)/.dev-deps  ## extract the texts, update the catalogues, compile them (.mo)
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+		$(MSG_KEYWORDS) -o $(LOCALE_DIR)/messages.pot src/seatguard
+	$(BIN)/pybabel update -i $(LOCALE_DIR)/messages.pot -d $(LOCALE_DIR) --no-fuzzy-matching
+	$(BIN)/pybabel compile -d $(LOCALE_DIR) --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache seatguard.db*

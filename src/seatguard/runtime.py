@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
@@ -12,6 +15,8 @@ from seatguard.payments.gateway import PaymentGateway
 from seatguard.queue.base import Queue
 from seatguard.settings import Settings
 from seatguard.tickets.keys import TicketKeys, load_ticket_keys
+
+log = logging.getLogger("seatguard")
 
 
 @dataclass
@@ -47,7 +52,27 @@ class Services:
     def ticket_keys(self) -> TicketKeys:
         return load_ticket_keys(self.settings)
 
+    @cached_property
+    def auth_db(self) -> Database:
+        from seatguard.auth.deps import open_auth_database
+
+        return open_auth_database(self.settings, self.db)
+
+    def account_language(self, user_id: str) -> str | None:
+        """The language the buyer's account chose, or None (not chosen, or not our account)."""
+        from seatguard.auth.service import user_language
+
+        try:
+            with self.auth_db.reader() as session:
+                return user_language(session, user_id=user_id)
+        except SQLAlchemyError:  # the accounts live elsewhere (tokens from another issuer)
+            log.info("no account language for user %s; English is used", user_id)
+            return None
+
     def close(self) -> None:
+        auth_db = self.__dict__.get("auth_db")
+        if auth_db is not None and auth_db is not self.db:
+            auth_db.dispose()
         if self.owns_db:
             self.db.dispose()
 

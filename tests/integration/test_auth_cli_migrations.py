@@ -48,7 +48,7 @@ def test_auth_tree_is_independent_of_booking(fresh_url: str):
     engine = make_engine(fresh_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version_auth")).scalar() == (
-            "a0001"
+            "a0003"
         )
     engine.dispose()
     auth_migrate.downgrade(fresh_url, "base")

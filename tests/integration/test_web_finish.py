@@ -23,7 +23,7 @@ def test_a_browser_gets_an_html_error_page(app_client, path, status):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
     assert 'data-testid="error-page"' in response.text
-    assert '<html lang="en">' in response.text
+    assert '<html lang="en"' in response.text
     assert "Content-Security-Policy" in response.headers
     assert '{"error"' not in response.text
 

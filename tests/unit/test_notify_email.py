@@ -52,8 +52,8 @@ def test_confirmation_has_text_html_pdf_and_calendar():
     html = body(msg, "html")
     for content in (text, html):
         assert "Noche Electrónica" in content
-        assert "Tue 1 Jan 2030, 21:30" in content
-        assert "USD 300.00" in content
+        assert "Tue 1 Jan 2030, 9:30 PM (Argentina Time)" in content
+        assert "$300.00" in content
         assert str(order.id) in content
     attachments = {part.get_filename(): part for part in msg.iter_attachments()}
     assert attachments[f"tickets-{order.reference}.pdf"].get_content() == pdf
@@ -97,7 +97,7 @@ def test_refund_and_expiry_emails_name_the_seats_and_amount():
     assert "Refund" in refund["Subject"]
     assert order.reference in expiry["Subject"]
     refund_text = body(refund, "plain")
-    assert "USD 300.00" in refund_text
+    assert "$300.00" in refund_text
     assert "refunded" in refund_text
     assert "seat 1" in refund_text
     assert "seat 2" in refund_text
@@ -164,3 +164,30 @@ def test_mailer_follows_settings(tmp_path):
     )
     assert isinstance(smtp, SmtpBackend)
     assert (smtp.host, smtp.port, smtp.security) == ("mail.test", 2525, "ssl")
+
+
+def test_spanish_emails_are_spanish_throughout():
+    order, tickets = sample(seats=2)
+    pdf = render_tickets_pdf(order=order, tickets=tickets, language="es")
+    confirmation = build_confirmation_email(
+        order=order, tickets=tickets, pdf=pdf, sender=SENDER, language="es"
+    )
+    refund = build_refund_email(order=order, sender=SENDER, language="es")
+    expiry = build_expiry_email(order=order, sender=SENDER, language="es")
+    assert confirmation["Subject"].startswith("Tus entradas para Noche Electrónica")
+    assert confirmation["Content-Language"] == "es"
+    assert refund["Subject"].startswith("Reembolso del pedido")
+    assert expiry["Subject"].startswith("Terminó tu reserva")
+    for content in (body(confirmation, "plain"), body(confirmation, "html")):
+        assert "Hola José Ñúñez" in content
+        assert "mar 1 ene 2030, 21:30 (hora de Argentina)" in content
+        assert "US$ 300,00" in content
+        assert "Sector PLATEA, fila B, butaca 1" in content or "Sector" in content
+        assert "payment" not in content
+    assert 'lang="es"' in body(confirmation, "html")
+    assert "te devolvimos el total de US$ 300,00" in body(refund, "plain")
+    assert "No se te cobró nada" in body(expiry, "html")
+    ics = next(
+        p for p in confirmation.iter_attachments() if p.get_content_type() == "text/calendar"
+    )
+    assert "Butacas:" in ics.get_content()

@@ -90,7 +90,7 @@ def test_one_page_per_seat_with_everything_a_door_needs():
         assert "Estadio Único, La Plata" in page
         assert f"Seat {ticket.number}" in page
         assert "Section PLATEA" in page
-        assert "USD 150.00" in page
+        assert "$150.00" in page
         assert str(order.id) in page
         assert str(ticket.id) in page
         assert "José Ñúñez" in page
@@ -100,9 +100,19 @@ def test_one_page_per_seat_with_everything_a_door_needs():
 def test_date_is_shown_in_the_events_own_time_zone():
     order, tickets = sample(seats=1)
     text = page_texts(render_tickets_pdf(order=order, tickets=tickets))[0]
-    assert "Tue 1 Jan 2030, 21:30" in text  # not 2 Jan 00:30 UTC
-    assert "America/Argentina/Buenos_Aires" in text
-    assert "UTC-03:00" in text
+    assert "Tue 1 Jan 2030, 9:30 PM (Argentina Time)" in text  # not 2 Jan 00:30 UTC
+
+
+def test_spanish_ticket_reads_in_spanish_with_local_time_and_money():
+    order, tickets = sample(seats=1)
+    text = page_texts(render_tickets_pdf(order=order, tickets=tickets, language="es"))[0]
+    assert "mar 1 ene 2030, 21:30 (hora de Argentina)" in text
+    assert "Sector PLATEA" in text
+    assert "Butaca 1" in text
+    assert "US$ 150,00" in text
+    assert "Titular: José Ñúñez" in text
+    assert "Mostrá este código en la puerta" in text
+    assert "Show this code" not in text
 
 
 @pytest.mark.parametrize("scale", [1, 3])  # 72 and 216 dpi
@@ -162,26 +172,32 @@ def test_qr_modules_decode_with_a_quiet_zone():
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency", "expected"),
+    ("amount", "currency", "language", "expected"),
     [
-        (15000, "usd", "USD 150.00"),
-        (5, "eur", "EUR 0.05"),
-        (1500, "jpy", "JPY 1,500"),
-        (123456789, "ars", "ARS 1,234,567.89"),
+        (15000, "usd", "en", "$150.00"),
+        (5, "eur", "en", "€0.05"),
+        (1500, "jpy", "en", "¥1,500"),
+        (123456789, "ars", "en", "ARS1,234,567.89"),
+        (15000, "usd", "es", "US$ 150,00"),
+        (5, "eur", "es", "EUR 0,05"),
+        (1500, "jpy", "es", "JPY 1.500"),
+        (123456789, "ars", "es", "$ 1.234.567,89"),
     ],
 )
-def test_money_format(amount, currency, expected):
-    assert format_money(amount, currency) == expected
+def test_money_format(amount, currency, language, expected):
+    assert format_money(amount, currency, language).replace("\xa0", " ") == expected
 
 
 def test_event_time_format_with_half_hour_zone():
     from zoneinfo import ZoneInfo
 
     moment = datetime(2030, 3, 4, 12, 0, tzinfo=UTC).astimezone(ZoneInfo("Asia/Kolkata"))
+    assert format_event_time(moment, "Asia/Kolkata") == "Mon 4 Mar 2030, 5:30 PM (India Time)"
     assert (
-        format_event_time(moment, "Asia/Kolkata")
-        == "Mon 4 Mar 2030, 17:30 (Asia/Kolkata, UTC+05:30)"
+        format_event_time(moment, "Asia/Kolkata", "es") == "lun 4 mar 2030, 17:30 (hora de India)"
     )
+    utc = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
+    assert format_event_time(utc, "UTC") == "Mon 4 Mar 2030, 12:00 PM (UTC)"
 
 
 def test_a_long_event_name_still_wraps_and_the_qr_code_still_reads():

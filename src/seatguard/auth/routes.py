@@ -7,12 +7,20 @@ from fastapi.responses import JSONResponse
 
 from seatguard.auth import service
 from seatguard.auth.deps import AuthDatabaseDep, ClientAddress, PasswordsDep, PolicyDep
-from seatguard.auth.schemas import JwksOut, LoginIn, RegisterIn, TokenOut, UserOut
+from seatguard.auth.schemas import (
+    JwksOut,
+    LoginIn,
+    ProfileIn,
+    ProfileOut,
+    RegisterIn,
+    TokenOut,
+    UserOut,
+)
 from seatguard.auth.throttle import TooManyAttempts
-from seatguard.auth.tokens import jwks
+from seatguard.auth.tokens import issue_access_token, jwks
 from seatguard.common.db import Database
 from seatguard.common.deps import CurrentUser, NowDep, SettingsDep
-from seatguard.common.errors import error_body
+from seatguard.common.errors import error_body, localised_body
 from seatguard.common.schemas import ERROR_RESPONSES
 
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
@@ -24,7 +32,13 @@ def register(
     body: RegisterIn, db: AuthDatabaseDep, passwords: PasswordsDep, now: NowDep
 ) -> UserOut:
     user = service.register(
-        db, passwords=passwords, email=body.email, password=body.password, name=body.name, now=now
+        db,
+        passwords=passwords,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        now=now,
+        language=body.language,
     )
     return UserOut.model_validate(user)
 
@@ -58,6 +72,26 @@ def me(principal: CurrentUser, db: AuthDatabaseDep) -> UserOut:
         return UserOut.model_validate(service.get_user(session, user_id=principal.user_id))
 
 
+@router.patch("/me", response_model=ProfileOut)
+def update_me(
+    body: ProfileIn, principal: CurrentUser, db: AuthDatabaseDep, settings: SettingsDep, now: NowDep
+) -> ProfileOut:
+    """Change the account's name or language; the reply carries a token with the new ``lang``."""
+    user = service.update_profile(
+        db, user_id=principal.user_id, name=body.name, language=body.language, now=now
+    )
+    token = issue_access_token(
+        settings, user_id=user.id, email=user.email, role=user.role, now=now, language=user.language
+    )
+    return ProfileOut.model_validate(
+        {
+            **UserOut.model_validate(user).model_dump(),
+            "access_token": token.token,
+            "expires_in": token.expires_in,
+        }
+    )
+
+
 @keys_router.get("/.well-known/jwks.json", response_model=JwksOut)
 def jwks_document(settings: SettingsDep) -> JwksOut:
     return JwksOut.model_validate(jwks(settings))
@@ -68,9 +102,9 @@ def install_auth(app: FastAPI, *, db: Database) -> None:
     app.state.auth_db = db
 
     @app.exception_handler(TooManyAttempts)
-    async def _throttled(_request: Request, exc: TooManyAttempts) -> JSONResponse:
+    async def _throttled(request: Request, exc: TooManyAttempts) -> JSONResponse:
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details),
+            localised_body(request, error_body(exc.code, exc.message, exc.details)),
             status_code=exc.status_code,
             headers={"Retry-After": str(exc.retry_after)},
         )

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from seatguard.common.schemas import CamelModel
 
+# The languages an account may choose (seatguard.common.i18n.LANGUAGES); "" clears the choice.
+Language = Literal["", "en", "es"]
+
 # Generous bounds for the wire; the password policy gives the precise 422 messages.
 PasswordField = Field(min_length=1, max_length=1024)
 
@@ -19,6 +22,16 @@ class RegisterIn(BaseModel):
     email: EmailStr = Field(max_length=320)
     password: str = PasswordField
     name: str | None = Field(default=None, max_length=200)
+    language: Language = ""
+
+
+class ProfileIn(BaseModel):
+    """The account's own settings; a field left out stays as it is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, max_length=200)
+    language: Language | None = None
 
 
 class LoginIn(BaseModel):
@@ -33,7 +46,15 @@ class UserOut(CamelModel):
     email: str
     name: str
     role: str
+    language: str
     created_at: datetime
+
+
+class ProfileOut(UserOut):
+    """The updated account and a fresh token that carries its language."""
+
+    access_token: str
+    expires_in: int
 
 
 class TokenOut(BaseModel):

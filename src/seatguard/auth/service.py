@@ -16,10 +16,11 @@ from seatguard.auth.throttle import ThrottlePolicy
 from seatguard.auth.tokens import AccessToken, issue_access_token
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
+from seatguard.common.i18n import N_
 from seatguard.common.security import Role
 from seatguard.settings import Settings
 
-BAD_CREDENTIALS = "The email or password is incorrect."
+BAD_CREDENTIALS = N_("The email or password is incorrect.")
 
 
 def normalise_email(email: str) -> str:
@@ -39,6 +40,7 @@ def register(
     name: str | None,
     now: datetime,
     role: Role = Role.CUSTOMER,
+    language: str = "",
 ) -> User:
     email = normalise_email(email)
     check_policy(password, email=email)
@@ -49,6 +51,7 @@ def register(
         password_hash=password_hash,
         name=(name or "").strip(),
         role=role.value,
+        language=language,
         created_at=now,
         updated_at=now,
     )
@@ -96,7 +99,33 @@ def login(
             if fresh is not None and fresh.password_hash == user.password_hash:
                 fresh.password_hash = rehashed
                 fresh.updated_at = now
-    return issue_access_token(settings, user_id=user.id, email=user.email, role=user.role, now=now)
+    return issue_access_token(
+        settings,
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        now=now,
+        language=user.language,
+    )
+
+
+def update_profile(
+    db: Database, *, user_id: str, name: str | None, language: str | None, now: datetime
+) -> User:
+    """Change the account's name and/or language; a None leaves that field as it is."""
+    with db.unit_of_work() as session:
+        user = get_user(session, user_id=user_id)
+        if name is not None:
+            user.name = name.strip()
+        if language is not None:
+            user.language = language
+        user.updated_at = now
+    return user
+
+
+def user_language(session: Session, *, user_id: str) -> str | None:
+    """The account's chosen language, or None when it chose none (or is not ours)."""
+    return session.scalar(select(User.language).where(User.id == user_id)) or None
 
 
 def get_user(session: Session, *, user_id: str) -> User:

@@ -25,8 +25,15 @@ class AccessToken:
 
 
 def issue_access_token(
-    settings: Settings, *, user_id: str, email: str, role: str, now: datetime
+    settings: Settings,
+    *,
+    user_id: str,
+    email: str,
+    role: str,
+    now: datetime,
+    language: str = "",
 ) -> AccessToken:
+    """A signed token; it carries the account's language as ``lang`` when there is one."""
     lifetime = parse_duration(settings.jwt_lifetime)
     issued_at = int(now.timestamp())
     expires_in = int(lifetime.total_seconds())
@@ -40,6 +47,8 @@ def issue_access_token(
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
     }
+    if language:
+        claims["lang"] = language
     return AccessToken(token=sign_claims(claims, settings), expires_in=expires_in)
 
 

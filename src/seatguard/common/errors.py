@@ -13,6 +13,9 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from seatguard.common.error_texts import localise
+from seatguard.common.request_language import request_language
+
 log = logging.getLogger("seatguard")
 
 
@@ -121,11 +124,23 @@ def error_response(
     body: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The JSON error body, or the same error as a page for a browser on a page route."""
+    """The JSON error body, or the same error as a page for a browser on a page route.
+
+    The ``message`` is put in the request's language; the ``error`` code stays as it is.
+    """
+    body = localised_body(request, body)
     page = error_page_for(request)
     if page is not None:
         return page(request, status_code, str(body.get("message", "")))
     return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def localised_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    language = request_language(request)
+    message = localise(
+        str(body.get("error", "")), str(body.get("message", "")), body.get("details"), language
+    )
+    return {**body, "message": message}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -143,10 +158,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = _jsonable_errors(exc.errors())
         if any(e["type"] == "json_invalid" for e in errors):
-            return JSONResponse(
-                error_body("malformed_json", "The request body is not valid JSON.", errors),
-                status_code=400,
-            )
+            body = error_body("malformed_json", "The request body is not valid JSON.", errors)
+            return JSONResponse(localised_body(request, body), status_code=400)
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(p for p in first["loc"] if p not in ("body", "query", "path"))
         message = f"{where}: {first['msg']}" if where else str(first["msg"])
@@ -163,13 +176,11 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DataError)
-    async def _unstorable(_request: Request, exc: DataError) -> JSONResponse:
+    async def _unstorable(request: Request, exc: DataError) -> JSONResponse:
         # A value the database refuses as data (e.g. a NUL byte in PostgreSQL text): bad input.
         log.info("database refused a value: %s", exc.orig.__class__.__name__)
-        return JSONResponse(
-            error_body("invalid_value", "The request holds a value that cannot be stored."),
-            status_code=422,
-        )
+        body = error_body("invalid_value", "The request holds a value that cannot be stored.")
+        return JSONResponse(localised_body(request, body), status_code=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -1,5 +1,7 @@
 """The buyer's emails, built as standard-library EmailMessage objects from Jinja2 templates.
 
+Each is written in the buyer's language (English unless told), dates and money included.
+
 Every message has a Message-ID derived from the order and the kind of email, so a message
 sent twice (at-least-once delivery after a crash) is recognisably the same message.
 """
@@ -15,6 +17,7 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from seatguard.common.i18n import gettext, ngettext, use_language
 from seatguard.notify.ics import event_ics
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.views import OrderView, TicketView
@@ -33,7 +36,9 @@ def _templates() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["money"] = format_money
     return env
 
@@ -53,8 +58,9 @@ def message_id(order: OrderView, kind: EmailKind, sender: str) -> str:
 
 def _fill(msg: EmailMessage, kind: EmailKind, context: dict[str, Any]) -> EmailMessage:
     text, html = _render(kind, **context)
-    msg.set_content(text)
+    msg.set_content(text)  # (this drops any Content-* header set before)
     msg.add_alternative(html, subtype="html")
+    msg["Content-Language"] = context["lang"]
     return msg
 
 
@@ -65,15 +71,20 @@ def build_confirmation_email(
     pdf: bytes,
     sender: str,
     sent_at: datetime | None = None,
+    language: str | None = None,
 ) -> EmailMessage:
     """Text and HTML bodies, the PDF tickets and an .ics file for the calendar."""
-    subject = f"Your tickets for {order.event.name} - order {order.reference}"
-    msg, context = _prepare(order, "confirmation", subject, sender, sent_at)
-    _fill(msg, "confirmation", {**context, "tickets": tickets})
+    with use_language(language) as lang:
+        subject = gettext("Your tickets for %(event)s - order %(reference)s") % {
+            "event": order.event.name,
+            "reference": order.reference,
+        }
+        msg, context = _prepare(order, "confirmation", subject, sender, sent_at, lang)
+        _fill(msg, "confirmation", {**context, "tickets": tickets})
+        ics = event_ics(order=order, seat_labels=[t.seat_label for t in tickets])
     msg.add_attachment(
         pdf, maintype="application", subtype="pdf", filename=f"tickets-{order.reference}.pdf"
     )
-    ics = event_ics(order=order, seat_labels=[t.seat_label for t in tickets])
     msg.add_attachment(
         ics,
         maintype="text",
@@ -81,29 +92,44 @@ def build_confirmation_email(
         filename=f"{order.reference}.ics",
         params={"method": "PUBLISH", "charset": "utf-8"},
     )
+    if msg["Content-Language"] is None:  # the attachments moved it into the text part
+        msg["Content-Language"] = lang
     return msg
 
 
 def build_refund_email(
-    *, order: OrderView, sender: str, sent_at: datetime | None = None
+    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
 ) -> EmailMessage:
     """The payment came after the hold ended and a seat had gone to someone else: refunded."""
-    subject = f"Refund for order {order.reference} - {order.event.name}"
-    msg, context = _prepare(order, "refund", subject, sender, sent_at)
-    return _fill(msg, "refund", context)
+    with use_language(language) as lang:
+        subject = gettext("Refund for order %(reference)s - %(event)s") % {
+            "event": order.event.name,
+            "reference": order.reference,
+        }
+        msg, context = _prepare(order, "refund", subject, sender, sent_at, lang)
+        return _fill(msg, "refund", context)
 
 
 def build_expiry_email(
-    *, order: OrderView, sender: str, sent_at: datetime | None = None
+    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
 ) -> EmailMessage:
     """The hold ended before the checkout was paid; the seats are on sale again."""
-    subject = f"Your hold for {order.event.name} ended - order {order.reference}"
-    msg, context = _prepare(order, "expiry", subject, sender, sent_at)
-    return _fill(msg, "expiry", context)
+    with use_language(language) as lang:
+        subject = gettext("Your hold for %(event)s ended - order %(reference)s") % {
+            "event": order.event.name,
+            "reference": order.reference,
+        }
+        msg, context = _prepare(order, "expiry", subject, sender, sent_at, lang)
+        return _fill(msg, "expiry", context)
 
 
 def _prepare(
-    order: OrderView, kind: EmailKind, subject: str, sender: str, sent_at: datetime | None
+    order: OrderView,
+    kind: EmailKind,
+    subject: str,
+    sender: str,
+    sent_at: datetime | None,
+    lang: str,
 ) -> tuple[EmailMessage, dict[str, Any]]:
     if not order.holder_email:
         raise NoRecipient(f"order {order.id} has no customer email")
@@ -117,6 +143,7 @@ def _prepare(
     msg["X-SeatGuard-Order"] = str(order.id)
     msg["X-SeatGuard-Kind"] = kind
     context: dict[str, Any] = {
+        "lang": lang,
         "order": order,
         "subject": subject,
         "event_time": format_event_time(order.event.local_starts_at, order.event.timezone),

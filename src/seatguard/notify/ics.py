@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from seatguard.common.i18n import gettext
 from seatguard.tickets.views import OrderView
 
 PRODID = "-//SeatGuard//Tickets//EN"
@@ -44,7 +45,11 @@ def event_ics(*, order: OrderView, seat_labels: list[str], domain: str = "seatgu
     event = order.event
     stamp = order.completed_at or order.created_at
     seats = ", ".join(seat_labels)
-    description = f"Order {order.id}. Seats: {seats}." if seats else f"Order {order.id}."
+    description = (
+        gettext("Order %(id)s. Seats: %(seats)s.") % {"id": order.id, "seats": seats}
+        if seats
+        else gettext("Order %(id)s.") % {"id": order.id}
+    )
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",

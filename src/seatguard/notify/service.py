@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from seatguard.booking.domain import OrderStatus
 from seatguard.common.clock import Clock, system_clock
@@ -50,8 +51,12 @@ def send_order_email(
     sender: str | None = None,
     clock: Clock = system_clock,
     settings: Settings | None = None,
+    language_of: Callable[[str], str | None] | None = None,
 ) -> bool:
-    """Build and send the ``kind`` email of an order; True when a message was handed over."""
+    """Build and send the ``kind`` email of an order; True when a message was handed over.
+
+    ``language_of`` gives the buyer's language from their user id (English when None).
+    """
     if kind not in _EXPECTED_STATUS:
         raise ValueError(f"unknown email kind {kind!r}")
     sender = sender or (settings or get_settings()).email_from
@@ -64,18 +69,19 @@ def send_order_email(
         log.warning("order %s is %s; %s email not sent", order_id, order.status, kind)
         return False
     now = clock()
+    lang = language_of(order.user_id) if language_of is not None else None
     if kind == "confirmation":
         if not tickets:
             log.warning("order %s has no tickets; confirmation not sent", order_id)
             return False
-        pdf = render_tickets_pdf(order=order, tickets=tickets)
+        pdf = render_tickets_pdf(order=order, tickets=tickets, language=lang)
         message = build_confirmation_email(
-            order=order, tickets=tickets, pdf=pdf, sender=sender, sent_at=now
+            order=order, tickets=tickets, pdf=pdf, sender=sender, sent_at=now, language=lang
         )
     elif kind == "refund":
-        message = build_refund_email(order=order, sender=sender, sent_at=now)
+        message = build_refund_email(order=order, sender=sender, sent_at=now, language=lang)
     else:
-        message = build_expiry_email(order=order, sender=sender, sent_at=now)
+        message = build_expiry_email(order=order, sender=sender, sent_at=now, language=lang)
     if not sent_record.claim(db, order_id=order_id, kind=kind, now=now):
         log.info("%s email for order %s was sent before; not sent again", kind, order_id)
         return False

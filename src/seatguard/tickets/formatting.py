@@ -1,8 +1,19 @@
-"""How money and dates are written on tickets and in emails (no locale dependence)."""
+"""How money and dates are written on pages, tickets and in emails: one format per language.
+
+Spanish is written the Argentine way (the demo's audience): ``US$ 300,00`` and
+``sáb 15 mar 2031, 20:00 (hora de Argentina)``; English as in the US: ``$300.00`` and
+``Sat 15 Mar 2031, 8:00 PM (Argentina Time)``. The language is the one in force
+(``seatguard.common.i18n.use_language``) unless one is passed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+
+from seatguard.common.i18n import current_language
 
 # Stripe's zero-decimal currencies: their minor unit is the major unit.
 ZERO_DECIMAL = frozenset(
@@ -25,39 +36,43 @@ ZERO_DECIMAL = frozenset(
         "xpf",
     ]
 )
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Babel locale, currency pattern (None: the locale's own) and date-time pattern per language.
+_LOCALES = {"en": "en_US", "es": "es_AR"}
+_MONEY_PATTERNS: dict[str, str | None] = {"en": None, "es": "¤ #,##0.00"}
+_DATE_PATTERNS = {"en": "EEE d MMM y, h:mm a", "es": "EEE d MMM y, HH:mm"}
+# Zone names from the language's base locale: es_AR's CLDR data names some zones oddly.
+_ZONE_LOCALES = {"en": "en_US", "es": "es"}
+_UTC_NAMES = frozenset(["UTC", "Etc/UTC", "Etc/UCT", "UCT", "GMT", "Etc/GMT", "Zulu", "Etc/Zulu"])
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """``USD 150.00``; ``JPY 1500`` for zero-decimal currencies."""
-    code = currency.upper()
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{code} {amount_minor:,}"
-    sign = "-" if amount_minor < 0 else ""
-    major, minor = divmod(abs(amount_minor), 100)
-    return f"{code} {sign}{major:,}.{minor:02d}"
+def _language(language: str | None) -> str:
+    chosen = language or current_language()
+    return chosen if chosen in _LOCALES else "en"
 
 
-def utc_offset(moment: datetime) -> str:
-    """``UTC-03:00`` for an aware datetime."""
-    offset = moment.utcoffset()
-    if offset is None:
+def format_money(amount_minor: int, currency: str, language: str | None = None) -> str:
+    """``$300.00`` / ``US$ 300,00``; ``¥1,500`` for zero-decimal currencies."""
+    lang = _language(language)
+    major = amount_minor if currency.lower() in ZERO_DECIMAL else amount_minor / 100
+    text = format_currency(
+        major, currency.upper(), format=_MONEY_PATTERNS[lang], locale=_LOCALES[lang]
+    )
+    return text.replace("\xa0", " ")
+
+
+def zone_label(moment: datetime, zone_name: str, language: str | None = None) -> str:
+    """``Argentina Time`` / ``hora de Argentina``; ``UTC`` for UTC."""
+    if zone_name in _UTC_NAMES:
         return "UTC"
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours:02d}:{mins:02d}"
+    return format_datetime(moment, "vvvv", locale=_ZONE_LOCALES[_language(language)])
 
 
-def format_local_date(moment: datetime) -> str:
-    """``Tue 1 Jan 2030``."""
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
-
-
-def format_event_time(moment: datetime, zone_name: str) -> str:
-    """``Tue 1 Jan 2030, 18:00 (America/Argentina/Buenos_Aires, UTC-03:00)``.
+def format_event_time(moment: datetime, zone_name: str, language: str | None = None) -> str:
+    """``Sat 15 Mar 2031, 8:00 PM (Argentina Time)`` in the event's own zone.
 
     ``moment`` must already be in the event's zone (see EventView.local_starts_at).
     """
-    return f"{format_local_date(moment)}, {moment:%H:%M} ({zone_name}, {utc_offset(moment)})"
+    lang = _language(language)
+    when = format_datetime(moment, _DATE_PATTERNS[lang], locale=_LOCALES[lang])
+    text = f"{when} ({zone_label(moment, zone_name, lang)})"
+    return text.replace("\u202f", " ").replace("\xa0", " ")

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seatguard.common.i18n import gettext, use_language
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.pdf_fonts import add_cached_font, font_characters
 from seatguard.tickets.views import OrderView, TicketView
@@ -66,7 +67,10 @@ def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool
         pdf.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
     issued = min(t.issued_at for t in tickets) if tickets else order.created_at
     pdf.set_creation_date(issued)
-    pdf.set_title(f"Tickets - {order.event.name} - order {order.reference}")
+    pdf.set_title(
+        gettext("Tickets - %(event)s - order %(reference)s")
+        % {"event": order.event.name, "reference": order.reference}
+    )
     pdf.set_author("SeatGuard")
     pdf.set_creator("SeatGuard")
     pdf.set_producer("SeatGuard")
@@ -129,24 +133,30 @@ def _ticket_lines(
     if order.holder_email and order.holder_email != holder:
         holder = f"{holder} <{order.holder_email}>" if holder else order.holder_email
     above = [
-        _Line(f"SEATGUARD TICKET  {index} / {count}", size=8, grey=True),
+        _Line(gettext("SEATGUARD TICKET  %(index)d / %(count)d") % _n(index, count), 8, grey=True),
         _Line(event.name, size=18, bold=True, height=9),
         *([_Line(event.artist, size=12)] if event.artist else []),
         _Line(event.venue, size=10),
         _Line(format_event_time(event.local_starts_at, event.timezone), size=10),
         _Line(
-            f"Section {ticket.section}   Row {ticket.row}   Seat {ticket.number}",
+            gettext("Section %(section)s   Row %(row)s   Seat %(number)s")
+            % {"section": ticket.section, "row": ticket.row, "number": ticket.number},
             size=13,
             bold=True,
             space_before=3,
         ),
         _Line(format_money(ticket.price_minor, ticket.currency), size=11),
-        _Line(f"Holder: {holder}", size=9, height=5, space_before=2),
-        _Line(f"Order: {order.id}", size=9, height=5),
-        _Line(f"Ticket: {ticket.id}", size=9, height=5),
+        _Line(gettext("Holder: %(holder)s") % {"holder": holder}, 9, height=5, space_before=2),
+        _Line(gettext("Order: %(id)s") % {"id": order.id}, size=9, height=5),
+        _Line(gettext("Ticket: %(id)s") % {"id": ticket.id}, size=9, height=5),
     ]
-    below = [_Line("Show this code at the door. Each ticket admits one person once.", 8, grey=True)]
+    door = gettext("Show this code at the door. Each ticket admits one person once.")
+    below = [_Line(door, 8, grey=True)]
     return above, below
+
+
+def _n(index: int, count: int) -> dict[str, int]:
+    return {"index": index, "count": count}
 
 
 def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
@@ -184,17 +194,20 @@ def _ticket_page(
         _write(pdf, line, measure=measure)
 
 
-def render_tickets_pdf(*, order: OrderView, tickets: list[TicketView]) -> bytes:
-    """One A5 page per ticket; the same data always gives the same bytes."""
+def render_tickets_pdf(
+    *, order: OrderView, tickets: list[TicketView], language: str | None = None
+) -> bytes:
+    """One A5 page per ticket in ``language`` (English unless told); same data, same bytes."""
     if not tickets:
         raise ValueError("an order without tickets has nothing to print")
-    pages = [
-        _ticket_lines(order, ticket, index, len(tickets))
-        for index, ticket in enumerate(tickets, start=1)
-    ]
-    texts = [line.text for above, below in pages for line in (*above, *below)]
-    fallback = _needs_fallback(texts)
-    pdf = _new_document(order, tickets, fallback=fallback)
+    with use_language(language):
+        pages = [
+            _ticket_lines(order, ticket, index, len(tickets))
+            for index, ticket in enumerate(tickets, start=1)
+        ]
+        texts = [line.text for above, below in pages for line in (*above, *below)]
+        fallback = _needs_fallback(texts)
+        pdf = _new_document(order, tickets, fallback=fallback)
     for ticket, (above, below) in zip(tickets, pages, strict=True):
         _ticket_page(pdf, ticket.code, above, below, measure=not fallback)
     return bytes(pdf.output())

@@ -19,6 +19,7 @@ from seatguard.common.deps import (
     StaffUser,
 )
 from seatguard.common.errors import Conflict, NotFound, Unauthorized
+from seatguard.common.request_language import request_language
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.common.security import decode_token
 from seatguard.tickets import service
@@ -88,6 +89,7 @@ def order_tickets(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) ->
 )
 def download(
     order_id: uuid.UUID,
+    request: Request,
     session: ReaderDep,
     settings: SettingsDep,
     now: NowDep,
@@ -107,7 +109,7 @@ def download(
         raise Conflict("This order was refunded; its tickets are void.", code="order_refunded")
     if not tickets:
         raise NotFound("This order has no tickets yet.", code="no_tickets")
-    pdf = render_tickets_pdf(order=order, tickets=tickets)
+    pdf = render_tickets_pdf(order=order, tickets=tickets, language=request_language(request))
     filename = f"seatguard-tickets-{order.reference}.pdf"
     return Response(
         pdf,

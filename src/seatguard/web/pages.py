@@ -8,23 +8,46 @@ read here for the first paint and kept fresh by the scripts.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from seatguard.booking import catalogue
 from seatguard.booking.domain import Genre
 from seatguard.booking.schemas import SeatOut
 from seatguard.common.deps import NowDep, ReaderDep
 from seatguard.common.errors import Invalid
+from seatguard.common.i18n import (
+    COOKIE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    gettext,
+    ngettext,
+    supported,
+    use_language,
+)
+from seatguard.common.request_language import request_language
+from seatguard.tickets.formatting import format_event_time, format_money
+from seatguard.web.texts import genre_name, script_texts
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(),
+    extensions=["jinja2.ext.i18n"],
+)
+_env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates = Jinja2Templates(env=_env)
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
+LOCALES = {"en": "en-US", "es": "es-AR"}  # how the scripts format money and times
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -39,43 +62,81 @@ SECURITY_HEADERS = {
 }
 
 
-def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, template, {"genres": list(Genre), **context}, status_code=status_code
-    )
+def page(
+    request: Request,
+    template: str,
+    status_code: int = 200,
+    *,
+    translate_title: bool = True,
+    **context: Any,
+) -> HTMLResponse:
+    """The page in the request's language; ``title`` is translated here unless told not to."""
+    title = str(context.get("title", ""))
+    response: HTMLResponse
+    with use_language(request_language(request)) as lang:
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = templates.TemplateResponse(
+            request,
+            template,
+            {
+                "genres": list(Genre),
+                "lang": lang,
+                "locale": LOCALES[lang],
+                "languages": [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+                "here": here,
+                "texts": script_texts(),
+                **context,
+                "title": gettext(title) if translate_title and title else title,
+            },
+            status_code=status_code,
+        )
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
     return response
 
 
 ERROR_HEADINGS = {
-    403: "You may not see this page",
-    404: "Page not found",
-    422: "That address is not valid",
-    500: "Something went wrong on our side",
-    503: "We are briefly unavailable",
+    403: N_("You may not see this page"),
+    404: N_("Page not found"),
+    422: N_("That address is not valid"),
+    500: N_("Something went wrong on our side"),
+    503: N_("We are briefly unavailable"),
 }
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    """An error as a page, for a browser that navigated to a page route (not the API)."""
-    heading = ERROR_HEADINGS.get(status_code, "This request cannot be completed")
-    if status_code >= 500 or not message:
-        message = "Please try again in a moment." if status_code >= 500 else heading
+    """An error as a page, for a browser that navigated to a page route (not the API).
+
+    ``message`` arrives already in the request's language (see common.errors).
+    """
+    with use_language(request_language(request)):
+        heading = gettext(ERROR_HEADINGS.get(status_code, N_("This request cannot be completed")))
+        if status_code >= 500 or not message:
+            message = gettext("Please try again in a moment.") if status_code >= 500 else heading
     return page(
         request,
         "error.html",
         status_code=status_code,
+        translate_title=False,
         title=heading,
         heading=heading,
         message=message,
     )
 
 
-def money(minor: int, currency: str) -> str:
-    return f"{minor / 100:,.2f} {currency.upper()}"
+def event_time(moment: datetime, zone_name: str) -> str:
+    """The event's start in its own zone, in the language in force."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, zone_name = ZoneInfo("UTC"), "UTC"
+    return format_event_time(moment.astimezone(zone), zone_name)
 
 
-templates.env.filters["money"] = money
+templates.env.filters["money"] = format_money
+templates.env.filters["event_time"] = event_time
+templates.env.filters["genre"] = genre_name
 
 
 def seat_sections(seats: list[SeatOut]) -> list[dict[str, Any]]:
@@ -119,7 +180,7 @@ def event_list(
         q=q,
         genre=genre,
         location=location,
-        title="Concerts",
+        title=N_("Concerts"),
     )
 
 
@@ -131,8 +192,24 @@ def event_page(event_id: uuid.UUID, request: Request, session: ReaderDep, now: N
         "event.html",
         event=event,
         sections=seat_sections(event.seats),
+        translate_title=False,
         title=event.name,
     )
+
+
+def _safe_next(raw: str) -> str:
+    return raw if raw.startswith("/") and not raw.startswith("//") and "\\" not in raw else "/"
+
+
+@router.api_route("/lang/{code}", methods=["GET", "POST"], name="language")
+def choose_language(code: str, next: str = "/") -> RedirectResponse:
+    """The language switcher: remember the choice in the ``lang`` cookie, go back."""
+    language = supported(code)
+    if language is None:
+        raise Invalid("Unknown language; use en or es.", code="unknown_language")
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, language, max_age=365 * 86400, samesite="lax", path="/")
+    return response
 
 
 @router.get("/favicon.ico")
@@ -147,9 +224,9 @@ def _static_page(path: str, template: str, title: str) -> None:
     router.add_api_route(path, show, methods=["GET"], name=template.removesuffix(".html"))
 
 
-_static_page("/login", "login.html", "Log in")
-_static_page("/signup", "signup.html", "Sign up")
-_static_page("/checkout/success", "success.html", "Your order")
-_static_page("/checkout/cancel", "cancel.html", "Payment cancelled")
-_static_page("/my/tickets", "tickets.html", "My tickets")
-_static_page("/staff/check-in", "checkin.html", "Check-in")
+_static_page("/login", "login.html", N_("Log in"))
+_static_page("/signup", "signup.html", N_("Sign up"))
+_static_page("/checkout/success", "success.html", N_("Your order"))
+_static_page("/checkout/cancel", "cancel.html", N_("Payment cancelled"))
+_static_page("/my/tickets", "tickets.html", N_("My tickets"))
+_static_page("/staff/check-in", "checkin.html", N_("Check-in"))

@@ -62,6 +62,7 @@ def build_handlers(services: Services) -> dict[str, Handler]:
             kind=body["kind"],
             clock=services.clock,
             settings=services.settings,
+            language_of=services.account_language,
         )
 
     return {

@@ -2,6 +2,17 @@
 "use strict";
 (function () {
   const KEY = "seatguard.token";
+  const LANG = document.documentElement.lang || "en";
+  const LOCALE = document.documentElement.dataset.locale || undefined;
+  let TEXTS = {};
+  try { TEXTS = JSON.parse((document.getElementById("sg-texts") || {}).textContent || "{}"); } catch (e) { TEXTS = {}; }
+
+  /* A text of the page's language, with {name} placeholders filled from values. */
+  function t(key, values) {
+    return String(TEXTS[key] || key).replace(/\{(\w+)\}/g, function (m, name) {
+      return values && values[name] !== undefined ? String(values[name]) : m;
+    });
+  }
 
   function token() { return localStorage.getItem(KEY); }
   function setToken(value) {
@@ -10,7 +21,7 @@
 
   async function api(path, options) {
     const opts = Object.assign({ method: "GET" }, options || {});
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": LANG };
     if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; }
     if (token()) { headers.Authorization = "Bearer " + token(); }
     const response = await fetch(path, {
@@ -46,7 +57,7 @@
 
   function money(minor, currency) {
     try {
-      return new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() })
+      return new Intl.NumberFormat(LOCALE, { style: "currency", currency: currency.toUpperCase() })
         .format(minor / 100);
     } catch (e) {
       return (minor / 100).toFixed(2) + " " + currency.toUpperCase();
@@ -61,13 +72,44 @@
     if (!token()) { return null; }
     const me = await api("/auth/me", { keepToken: true });
     if (!me.ok) { return null; }
-    text(name, "Signed in as " + (me.body.name || me.body.email));
+    text(name, t("signed_in_as", { name: me.body.name || me.body.email }));
     login.hidden = true; signup.hidden = true; logout.hidden = false;
     document.getElementById("admin-link").hidden = me.body.role !== "admin";
     return me.body;
   }
 
+  /* Beside each event time in the event's zone, the buyer's own time where it differs. */
+  function showOwnTimes() {
+    document.querySelectorAll("time.event-time[data-zone]").forEach(function (node) {
+      const when = new Date(node.getAttribute("datetime"));
+      if (isNaN(when.getTime())) { return; }
+      const style = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
+      let theirs;
+      try { theirs = new Intl.DateTimeFormat(LOCALE, Object.assign({ timeZone: node.dataset.zone }, style)).format(when); }
+      catch (e) { return; }
+      const mine = new Intl.DateTimeFormat(LOCALE, style).format(when);
+      if (mine === theirs) { return; }
+      const own = new Intl.DateTimeFormat(LOCALE, Object.assign({ timeZoneName: "short" }, style)).format(when);
+      node.after(" ", el("small", { class: "own-time", "data-testid": "own-time", text: "(" + t("your_time", { time: own }) + ")" }));
+    });
+  }
+
+  /* A signed-in buyer who switches language keeps it on the account (emails follow it). */
+  function rememberLanguage() {
+    document.querySelectorAll("nav.languages a[data-lang]").forEach(function (a) {
+      a.addEventListener("click", async function (ev) {
+        if (!token() || a.dataset.lang === LANG) { return; }
+        ev.preventDefault();
+        const saved = await api("/auth/me", { method: "PATCH", body: { language: a.dataset.lang }, keepToken: true });
+        if (saved.ok && saved.body.accessToken) { setToken(saved.body.accessToken); }
+        location.assign(a.href);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    showOwnTimes();
+    rememberLanguage();
     const logout = document.getElementById("logout");
     logout.addEventListener("click", function () {
       setToken(null);
@@ -77,5 +119,6 @@
   });
 
   window.SG = { token: token, setToken: setToken, api: api, loginUrl: loginUrl,
-    safeNext: safeNext, text: text, el: el, money: money, user: Promise.resolve(null) };
+    safeNext: safeNext, text: text, el: el, money: money, t: t, lang: LANG, locale: LOCALE,
+    user: Promise.resolve(null) };
 })();

@@ -5,8 +5,8 @@
 
   function problem(result) {
     const body = result.body || {};
-    if (Array.isArray(body.detail)) { return "Please check the email and password."; }
-    return body.message || "Something went wrong; please try again.";
+    if (Array.isArray(body.detail)) { return SG.t("check_credentials"); }
+    return body.message || SG.t("try_again");
   }
 
   async function login(email, password) {
@@ -40,7 +40,7 @@
   });
 
   wire(document.getElementById("signup-form"), async function (data) {
-    const body = { email: String(data.get("email")), password: String(data.get("password")) };
+    const body = { email: String(data.get("email")), password: String(data.get("password")), language: SG.lang };
     if (data.get("name")) { body.name = String(data.get("name")); }
     const result = await SG.api("/auth/register", { method: "POST", body: body });
     if (!result.ok) { return problem(result); }

@@ -4,10 +4,7 @@
   const SG = window.SG;
   const orderId = new URLSearchParams(location.search).get("order_id") || "";
   const $ = function (id) { return document.getElementById(id); };
-  const REASONS = {
-    seats_taken: "Your hold expired and the seats were sold to someone else; you have been refunded.",
-    amount_mismatch: "The amount paid did not match the order; you have been refunded.",
-  };
+  const REASONS = { seats_taken: SG.t("reason_seats_taken"), amount_mismatch: SG.t("reason_amount_mismatch") };
 
   function link(href, label) { return SG.el("a", { href: href, text: label }); }
 
@@ -25,17 +22,17 @@
     detail.replaceChildren(SG.el("p", { text: order.eventName + " · " + SG.money(order.amount, order.currency) }), items(order));
     actions.replaceChildren();
     if (order.status === "COMPLETED") {
-      SG.text(status, "Payment confirmed — your tickets are ready.");
-      actions.append(link("/my/tickets", "See and download your tickets"));
+      SG.text(status, SG.t("payment_confirmed"));
+      actions.append(link("/my/tickets", SG.t("see_tickets")));
     } else if (order.status === "REFUNDED") {
-      SG.text(status, REASONS[order.statusReason] || "This order was refunded.");
-      actions.append(link("/events/" + order.eventId, "Choose other seats"));
+      SG.text(status, REASONS[order.statusReason] || SG.t("order_refunded"));
+      actions.append(link("/events/" + order.eventId, SG.t("choose_other_seats")));
     } else if (order.status === "EXPIRED") {
-      SG.text(status, "Your hold expired before the payment was completed; nothing was charged.");
-      actions.append(link("/events/" + order.eventId, "Choose seats again"));
+      SG.text(status, SG.t("hold_expired_unpaid"));
+      actions.append(link("/events/" + order.eventId, SG.t("choose_seats_again")));
     } else if (order.status === "FAILED") {
-      SG.text(status, "The payment could not be started; nothing was charged.");
-      actions.append(link("/events/" + order.eventId, "Try again"));
+      SG.text(status, SG.t("payment_not_started"));
+      actions.append(link("/events/" + order.eventId, SG.t("retry")));
     }
   }
 
@@ -43,12 +40,12 @@
     const result = await SG.api("/api/v1/booking-orders/" + encodeURIComponent(orderId));
     if (result.status === 401) { location.assign(SG.loginUrl()); return; }
     if (!result.ok) {
-      SG.text($("result-status"), (result.body && result.body.message) || "We could not find this order.");
+      SG.text($("result-status"), (result.body && result.body.message) || SG.t("order_not_found"));
       return;
     }
     if (result.body.status !== "PENDING") { show(result.body); return; }
     if (Date.now() - started > 120000) {
-      SG.text($("result-status"), "Still waiting for the payment confirmation; refresh this page in a minute.");
+      SG.text($("result-status"), SG.t("still_waiting"));
       return;
     }
     setTimeout(function () { poll(started); }, 1000);
@@ -59,15 +56,15 @@
     if (!result.ok) { return; }
     const order = result.body;
     if (order.status === "PENDING" && order.holdExpiresAt) {
-      const until = new Date(order.holdExpiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      SG.text($("cancel-detail"), "Your seats stay held until " + until + ".");
+      const until = new Date(order.holdExpiresAt).toLocaleTimeString(SG.locale, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+      SG.text($("cancel-detail"), SG.t("held_until", { time: until }));
       const actions = $("cancel-actions");
-      if (order.checkoutUrl) { actions.prepend(link(order.checkoutUrl, "Return to the payment page"), " · "); }
-      actions.append(" · ", link("/events/" + order.eventId, "Back to the seat map"));
+      if (order.checkoutUrl) { actions.prepend(link(order.checkoutUrl, SG.t("return_to_payment")), " · "); }
+      actions.append(" · ", link("/events/" + order.eventId, SG.t("back_to_map")));
     }
   }
 
-  if (!orderId) { SG.text($("result-status"), "No order was named."); return; }
+  if (!orderId) { SG.text($("result-status"), SG.t("no_order")); return; }
   if (!SG.token()) { location.assign(SG.loginUrl()); return; }
   if ($("result")) { poll(Date.now()); } else { cancelled(); }
 })();

@@ -20,7 +20,7 @@
   const $ = function (id) { return document.getElementById(id); };
   const label = function (id) {
     const b = buttons.get(id);
-    return b ? b.dataset.section + " " + b.dataset.label : "a seat";
+    return b ? b.dataset.section + " " + b.dataset.label : SG.t("a_seat");
   };
   const names = function (ids) { return ids.map(label).join(", "); };
   const say = function (message) { SG.text($("messages"), message); SG.text($("alerts"), ""); };
@@ -43,14 +43,14 @@
     if (pending.has(id)) { return; }
     if (status !== "AVAILABLE" && selected.has(id)) {
       selected.delete(id);
-      warn("Seat " + label(id) + " was just taken by someone else. Please choose another seat.");
+      warn(SG.t("seat_taken", { seat: label(id) }));
     }
     if (mine.has(id) && status !== "LOCKED" && before === "LOCKED") {
       mine.delete(id);
       if (!mine.size) { expiresAt = null; }
       save();
       if (status === "AVAILABLE") {  // the server saw the hold run out before our countdown did
-        warn("Your hold on " + label(id) + " expired and the seats were released. Select them again if they are still free.");
+        warn(SG.t("hold_expired", { seats: label(id) }));
       }
     }
   }
@@ -64,15 +64,15 @@
       b.setAttribute("aria-pressed", String(selected.has(id) || mine.has(id)));
       const usable = status === "AVAILABLE" || mine.has(id) || selected.has(id);
       if (usable) { b.removeAttribute("aria-disabled"); } else { b.setAttribute("aria-disabled", "true"); }
-      const state = mine.has(id) ? "held for you" : selected.has(id) ? "selected"
-        : status === "AVAILABLE" ? "available" : status === "SOLD" ? "sold" : "held by someone else";
-      b.title = b.dataset.label + " — " + state;
-      b.setAttribute("aria-label", "Seat " + b.dataset.label + ", " + b.dataset.section + ", "
-        + SG.money(Number(b.dataset.price), currency) + ", " + state);
+      const state = SG.t(mine.has(id) ? "state_mine" : selected.has(id) ? "state_selected"
+        : status === "AVAILABLE" ? "state_available" : status === "SOLD" ? "state_sold" : "state_locked");
+      b.title = SG.t("seat_title", { label: b.dataset.label, state: state });
+      b.setAttribute("aria-label", SG.t("seat_aria", { label: b.dataset.label, section: b.dataset.section,
+        price: SG.money(Number(b.dataset.price), currency), state: state }));
     });
     const count = selected.size;
-    SG.text($("selection-summary"), count ? count + " seat" + (count === 1 ? "" : "s") + " selected: " + names(Array.from(selected))
-      : "No seats selected.");
+    SG.text($("selection-summary"), count ? SG.t(count === 1 ? "selected_one" : "selected_many",
+      { count: count, seats: names(Array.from(selected)) }) : SG.t("none_selected"));
     $("hold").disabled = count === 0;
     $("held-box").hidden = mine.size === 0;
     const list = $("held-list");
@@ -81,8 +81,8 @@
     mine.forEach(function (id) {
       const b = buttons.get(id);
       total += Number(b.dataset.price);
-      const release = SG.el("button", { type: "button", class: "secondary small", text: "Release",
-        "aria-label": "Release seat " + b.dataset.label });
+      const release = SG.el("button", { type: "button", class: "secondary small", text: SG.t("release"),
+        "aria-label": SG.t("release_seat", { label: b.dataset.label }) });
       release.addEventListener("click", function () { releaseSeat(id); });
       list.append(SG.el("li", {}, [label(id) + " · " + SG.money(Number(b.dataset.price), currency) + " ", release]));
     });
@@ -98,7 +98,7 @@
       const gone = Array.from(mine);
       mine.clear(); expiresAt = null; save();
       gone.forEach(function (id) { const b = buttons.get(id); if (b.dataset.status === "LOCKED") { b.dataset.status = "AVAILABLE"; } });
-      warn("Your hold on " + names(gone) + " expired and the seats were released. Select them again if they are still free.");
+      warn(SG.t("hold_expired", { seats: names(gone) }));
       render();
     }
   }
@@ -145,13 +145,13 @@
       const until = new Date(result.body.expiresAt);
       expiresAt = expiresAt && expiresAt < until ? expiresAt : until;
       save();
-      say("Held " + names(ids) + " for you. Pay before the countdown ends.");
+      say(SG.t("held_for_you", { seats: names(ids) }));
     } else if (result.status === 409 && result.body && result.body.details && result.body.details.seatIds) {
       const taken = result.body.details.seatIds;
       taken.forEach(function (id) { selected.delete(id); buttons.get(id).dataset.status = "LOCKED"; });
-      warn("Seat " + names(taken) + " was just taken by someone else. Please choose another seat.");
+      warn(SG.t("seat_taken", { seat: names(taken) }));
     } else {
-      warn((result.body && result.body.message) || "The seats could not be held; please try again.");
+      warn((result.body && result.body.message) || SG.t("hold_failed"));
     }
     render();
   }
@@ -159,16 +159,16 @@
   async function releaseSeat(id) {
     const result = await SG.api("/api/v1/seats/lock/" + id, { method: "DELETE" });
     if (result.ok || result.status === 409) {
-      if (!result.ok) { warn((result.body && result.body.message) || "This seat could not be released."); }
+      if (!result.ok) { warn((result.body && result.body.message) || SG.t("release_failed")); }
       if (result.ok) {
         mine.delete(id);
         buttons.get(id).dataset.status = "AVAILABLE";
         if (!mine.size) { expiresAt = null; }
         save();
-        say("Released " + label(id) + ".");
+        say(SG.t("released", { seat: label(id) }));
       }
     } else {
-      warn((result.body && result.body.message) || "This seat could not be released.");
+      warn((result.body && result.body.message) || SG.t("release_failed"));
     }
     render();
   }
@@ -176,12 +176,12 @@
   async function pay() {
     if (needLogin() || !mine.size) { return; }
     $("pay").disabled = true;
-    say("Opening the payment page…");
+    say(SG.t("opening_payment"));
     const result = await SG.api("/api/v1/stripe/create/checkout/session", {
       method: "POST", body: { seatIds: Array.from(mine) } });
     $("pay").disabled = false;
     if (result.ok) { location.assign(result.body.url); return; }
-    warn((result.body && result.body.message) || "The payment could not be started; please try again.");
+    warn((result.body && result.body.message) || SG.t("payment_failed"));
   }
 
   function restore() {
@@ -209,7 +209,7 @@
       data.seats.forEach(function (s) { setStatus(s.id, s.status); });
       restore();
       restorePick();
-      SG.text($("live-state"), "Live: seats update as others hold and buy them.");
+      SG.text($("live-state"), SG.t("live_on"));
       root.dataset.live = "on";
       render();
     });
@@ -219,15 +219,15 @@
     });
     source.addEventListener("error", function () {
       root.dataset.live = "off";
-      SG.text($("live-state"), "Live updates interrupted; reconnecting…");
+      SG.text($("live-state"), SG.t("live_off"));
     });
   }
 
   buttons.forEach(function (b, id) {
     b.addEventListener("click", function () {
-      if (mine.has(id)) { say(label(id) + " is already held for you."); return; }
+      if (mine.has(id)) { say(SG.t("already_yours", { seat: label(id) })); return; }
       if (selected.has(id)) { selected.delete(id); render(); return; }
-      if (b.dataset.status !== "AVAILABLE") { warn("Seat " + label(id) + " is not available."); return; }
+      if (b.dataset.status !== "AVAILABLE") { warn(SG.t("not_available", { seat: label(id) })); return; }
       selected.add(id);
       render();
     });
