@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import time
 from email.message import EmailMessage
 
@@ -191,3 +192,12 @@ def test_spanish_emails_are_spanish_throughout():
         p for p in confirmation.iter_attachments() if p.get_content_type() == "text/calendar"
     )
     assert "Butacas:" in ics.get_content()
+
+
+def test_the_html_table_spaces_its_headers_apart():
+    """Each header and cell carries padding, so "SectionRowSeatPrice" never runs together."""
+    html = body(confirmation(), "html")
+    headers = re.findall(r"<th[^>]*>", html)
+    assert len(headers) == 4
+    assert all("padding" in h for h in headers), headers
+    assert all("padding" in c for c in re.findall(r"<td[^>]*>", html))
