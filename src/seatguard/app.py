@@ -21,6 +21,7 @@ from seatguard.auth.routes import install_auth
 from seatguard.booking import live, sweeper
 from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
+from seatguard.booking.seat_store import seat_store_for
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.common.health import router as health_router
@@ -91,6 +92,7 @@ def create_app(
         try:
             yield
         finally:
+            await _app.state.seats.close()
             stop.set()
             live.close_feed(database)
             for t in threads:
@@ -113,6 +115,7 @@ def create_app(
     app.state.db = database
     app.state.clock = clock
     app.state.services = services
+    app.state.seats = seat_store_for(database, pool_size=settings.db_pool_size)
 
     if settings.public_ticket_links:
         from seatguard.compat.env import warn_public_ticket_links

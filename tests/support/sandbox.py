@@ -33,7 +33,7 @@ def serve_app(app: FastAPI, port: int | None = None) -> Iterator[str]:
     """Serve an ASGI app on a loopback port (default: a free one) in a thread; yields its URL."""
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from seatguard.booking import live
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.holds import SeatChange
-from seatguard.booking.schemas import SeatOut
+from seatguard.booking.seatmap import MapSeat
 from seatguard.common.db import Database
 from seatguard.web.stream import SeatMap
 
@@ -89,16 +90,15 @@ def test_sqlite_changes_are_published_only_when_the_transaction_commits(
         assert got is None
 
 
-def seat(status: SeatStatus, held_until: datetime | None = None) -> SeatOut:
-    return SeatOut(
+def seat(status: SeatStatus, held_until: datetime | None = None) -> MapSeat:
+    return MapSeat(
         id=uuid.uuid4(),
         event_id=EVENT,
         section="VIP",
         row="A",
-        number="A1",
-        price=1.0,
+        label="A1",
         price_minor=100,
-        status=status,
+        status=status.value,
         held_until=held_until,
     )
 
@@ -112,5 +112,5 @@ def test_the_stream_map_reports_only_real_changes_and_runs_out_holds() -> None:
     ran_out = seat_map.expire(NOW + timedelta(seconds=31))
     assert [(c["seatId"], c["change"]) for c in ran_out] == [(str(held.id), "freed")]
     assert seat_map.next_expiry() is None
-    sold = seat_map.replace([held.model_copy(update={"status": SeatStatus.SOLD}), free])
+    sold = seat_map.replace([dataclasses.replace(held, status="SOLD"), free])
     assert [c["change"] for c in sold] == ["sold"]

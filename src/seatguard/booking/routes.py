@@ -1,4 +1,9 @@
-"""Booking HTTP routes: parse, call a service inside a unit of work, format."""
+"""Booking HTTP routes: parse, call a use case, format.
+
+The hot ones (hold, release, the seat map) are ``async`` and answer with JSON written
+directly (their ``response_model`` still documents them): no threadpool hop, and no model
+validated again on the way out.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,10 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from seatguard.admin import audit
-from seatguard.booking import catalogue, holds, live
+from seatguard.booking import catalogue, seat_service
 from seatguard.booking.domain import Genre
 from seatguard.booking.schemas import (
     EventDetailOut,
@@ -21,6 +26,9 @@ from seatguard.booking.schemas import (
     SeatOut,
     SeatStatusIn,
 )
+from seatguard.booking.seat_service import HoldPolicy
+from seatguard.booking.seat_store import SeatStore
+from seatguard.booking.seatmap import seat_json, seats_json
 from seatguard.common.deps import (
     AdminUser,
     CurrentUser,
@@ -31,10 +39,7 @@ from seatguard.common.deps import (
     SettingsDep,
 )
 from seatguard.common.errors import Forbidden, Invalid
-from seatguard.common.metrics import counting_holds
 from seatguard.common.schemas import ERROR_RESPONSES
-from seatguard.common.security import Principal
-from seatguard.settings import Settings
 
 router = APIRouter(responses=ERROR_RESPONSES)
 
@@ -42,6 +47,13 @@ router = APIRouter(responses=ERROR_RESPONSES)
 def day_start(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
+
+async def get_seat_store(request: Request) -> SeatStore:
+    store: SeatStore = request.app.state.seats
+    return store
+
+
+SeatsDep = Annotated[SeatStore, Depends(get_seat_store)]
 
 Text = Annotated[str | None, Query(max_length=200)]
 
@@ -140,8 +152,9 @@ def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, admin: Admin
 
 
 @router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])
-def event_seats(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> list[SeatOut]:
-    return catalogue.event_seats(session, event_id=event_id, now=now)
+async def event_seats(event_id: uuid.UUID, seats: SeatsDep, now: NowDep) -> Response:
+    found = await seat_service.seat_map(seats, event_id=event_id, now=now)
+    return _json(seats_json(found))
 
 
 @router.post("/seats/lock/{seat_id}/uid/{uid}", response_model=HoldOut, tags=["seats"])
@@ -151,53 +164,49 @@ def event_seats(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> list[Se
     tags=["seats"],
     operation_id="hold_one_seat_by_patch",
 )
-def hold_one_seat(
+async def hold_one_seat(
     seat_id: uuid.UUID,
     uid: Annotated[str, Path(max_length=64)],
     user: CurrentUser,
-    db: DatabaseDep,
+    seats: SeatsDep,
     now: NowDep,
     settings: SettingsDep,
-) -> HoldOut:
+) -> Response:
     if uid != user.user_id:
         raise Forbidden("You can only hold seats for yourself.", code="uid_mismatch")
-    hold = _hold(db, [seat_id], user, now, settings)
-    return HoldOut(seat_id=seat_id, seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
+    hold = await seat_service.hold_seats(
+        seats, seat_ids=[seat_id], user_id=user.user_id, now=now, policy=HoldPolicy.of(settings)
+    )
+    out = HoldOut(seat_id=seat_id, seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
+    return _json(out.model_dump_json(by_alias=True).encode())
 
 
 @router.post("/seats/lock", response_model=HoldOut, tags=["seats"])
-def hold_many_seats(
-    body: HoldIn, user: CurrentUser, db: DatabaseDep, now: NowDep, settings: SettingsDep
-) -> HoldOut:
-    hold = _hold(db, body.seat_ids, user, now, settings)
-    return HoldOut(seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
+async def hold_many_seats(
+    body: HoldIn, user: CurrentUser, seats: SeatsDep, now: NowDep, settings: SettingsDep
+) -> Response:
+    hold = await seat_service.hold_seats(
+        seats, seat_ids=body.seat_ids, user_id=user.user_id, now=now, policy=HoldPolicy.of(settings)
+    )
+    out = HoldOut(seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
+    return _json(out.model_dump_json(by_alias=True).encode())
 
 
 @router.delete("/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"])
-def release_seat(seat_id: uuid.UUID, user: CurrentUser, db: DatabaseDep, now: NowDep) -> SeatOut:
-    with db.unit_of_work() as session:
-        seat = holds.release_seat(session, seat_id=seat_id, user_id=user.user_id, now=now)
-        live.announce(session, live.freed(seat.event_id, [seat.id]))
-        return catalogue.seat_out(seat, now)
+async def release_seat(
+    seat_id: uuid.UUID, user: CurrentUser, seats: SeatsDep, now: NowDep
+) -> Response:
+    seat = await seat_service.release_seat(seats, seat_id=seat_id, user_id=user.user_id, now=now)
+    return _json(seat_json(seat))
 
 
 @router.patch("/seats/{seat_id}", response_model=SeatOut, tags=["seats"])
 def set_seat_status(
     seat_id: uuid.UUID, body: SeatStatusIn, db: DatabaseDep, now: NowDep, admin: AdminUser
 ) -> SeatOut:
-    with db.unit_of_work() as session:
-        change = catalogue.set_seat_status(session, seat_id=seat_id, status=body.status, now=now)
-        live.announce(session, [change])
-        audit.record(
-            session,
-            actor=audit.Actor.of(admin),
-            action=audit.Action.SEAT_STATUS_CHANGED,
-            target_type="seat",
-            target_id=seat_id,
-            now=now,
-            details={"status": change.status, "eventId": change.event_id},
-        )
-    return _seat(db, seat_id, now)
+    return seat_service.set_seat_status(
+        db, seat_id=seat_id, status=body.status, now=now, actor=audit.Actor.of(admin)
+    )
 
 
 @router.get("/seats/{seat_id}", response_model=SeatOut, tags=["seats"])
@@ -205,25 +214,8 @@ def get_seat(seat_id: uuid.UUID, session: ReaderDep, now: NowDep) -> SeatOut:
     return catalogue.get_seat(session, seat_id=seat_id, now=now)
 
 
-def _hold(
-    db: DatabaseDep, seat_ids: list[uuid.UUID], user: Principal, now: NowDep, settings: Settings
-) -> holds.Hold:
-    with counting_holds(), db.unit_of_work() as session:
-        hold = holds.hold_seats(
-            session,
-            seat_ids=seat_ids,
-            user_id=user.user_id,
-            now=now,
-            hold_for=timedelta(minutes=settings.hold_minutes),
-            max_per_event=settings.max_holds_per_event,
-        )
-        live.announce(session, live.hold_changes(hold), held_until=hold.expires_at)
-        return hold
-
-
-def _seat(db: DatabaseDep, seat_id: uuid.UUID, now: NowDep) -> SeatOut:
-    with db.reader() as session:
-        return catalogue.get_seat(session, seat_id=seat_id, now=now)
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def _detail(db: DatabaseDep, event_id: uuid.UUID, now: NowDep) -> EventDetailOut:

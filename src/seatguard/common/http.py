@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -92,6 +93,19 @@ def install_common(app: FastAPI, settings: Settings, *, methods: list[str]) -> N
         log.exception("database error", exc_info=exc)
         return JSONResponse(
             error_body("internal_error", "Something went wrong on our side."), status_code=500
+        )
+
+    @app.exception_handler(psycopg.OperationalError)
+    async def _pg_down(_request: Request, exc: psycopg.OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.__class__.__name__)
+        return _database_unavailable()
+
+    @app.exception_handler(psycopg.DataError)
+    async def _pg_unstorable(_request: Request, exc: psycopg.DataError) -> JSONResponse:
+        log.info("database refused a value: %s", exc.__class__.__name__)
+        return JSONResponse(
+            error_body("invalid_value", "The request holds a value that cannot be stored."),
+            status_code=422,
         )
 
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

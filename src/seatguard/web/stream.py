@@ -18,8 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from seatguard.booking import catalogue, live
-from seatguard.booking.schemas import SeatOut
+from seatguard.booking import live, seat_service
+from seatguard.booking.seat_store import SeatStore
+from seatguard.booking.seatmap import MapSeat, seat_dict
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
 from seatguard.common.schemas import ERROR_RESPONSES
@@ -33,9 +34,9 @@ KIND = {"LOCKED": "held", "AVAILABLE": "freed", "SOLD": "sold"}
 class SeatMap:
     """What the client has been told so far, seat by seat."""
 
-    def __init__(self, seats: list[SeatOut]) -> None:
+    def __init__(self, seats: list[MapSeat]) -> None:
         self.state: dict[uuid.UUID, tuple[str, datetime | None]] = {
-            s.id: (s.status.value, s.held_until) for s in seats
+            s.id: (s.status, s.held_until) for s in seats
         }
 
     def apply(self, updates: list[live.SeatUpdate]) -> list[dict[str, str | None]]:
@@ -49,10 +50,9 @@ class SeatMap:
                 changes.append(_change(u.seat_id, u.status, u.held_until))
         return changes
 
-    def replace(self, seats: list[SeatOut]) -> list[dict[str, str | None]]:
+    def replace(self, seats: list[MapSeat]) -> list[dict[str, str | None]]:
         fresh = [
-            live.SeatUpdate(seat_id=s.id, status=s.status.value, held_until=s.held_until)
-            for s in seats
+            live.SeatUpdate(seat_id=s.id, status=s.status, held_until=s.held_until) for s in seats
         ]
         return self.apply(fresh)
 
@@ -86,8 +86,8 @@ async def seat_events(
     *,
     event_id: uuid.UUID,
     sub: live.Subscription,
-    seats: list[SeatOut],
-    load: Callable[[], Awaitable[list[SeatOut]]],
+    seats: list[MapSeat],
+    load: Callable[[], Awaitable[list[MapSeat]]],
     clock: Clock,
     heartbeat: float,
 ) -> AsyncIterator[str]:
@@ -97,7 +97,7 @@ async def seat_events(
         {
             "eventId": str(event_id),
             "serverTime": clock().isoformat(),
-            "seats": [s.model_dump(mode="json", by_alias=True) for s in seats],
+            "seats": [seat_dict(s) for s in seats],
         },
     )
     beat_at = time.monotonic() + heartbeat
@@ -128,18 +128,16 @@ async def seat_events(
 )
 async def seat_stream(event_id: uuid.UUID, request: Request) -> StreamingResponse:
     db: Database = request.app.state.db
+    store: SeatStore = request.app.state.seats
     clock: Clock = request.app.state.clock
     heartbeat: float = request.app.state.settings.sse_heartbeat_seconds
     feed = live.feed_for(db)
 
-    def read() -> list[SeatOut]:
-        with db.reader() as session:
-            return catalogue.event_seats(session, event_id=event_id, now=clock())
+    async def load() -> list[MapSeat]:
+        return await seat_service.seat_map(store, event_id=event_id, now=clock())
 
-    async def load() -> list[SeatOut]:
-        return await run_in_threadpool(read)
-
-    await run_in_threadpool(feed.ready.wait, 2.0)
+    if not feed.ready.is_set():  # the listener is (re)connecting: give it a moment
+        await run_in_threadpool(feed.ready.wait, 2.0)
     sub = feed.subscribe(event_id)
     try:
         seats = await load()  # after subscribing, so no change falls in between

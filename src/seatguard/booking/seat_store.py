@@ -1,0 +1,249 @@
+"""Where the hot seat actions run: PostgreSQL on the event loop, or a unit of work in a thread.
+
+``PgSeatStore`` answers a hold, a release or a seat-map read in one round trip each, with
+the named statements of ``seats_sql`` on async psycopg connections (no threadpool, no ORM).
+``SessionSeatStore`` runs the same actions through ``holds`` and ``catalogue`` in a
+SQLAlchemy unit of work on a worker thread: SQLite's path (its writers keep their queue),
+and a reference the PostgreSQL path is tested against.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from seatguard.booking import catalogue, live, seats_sql
+from seatguard.booking.holds import Hold, hold_seats, release_seat
+from seatguard.booking.models import Seat
+from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
+from seatguard.common.db import Database
+from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
+from seatguard.common.pgpool import AsyncPool
+
+
+class SeatStore(Protocol):
+    async def hold(
+        self,
+        *,
+        seat_ids: Sequence[uuid.UUID],
+        user_id: str,
+        now: datetime,
+        hold_for: timedelta,
+        max_per_event: int,
+    ) -> Hold: ...
+
+    async def release(self, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> MapSeat: ...
+
+    async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]: ...
+
+    async def close(self) -> None: ...
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _unique(seat_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    wanted = list(dict.fromkeys(seat_ids))
+    if not wanted:
+        raise Invalid("Name at least one seat.", code="no_seats")
+    return wanted
+
+
+class PgSeatStore:
+    def __init__(self, pool: AsyncPool) -> None:
+        self._pool = pool
+
+    async def hold(
+        self,
+        *,
+        seat_ids: Sequence[uuid.UUID],
+        user_id: str,
+        now: datetime,
+        hold_for: timedelta,
+        max_per_event: int,
+        order_id: uuid.UUID | None = None,
+    ) -> Hold:
+        wanted = _unique(seat_ids)
+        params = {
+            "ids": wanted,
+            "user": user_id,
+            "now": _naive(now),
+            "until": _naive(now + hold_for),
+            "room": max_per_event - len(wanted),
+            "for_order": order_id is not None,
+            "order": order_id,
+        }
+        async with self._pool.connection() as conn:
+            async with conn.pipeline():
+                await conn.execute(seats_sql.LOCK_HOLDER, params, prepare=True)
+                cur = await conn.execute(seats_sql.HOLD, params, prepare=True)
+            row = await cur.fetchone()
+        assert row is not None  # an aggregate: always one row
+        found, events, event_id, on_sale, upcoming, held, known, free, taken, expires_at, _ = row
+        if found != len(wanted):
+            missing = set(wanted) - set(known)
+            raise NotFound(
+                "Some seats do not exist.",
+                code="seat_not_found",
+                details={"seatIds": sorted(str(s) for s in missing)},
+            )
+        if events > 1:
+            raise Invalid("All seats of one hold must belong to one event.", code="mixed_events")
+        if not on_sale:
+            raise Conflict("This event is not on sale.", code="event_not_on_sale")
+        if not upcoming:
+            raise Conflict("This event has already started.", code="event_started")
+        if taken != len(wanted):
+            if held > max_per_event - len(wanted):
+                raise Conflict(
+                    f"At most {max_per_event} seats may be held per event.",
+                    code="hold_limit_reached",
+                    details={"limit": max_per_event},
+                )
+            not_free = sorted(str(s) for s in set(wanted) - set(free))
+            raise Conflict(
+                "Some seats are held or sold by someone else.",
+                code="seats_unavailable",
+                details={"seatIds": not_free},
+            )
+        until = _aware(expires_at)
+        assert until is not None
+        return Hold(event_id=event_id, seat_ids=tuple(wanted), user_id=user_id, expires_at=until)
+
+    async def release(self, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> MapSeat:
+        params = {"seat": seat_id, "user": user_id, "now": _naive(now)}
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(seats_sql.RELEASE, params, prepare=True)
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound("No such seat.", code="seat_not_found")
+        sid, event_id, section, row_name, number, price, status, held_by, until, released, _ = row
+        if released:
+            return map_seat(
+                id=sid,
+                event_id=event_id,
+                section=section,
+                row=row_name,
+                number=number,
+                price_minor=price,
+                status="AVAILABLE",
+                held_until=None,
+                now=now,
+            )
+        held_until = _aware(until)
+        running = status == "LOCKED" and held_until is not None and held_until > now
+        if running and held_by == user_id:
+            raise Conflict(
+                "This seat is in a checkout; cancel the order instead.", code="seat_in_checkout"
+            )
+        if running:
+            raise Forbidden("This seat is held by someone else.", code="not_your_hold")
+        raise Conflict("You do not hold this seat.", code="not_held")
+
+    async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(seats_sql.SEAT_MAP, {"event": event_id}, prepare=True)
+            rows = await cur.fetchall()
+        if not rows:
+            raise NotFound("No such event.", code="event_not_found")
+        return in_map_order(
+            map_seat(
+                id=r[0],
+                event_id=r[1],
+                section=r[2],
+                row=r[3],
+                number=r[4],
+                price_minor=r[5],
+                status=r[6],
+                held_until=_aware(r[7]),
+                now=now,
+            )
+            for r in rows
+            if r[0] is not None
+        )
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+class SessionSeatStore:
+    """The same actions in a SQLAlchemy unit of work, run on a worker thread."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def hold(
+        self,
+        *,
+        seat_ids: Sequence[uuid.UUID],
+        user_id: str,
+        now: datetime,
+        hold_for: timedelta,
+        max_per_event: int,
+    ) -> Hold:
+        def take() -> Hold:
+            with self._db.unit_of_work() as session:
+                hold = hold_seats(
+                    session,
+                    seat_ids=seat_ids,
+                    user_id=user_id,
+                    now=now,
+                    hold_for=hold_for,
+                    max_per_event=max_per_event,
+                )
+                live.announce(session, live.hold_changes(hold), held_until=hold.expires_at)
+                return hold
+
+        return await run_in_threadpool(take)
+
+    async def release(self, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> MapSeat:
+        def give_back() -> MapSeat:
+            with self._db.unit_of_work() as session:
+                seat = release_seat(session, seat_id=seat_id, user_id=user_id, now=now)
+                live.announce(session, live.freed(seat.event_id, [seat.id]))
+                return _from_row(seat, now)
+
+        return await run_in_threadpool(give_back)
+
+    async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+        def read() -> list[MapSeat]:
+            with self._db.reader() as session:
+                catalogue.load_event(session, event_id)
+                seats = session.scalars(select(Seat).where(Seat.event_id == event_id)).all()
+                return in_map_order(_from_row(s, now) for s in seats)
+
+        return await run_in_threadpool(read)
+
+    async def close(self) -> None:
+        """Nothing of its own to close (the Database belongs to the app)."""
+
+
+def _from_row(seat: Any, now: datetime) -> MapSeat:
+    return map_seat(
+        id=seat.id,
+        event_id=seat.event_id,
+        section=seat.section,
+        row=seat.row,
+        number=seat.number,
+        price_minor=seat.price_minor,
+        status=seat.status,
+        held_until=seat.held_until,
+        now=now,
+    )
+
+
+def seat_store_for(db: Database, *, pool_size: int) -> SeatStore:
+    """PostgreSQL's async store, or the unit-of-work store for SQLite."""
+    if db.dialect == "postgresql":
+        return PgSeatStore(AsyncPool(db.url, max_size=pool_size))
+    return SessionSeatStore(db)

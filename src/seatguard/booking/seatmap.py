@@ -1,0 +1,104 @@
+"""An event's seat map as plain rows, and its JSON written directly (the ``SeatOut`` shape).
+
+The seat map is the largest response the API serves and the one read most: building a
+Pydantic model per seat and validating it again on the way out cost more than the query.
+The rows here carry what ``SeatOut`` shows, with the effective status (a hold that ran out
+is AVAILABLE); ``seat_json`` writes exactly what ``SeatOut`` serialises to (a test holds
+the two together).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from seatguard.booking.domain import SeatStatus
+
+LOCKED = SeatStatus.LOCKED.value
+AVAILABLE = SeatStatus.AVAILABLE.value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapSeat:
+    id: uuid.UUID
+    event_id: uuid.UUID
+    section: str
+    row: str
+    label: str  # the original's seat label: row and number, e.g. "G12"
+    price_minor: int
+    status: str  # effective: a hold past its expiry is AVAILABLE
+    held_until: datetime | None  # only while the hold runs
+
+
+def map_seat(
+    *,
+    id: uuid.UUID,
+    event_id: uuid.UUID,
+    section: str,
+    row: str,
+    number: str,
+    price_minor: int,
+    status: str,
+    held_until: datetime | None,
+    now: datetime,
+) -> MapSeat:
+    """A seat as buyers see it at ``now`` (``held_until`` aware UTC)."""
+    if status == LOCKED and (held_until is None or held_until <= now):
+        status, held_until = AVAILABLE, None
+    elif status != LOCKED:
+        held_until = None
+    return MapSeat(
+        id=id,
+        event_id=event_id,
+        section=section,
+        row=row,
+        label=f"{row}{number}",
+        price_minor=price_minor,
+        status=status,
+        held_until=held_until,
+    )
+
+
+def in_map_order(seats: Iterable[MapSeat]) -> list[MapSeat]:
+    """Section, row, then the label's number (so G2 comes before G10)."""
+    return sorted(seats, key=lambda s: (s.section, s.row, natural(s.label)))
+
+
+def natural(label: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in label if "0" <= ch <= "9")  # ASCII only: "²" is a digit too
+    return (int(digits) if digits else 0, label)
+
+
+def iso_utc(value: datetime) -> str:
+    """A UTC time as Pydantic writes it (``…Z``)."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def seat_dict(seat: MapSeat) -> dict[str, Any]:
+    """The ``SeatOut`` JSON object of ``seat`` (camelCase, in field order)."""
+    return {
+        "id": str(seat.id),
+        "eventId": str(seat.event_id),
+        "section": seat.section,
+        "row": seat.row,
+        "number": seat.label,
+        "price": seat.price_minor / 100,
+        "priceMinor": seat.price_minor,
+        "status": seat.status,
+        "heldUntil": iso_utc(seat.held_until) if seat.held_until is not None else None,
+    }
+
+
+def seats_json(seats: Sequence[MapSeat]) -> bytes:
+    """The JSON array of ``SeatOut`` objects for ``seats``."""
+    return json.dumps(
+        [seat_dict(s) for s in seats], ensure_ascii=False, separators=(",", ":")
+    ).encode()
+
+
+def seat_json(seat: MapSeat) -> bytes:
+    return json.dumps(seat_dict(seat), ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,119 @@
+"""The hot seat statements for PostgreSQL, named and written once (prepared per connection).
+
+Timestamps are naive UTC, as the ``UTCDateTime`` columns store them. The conditions are the
+same as the SQLAlchemy predicates in ``holds`` (free, still held) written out in SQL.
+
+A hold is two statements sent together in one pipeline (one round trip, one transaction):
+``LOCK_HOLDER`` takes the user's hold lock, then ``HOLD`` checks the sale, the per-user cap,
+takes the seats and notifies live seat maps. The lock cannot be a CTE of ``HOLD``: a
+statement's snapshot is taken before any of it runs, so the cap would be counted without
+the holds another request of the same user committed while this one waited for the lock.
+
+The statements notify channel ``seat_changes`` (``live.CHANNEL``) with ``live``'s payloads.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# One hold at a time per user (the same key the ORM path locks), so the cap cannot be raced.
+LOCK_HOLDER: Final = "SELECT pg_advisory_xact_lock(hashtextextended('hold:' || %(user)s, 0))"
+
+# Params: ids uuid[], user, now, until, room (the cap less the seats asked for), for_order
+# (bool) and order (uuid or NULL). Nothing changes unless every seat can be taken; the row
+# returned says why not.
+HOLD: Final = """
+WITH asked AS (
+    SELECT s.id, s.event_id, e.status AS event_status, e.starts_at
+    FROM seats s JOIN events e ON e.id = s.event_id
+    WHERE s.id = ANY(%(ids)s)
+), verdict AS (
+    SELECT count(*) AS found,
+           count(DISTINCT event_id) AS events,
+           (array_agg(event_id))[1] AS event_id,
+           coalesce(bool_and(event_status = 'ON_SALE'), false) AS on_sale,
+           coalesce(bool_and(starts_at > %(now)s), false) AS upcoming
+    FROM asked
+), elsewhere AS (
+    SELECT count(*) AS held FROM seats o
+    WHERE o.event_id = (SELECT event_id FROM verdict)
+      AND o.status = 'LOCKED' AND o.held_by = %(user)s AND o.held_until > %(now)s
+      AND o.id <> ALL(%(ids)s)
+), allowed AS (
+    SELECT v.found = cardinality(%(ids)s) AND v.events = 1 AND v.on_sale AND v.upcoming
+           AND h.held <= %(room)s AS ok
+    FROM verdict v, elsewhere h
+), target AS (
+    SELECT s.id FROM seats s
+    WHERE s.id = ANY(%(ids)s) AND (SELECT ok FROM allowed)
+      AND (s.status = 'AVAILABLE'
+           OR (s.status = 'LOCKED' AND (s.held_until <= %(now)s OR s.held_by = %(user)s)))
+    ORDER BY s.id
+    FOR UPDATE SKIP LOCKED
+), taken AS (
+    UPDATE seats s
+    SET status = 'LOCKED',
+        held_by = %(user)s,
+        held_until = CASE WHEN s.status = 'LOCKED' AND s.held_by = %(user)s
+                               AND s.held_until > %(now)s
+                          THEN s.held_until ELSE %(until)s END,
+        order_id = CASE WHEN %(for_order)s THEN %(order)s::uuid
+                        WHEN s.status = 'LOCKED' AND s.held_by = %(user)s
+                             AND s.held_until > %(now)s
+                        THEN s.order_id END,
+        version = s.version + 1,
+        updated_at = %(now)s
+    WHERE s.id IN (SELECT id FROM target)
+      AND (SELECT count(*) FROM target) = cardinality(%(ids)s)
+    RETURNING s.id, s.event_id, s.held_until
+), notified AS (
+    SELECT pg_notify('seat_changes', json_build_object(
+               'e', c.event_id,
+               'c', json_agg(json_build_array(
+                        c.id,
+                        'LOCKED',
+                        to_char(c.held_until, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+                    ) ORDER BY c.id)
+           )::text)
+    FROM (SELECT t.*, (row_number() OVER (ORDER BY t.id) - 1) / 50 AS chunk FROM taken t) c
+    GROUP BY c.event_id, c.chunk
+)
+SELECT v.found, v.events, v.event_id, v.on_sale, v.upcoming, h.held,
+       ARRAY(SELECT id FROM asked) AS known,
+       ARRAY(SELECT id FROM target) AS free,
+       (SELECT count(*) FROM taken) AS taken,
+       (SELECT min(held_until) FROM taken) AS expires_at,
+       (SELECT count(*) FROM notified) AS notified
+FROM verdict v, elsewhere h
+"""
+
+# Params: seat, user, now. One row per existing seat: the released seat's columns when it
+# was released (else NULLs), and its state before, which says why not.
+RELEASE: Final = """
+WITH released AS (
+    UPDATE seats s
+    SET status = 'AVAILABLE', held_by = NULL, held_until = NULL, order_id = NULL,
+        version = s.version + 1, updated_at = %(now)s
+    WHERE s.id = %(seat)s AND s.status = 'LOCKED' AND s.held_by = %(user)s
+      AND s.held_until > %(now)s AND s.order_id IS NULL
+    RETURNING s.id, s.event_id
+), notified AS (
+    SELECT pg_notify('seat_changes', json_build_object(
+               'e', r.event_id, 'c', json_build_array(json_build_array(r.id, 'AVAILABLE', NULL))
+           )::text)
+    FROM released r
+)
+SELECT s.id, s.event_id, s.section, s."row", s.number, s.price_minor,
+       s.status, s.held_by, s.held_until,
+       (SELECT count(*) FROM released) AS released,
+       (SELECT count(*) FROM notified) AS notified
+FROM seats s
+WHERE s.id = %(seat)s
+"""
+
+# Params: event. No row: no such event; one row of NULL seat columns: an event without seats.
+SEAT_MAP: Final = """
+SELECT s.id, e.id, s.section, s."row", s.number, s.price_minor, s.status, s.held_until
+FROM events e LEFT JOIN seats s ON s.event_id = e.id
+WHERE e.id = %(event)s
+"""
