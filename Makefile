@@ -39,7 +39,7 @@ bench: $(VENV)/.dev-deps  ## measure every scenario on loopback; rewrites docs/b
 
 # Error classes are keywords too: their first argument is the message the API translates.
 MSG_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k N_ -k Invalid -k Conflict -k NotFound \
-	-k Unauthorized -k Forbidden -k Unavailable -k AppError
+	-k Unauthorized -k Forbidden -k Unavailable -k AppError -k UnsupportedImage
 LOCALE_DIR := src/seatguard/locale
 
 messages: $(VENV)/.dev-deps  ## extract the texts, update the catalogues, compile them (.mo)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 
+import pytest
 from fastapi.testclient import TestClient
 
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
-from seatguard.common.security import decode_token
+from seatguard.common.security import Role, decode_token
 from seatguard.settings import Settings
 from tests.support.factories import make_event
 
@@ -133,3 +136,65 @@ def test_the_account_language_is_kept_in_the_token_and_beats_the_browser(
     assert refused.status_code == 422
     anonymous = app_client.patch("/auth/me", json={"language": "es"})
     assert anonymous.status_code == 401
+
+
+def _texts(html: str) -> set[str]:
+    """The words a page shows or reads out: text between tags and its labels, alts, captions."""
+    body = html.split("<main", 1)[-1]
+    body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
+    shown = re.findall(r">([^<>]+)<", body)
+    said = re.findall(r'(?:aria-label|alt|placeholder|title)="([^"]+)"', body)
+    return {t.strip() for t in shown + said if re.search(r"[A-Za-z]{2}", t)}
+
+
+# The same in both languages: names, formats and the concert's own data.
+SAME_IN_BOTH = {"Estadio River Plate, Buenos Aires", "Rock", "Pop", "Jazz", "Metal", "SeatGuard"}
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "spanish"),
+    [
+        ("/admin", "<h1>Back office</h1>", "<h1>Administración</h1>"),
+        ("/admin/orders", "<h1>Orders</h1>", "<h1>Pedidos</h1>"),
+        ("/admin/audit", "<h1>Audit log</h1>", "<h1>Registro de auditoría</h1>"),
+        ("/admin/events/new", "<h1>New event</h1>", "<h1>Nuevo evento</h1>"),
+        (f"/admin/events/{uuid.UUID(int=3)}", "Event dashboard</h1>", "Panel del evento</h1>"),
+    ],
+)
+def test_the_back_office_speaks_spanish(app_client: TestClient, path, english, spanish):
+    en = app_client.get(path, headers=HTML)
+    es = app_client.get(path, headers={**HTML, "Accept-Language": "es"})
+    assert en.status_code == es.status_code == 200
+    assert '<html lang="en"' in en.text
+    assert english in en.text
+    assert '<html lang="es"' in es.text
+    assert spanish in es.text
+    title = re.search(r"<title>(.*?) · SeatGuard</title>", es.text)
+    assert title is not None
+    assert title.group(1) in spanish
+    left_in_english = (_texts(en.text) & _texts(es.text)) - SAME_IN_BOTH
+    assert left_in_english == set(), "shown in English on the Spanish page"
+
+
+def test_poster_refusals_speak_spanish(app_client: TestClient, auth_header, db, clock):
+    from PIL import Image
+
+    event_id, _ = make_event(db, now=clock())
+    headers = {**auth_header("boss", Role.ADMIN), "Accept-Language": "es"}
+    tiny = io.BytesIO()
+    Image.new("RGB", (120, 120), "red").save(tiny, "PNG")
+    small = app_client.put(
+        f"/api/v1/events/{event_id}/poster",
+        content=tiny.getvalue(),
+        headers={**headers, "Content-Type": "image/png"},
+    )
+    assert small.status_code == 422
+    assert small.json()["error"] == "image_too_small"
+    assert small.json()["message"] == "Un afiche tiene que medir al menos 200 píxeles por lado."
+    svg = app_client.put(
+        f"/api/v1/events/{event_id}/poster",
+        content=b"<svg/>",
+        headers={**headers, "Content-Type": "image/svg+xml"},
+    )
+    assert svg.status_code == 415
+    assert svg.json()["message"] == "Mandá el afiche como image/jpeg, image/png o image/webp."

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from seatguard.booking.domain import OrderStatus
 from seatguard.booking.schemas import MAX_SEATS_PER_EVENT
+from seatguard.common.i18n import N_
 from seatguard.web.pages import page
 
 # Offered in the editor's time-zone box (any IANA zone may be typed).
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/admin", include_in_schema=False, default_response_cl
 
 @router.get("")
 def events(request: Request) -> HTMLResponse:
-    return page(request, "admin/events.html", title="Back office")
+    return page(request, "admin/events.html", title=N_("Back office"))
 
 
 @router.get("/events/new")
@@ -42,7 +43,7 @@ def new_event(request: Request) -> HTMLResponse:
     return page(
         request,
         "admin/new_event.html",
-        title="New event",
+        title=N_("New event"),
         zones=ZONES,
         max_seats=MAX_SEATS_PER_EVENT,
     )
@@ -50,14 +51,14 @@ def new_event(request: Request) -> HTMLResponse:
 
 @router.get("/events/{event_id}")
 def dashboard(event_id: uuid.UUID, request: Request) -> HTMLResponse:
-    return page(request, "admin/event.html", title="Event dashboard", event_id=event_id)
+    return page(request, "admin/event.html", title=N_("Event dashboard"), event_id=event_id)
 
 
 @router.get("/orders")
 def orders(request: Request) -> HTMLResponse:
-    return page(request, "admin/orders.html", title="Orders", statuses=list(OrderStatus))
+    return page(request, "admin/orders.html", title=N_("Orders"), statuses=list(OrderStatus))
 
 
 @router.get("/audit")
 def audit(request: Request) -> HTMLResponse:
-    return page(request, "admin/audit.html", title="Audit log")
+    return page(request, "admin/audit.html", title=N_("Audit log"))

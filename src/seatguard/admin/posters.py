@@ -50,7 +50,9 @@ def prepare(data: bytes, content_type: str) -> bytes:
             oriented = ImageOps.exif_transpose(image) or image
             if min(oriented.size) < MIN_SIDE:
                 raise Invalid(
-                    f"A poster is at least {MIN_SIDE} pixels on each side.", code="image_too_small"
+                    f"A poster is at least {MIN_SIDE} pixels on each side.",
+                    code="image_too_small",
+                    details={"minSide": MIN_SIDE},
                 )
             rgb = oriented.convert("RGB")
             rgb.thumbnail((MAX_SIDE, MAX_SIDE))

@@ -36,7 +36,7 @@ from seatguard.common.i18n import (
 )
 from seatguard.common.request_language import request_language
 from seatguard.tickets.formatting import format_event_time, format_money
-from seatguard.web.texts import genre_name, script_texts
+from seatguard.web.texts import genre_name, script_texts, status_name
 
 HERE = Path(__file__).parent
 _env = Environment(
@@ -137,6 +137,7 @@ def event_time(moment: datetime, zone_name: str) -> str:
 templates.env.filters["money"] = format_money
 templates.env.filters["event_time"] = event_time
 templates.env.filters["genre"] = genre_name
+templates.env.filters["order_status"] = status_name
 
 
 def seat_sections(seats: list[SeatOut]) -> list[dict[str, Any]]:

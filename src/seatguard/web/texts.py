@@ -69,7 +69,58 @@ SCRIPT_TEXTS: dict[str, str] = {
     "live_off": N_("Live updates interrupted; reconnecting…"),
     "already_yours": N_("{seat} is already held for you."),
     "not_available": N_("Seat {seat} is not available."),
+    "selection_kept": N_("Your selection is kept: {seats}. Hold it to continue."),
+    "taken_while_away": N_(
+        "Seat {seats} was taken while you logged in. Please choose another seat."
+    ),
+    # admin.js
+    "admins_only": N_("This page is for admins. Ask an admin for access."),
+    "figures_failed": N_("The figures could not be loaded."),
+    "nothing_sold": N_("Nothing sold yet."),
+    "heatmap_label": N_("Seat map: free, held and sold seats"),
+    "export_failed": N_("The export could not be made; please try again."),
+    "tickets_by_day": N_("Tickets sold by day"),
+    "takings_by_section": N_("Takings by section"),
+    "dashboard_updated": N_("Updated {time}; refreshes every 5 seconds."),
+    "choose_image": N_("Choose an image first."),
+    "uploading": N_("Uploading…"),
+    "poster_updated": N_("Poster updated."),
+    "orders_found": N_("{count} orders found."),
+    # admin-editor.js
+    "remove": N_("Remove"),
+    "remove_row": N_("Remove row {number} of {section}"),
+    "row_label": N_("Row label"),
+    "row_seats": N_("Seats in the row"),
+    "row_first": N_("First seat number"),
+    "section_n": N_("Section {number}"),
+    "need_section": N_("Add at least one section."),
+    "section_needs_name": N_("Every section needs a name."),
+    "sections_differ": N_("Section names must differ: {section}."),
+    "section_needs_price": N_("Section {section} needs a price."),
+    "section_needs_row": N_("Section {section} needs a row."),
+    "row_needs_label": N_("Every row needs a label."),
+    "rows_differ": N_("Rows of {section} must differ: {row}."),
+    "row_seat_range": N_("A row has 1 to 2000 seats."),
+    "max_seats": N_("At most {max} seats per event."),
+    "summary_one": N_("{seats} seats in 1 section."),
+    "summary_many": N_("{seats} seats in {sections} sections."),
+    "event_required": N_("Name, venue and start time are required."),
+    "unknown_zone": N_("Unknown time zone {zone}."),
+    "event_not_created": N_("The event could not be created."),
+    "copied_from": N_("Copied from {name}: choose the new date and venue."),
 }
+
+# Order and event statuses as the back office shows them (the API keeps the codes).
+STATUS_NAMES: dict[str, str] = {
+    "PENDING": N_("Pending"),
+    "COMPLETED": N_("Completed"),
+    "FAILED": N_("Failed"),
+    "EXPIRED": N_("Expired"),
+    "REFUNDED": N_("Refunded"),
+    "ON_SALE": N_("On sale"),
+    "CANCELLED": N_("Cancelled"),
+}
+SCRIPT_TEXTS.update({f"status_{code}": name for code, name in STATUS_NAMES.items()})
 
 
 def script_texts() -> dict[str, str]:
@@ -86,6 +137,12 @@ GENRE_NAMES: dict[str, str] = {
     "VARIOS": N_("Various"),
     "METAL": N_("Metal"),
 }
+
+
+def status_name(value: str) -> str:
+    """An order's or event's status as people read it, in the language in force."""
+    name = STATUS_NAMES.get(str(value).upper())
+    return gettext(name) if name else str(value)
 
 
 def genre_name(value: str) -> str:

@@ -19,12 +19,12 @@
     const body = section.querySelector("tbody");
     const index = body.children.length;
     const name = section.querySelector(".sec-name").value || "section";
-    const remove = SG.el("button", { type: "button", class: "secondary small", text: "Remove",
-      "aria-label": "Remove row " + (index + 1) + " of " + name });
+    const remove = SG.el("button", { type: "button", class: "secondary small", text: SG.t("remove"),
+      "aria-label": SG.t("remove_row", { number: index + 1, section: name }) });
     const tr = SG.el("tr", {}, [
-      SG.el("td", {}, [input("row-label", "text", row ? row.row : String.fromCharCode(65 + index), "Row label", { maxlength: "10" })]),
-      SG.el("td", {}, [input("row-seats", "number", row ? row.seats : 10, "Seats in the row", { min: "1", max: "2000" })]),
-      SG.el("td", {}, [input("row-first", "number", row ? row.firstNumber : 1, "First seat number", { min: "0" })]),
+      SG.el("td", {}, [input("row-label", "text", row ? row.row : String.fromCharCode(65 + index), SG.t("row_label"), { maxlength: "10" })]),
+      SG.el("td", {}, [input("row-seats", "number", row ? row.seats : 10, SG.t("row_seats"), { min: "1", max: "2000" })]),
+      SG.el("td", {}, [input("row-first", "number", row ? row.firstNumber : 1, SG.t("row_first"), { min: "0" })]),
       SG.el("td", {}, [remove])]);
     remove.addEventListener("click", function () { tr.remove(); update(); });
     body.append(tr);
@@ -34,9 +34,9 @@
     const fragment = template.content.cloneNode(true);
     const section = fragment.querySelector(".section-editor");
     const n = sections.children.length + 1;
-    section.querySelector(".sec-name").value = data ? data.name : (n === 1 ? "Platea" : "Section " + n);
+    section.querySelector(".sec-name").value = data ? data.name : (n === 1 ? "Platea" : SG.t("section_n", { number: n }));
     section.querySelector(".sec-price").value = data ? (data.priceMinor / 100).toFixed(2) : "50.00";
-    section.querySelector("legend").textContent = "Section " + n;
+    section.querySelector("legend").textContent = SG.t("section_n", { number: n });
     section.querySelector(".add-row").addEventListener("click", function () { addRow(section); update(); });
     section.querySelector(".remove-section").addEventListener("click", function () { section.remove(); update(); });
     sections.append(section);
@@ -62,23 +62,23 @@
     const found = [];
     const names = new Set();
     let total = 0;
-    if (!sections.length) { found.push("Add at least one section."); }
+    if (!sections.length) { found.push(SG.t("need_section")); }
     sections.forEach(function (s) {
-      if (!s.name) { found.push("Every section needs a name."); }
-      if (names.has(s.name)) { found.push("Section names must differ: " + s.name + "."); }
+      if (!s.name) { found.push(SG.t("section_needs_name")); }
+      if (names.has(s.name)) { found.push(SG.t("sections_differ", { section: s.name })); }
       names.add(s.name);
-      if (!(s.priceMinor >= 0)) { found.push("Section " + s.name + " needs a price."); }
-      if (!s.rows.length) { found.push("Section " + s.name + " needs a row."); }
+      if (!(s.priceMinor >= 0)) { found.push(SG.t("section_needs_price", { section: s.name })); }
+      if (!s.rows.length) { found.push(SG.t("section_needs_row", { section: s.name })); }
       const rows = new Set();
       s.rows.forEach(function (r) {
-        if (!r.row) { found.push("Every row needs a label."); }
-        if (rows.has(r.row)) { found.push("Rows of " + s.name + " must differ: " + r.row + "."); }
+        if (!r.row) { found.push(SG.t("row_needs_label")); }
+        if (rows.has(r.row)) { found.push(SG.t("rows_differ", { section: s.name, row: r.row })); }
         rows.add(r.row);
-        if (!(r.seats >= 1 && r.seats <= 2000)) { found.push("A row has 1 to 2000 seats."); }
+        if (!(r.seats >= 1 && r.seats <= 2000)) { found.push(SG.t("row_seat_range")); }
         total += r.seats || 0;
       });
     });
-    if (total > MAX_SEATS) { found.push("At most " + MAX_SEATS + " seats per event."); }
+    if (total > MAX_SEATS) { found.push(SG.t("max_seats", { max: MAX_SEATS })); }
     return found;
   }
 
@@ -101,7 +101,8 @@
       });
       preview.append(block);
     });
-    SG.text($("editor-summary"), seats + " seats in " + current.length + " section" + (current.length === 1 ? "" : "s") + ".");
+    SG.text($("editor-summary"), current.length === 1 ? SG.t("summary_one", { seats: seats })
+      : SG.t("summary_many", { seats: seats, sections: current.length }));
   }
 
   function zoneOffsetMs(zone, utcMs) {
@@ -124,11 +125,11 @@
     const found = problems(current);
     const f = form.elements;
     if (!f.name.value.trim() || !f.location.value.trim() || !f.date.value) {
-      found.unshift("Name, venue and start time are required.");
+      found.unshift(SG.t("event_required"));
     }
     let date = null;
     try { date = f.date.value ? toUtc(f.date.value, f.timezone.value) : null; } catch (e) {
-      found.unshift("Unknown time zone " + f.timezone.value + ".");
+      found.unshift(SG.t("unknown_zone", { zone: f.timezone.value }));
     }
     if (found.length) { SG.text($("editor-errors"), found.join(" ")); return; }
     SG.text($("editor-errors"), "");
@@ -140,7 +141,7 @@
     $("create-event").disabled = false;
     if (result.status === 401) { location.assign(SG.loginUrl()); return; }
     if (result.ok) { location.assign("/admin/events/" + result.body.id); return; }
-    SG.text($("editor-errors"), (result.body && result.body.message) || "The event could not be created.");
+    SG.text($("editor-errors"), (result.body && result.body.message) || SG.t("event_not_created"));
   }
 
   async function duplicateFrom(id) {  // a tour: same layout and prices, new date and venue
@@ -161,7 +162,7 @@
       rows.set(s.row, row);
     });
     bySection.forEach(function (s) { addSection({ name: s.name, priceMinor: s.priceMinor, rows: Array.from(s.rows.values()) }); });
-    SG.text($("editor-summary"), "Copied from " + e.name + ": choose the new date and venue.");
+    SG.text($("editor-summary"), SG.t("copied_from", { name: e.name }));
   }
 
   form.addEventListener("input", update);

@@ -17,17 +17,22 @@
     if (!SG.token()) { location.assign(SG.loginUrl()); return null; }
     const result = await SG.api(path);
     if (result.status === 401) { location.assign(SG.loginUrl()); return null; }
-    if (result.status === 403) { status("This page is for admins. Ask an admin for access."); return null; }
-    if (!result.ok) { status((result.body && result.body.message) || "The figures could not be loaded."); return null; }
+    if (result.status === 403) { status(SG.t("admins_only")); return null; }
+    if (!result.ok) { status((result.body && result.body.message) || SG.t("figures_failed")); return null; }
     return result;
   }
 
   function cell(value, cls) { return SG.el("td", cls ? { class: cls, text: value } : { text: value }); }
-  const when = function (iso) { return iso ? new Date(iso).toLocaleString() : "—"; };
+  const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale) : "—"; };
+  const statusName = function (code) {
+    const key = "status_" + code;
+    const name = SG.t(key);
+    return name === key ? code : name;
+  };
 
   function barChart(box, bars, label) {
     box.replaceChildren();
-    if (!bars.length) { box.append(SG.el("p", { class: "count", text: "Nothing sold yet." })); return; }
+    if (!bars.length) { box.append(SG.el("p", { class: "count", text: SG.t("nothing_sold") })); return; }
     const width = 480, height = 200, pad = 28, max = Math.max.apply(null, bars.map(function (b) { return b.value; })) || 1;
     const step = (width - pad) / bars.length;
     const chart = svg("svg", { viewBox: "0 0 " + width + " " + (height + 40), role: "img", "aria-label": label });
@@ -54,7 +59,7 @@
     });
     const cellSize = 8, gap = 2;
     let y = 0, width = 0;
-    const chart = svg("svg", { role: "img", "aria-label": "Seat map: free, held and sold seats" });
+    const chart = svg("svg", { role: "img", "aria-label": SG.t("heatmap_label") });
     const counts = { AVAILABLE: 0, LOCKED: 0, SOLD: 0 };
     sections.forEach(function (rows, name) {
       chart.append(svg("text", { class: "axis", x: 0, y: y + 11 }, name));
@@ -80,7 +85,7 @@
     button.disabled = true;
     const response = await fetch(path, { headers: { Authorization: "Bearer " + SG.token() } });
     button.disabled = false;
-    if (!response.ok) { status("The export could not be made; please try again."); return; }
+    if (!response.ok) { status(SG.t("export_failed")); return; }
     const url = URL.createObjectURL(await response.blob());
     const a = SG.el("a", { href: url, download: filename });
     document.body.append(a); a.click(); a.remove();
@@ -95,7 +100,7 @@
     body.replaceChildren.apply(body, result.body.map(function (e) {
       const link = SG.el("a", { href: "/admin/events/" + e.id, text: e.name });
       return SG.el("tr", { "data-event-id": e.id }, [
-        SG.el("th", { scope: "row" }, [link]), cell(when(e.startsAt)), cell(e.status),
+        SG.el("th", { scope: "row" }, [link]), cell(when(e.startsAt)), cell(statusName(e.status)),
         cell(String(e.seats.sold), "num"), cell(String(e.seats.held), "num"), cell(String(e.seats.free), "num"),
         cell(SG.money(e.revenueMinor, e.currency), "num"), cell(SG.money(e.refundedMinor, e.currency), "num"),
         cell(String(e.checkedIn), "num")]);
@@ -117,13 +122,13 @@
       SG.text($("fig-checked"), String(e.checkedIn));
       barChart($("chart-days"), result.body.salesByDay.map(function (d) {
         return { name: d.day.slice(5), value: d.tickets, text: String(d.tickets) };
-      }), "Tickets sold by day");
+      }), SG.t("tickets_by_day"));
       barChart($("chart-sections"), result.body.sections.map(function (s) {
         return { name: s.section, value: s.soldMinor, text: SG.money(s.soldMinor, e.currency) };
-      }), "Takings by section");
+      }), SG.t("takings_by_section"));
       const seats = await SG.api("/api/v1/events/" + id + "/seats");
       if (seats.ok) { heatMap($("heatmap"), seats.body); }
-      SG.text($("dash-updated"), "Updated " + new Date().toLocaleTimeString() + "; refreshes every 5 seconds.");
+      SG.text($("dash-updated"), SG.t("dashboard_updated", { time: new Date().toLocaleTimeString(SG.locale) }));
       return true;
     }
     $("export-attendees").addEventListener("click", function (ev) {
@@ -138,12 +143,12 @@
     }
     $("poster-upload").addEventListener("click", async function () {
       const file = $("poster-file").files[0];
-      if (!file) { SG.text($("poster-state"), "Choose an image first."); return; }
-      SG.text($("poster-state"), "Uploading…");
+      if (!file) { SG.text($("poster-state"), SG.t("choose_image")); return; }
+      SG.text($("poster-state"), SG.t("uploading"));
       const response = await fetch("/api/v1/events/" + id + "/poster", { method: "PUT", body: file,
-        headers: { Authorization: "Bearer " + SG.token(), "Content-Type": file.type || "application/octet-stream" } });
+        headers: { Authorization: "Bearer " + SG.token(), "Content-Type": file.type || "application/octet-stream", "Accept-Language": SG.lang } });
       const body = await response.json();
-      SG.text($("poster-state"), response.ok ? "Poster updated." : body.message);
+      SG.text($("poster-state"), response.ok ? SG.t("poster_updated") : body.message);
       if (response.ok) { showPoster(); }
     });
     showPoster();
@@ -164,11 +169,11 @@
       query.set("limit", "100");
       const result = await get("/api/v1/admin/orders?" + query.toString());
       if (!result) { return; }
-      SG.text($("orders-count"), result.response.headers.get("X-Total-Count") + " orders found.");
+      SG.text($("orders-count"), SG.t("orders_found", { count: result.response.headers.get("X-Total-Count") }));
       const body = document.querySelector("[data-testid=admin-orders] tbody");
       body.replaceChildren.apply(body, result.body.map(function (o) {
         return SG.el("tr", { "data-order-id": o.id }, [
-          SG.el("th", { scope: "row", text: o.reference }), cell(when(o.createdAt)), cell(o.status),
+          SG.el("th", { scope: "row", text: o.reference }), cell(when(o.createdAt)), cell(statusName(o.status)),
           cell((o.customerName || "") + " " + (o.customerEmail || "")), cell(o.eventName),
           cell(String(o.seats), "num"), cell(SG.money(o.amount, o.currency), "num")]);
       }));

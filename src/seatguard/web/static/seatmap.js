@@ -123,8 +123,8 @@
         if (!b || mine.has(id)) { return; }
         if (b.dataset.status === "AVAILABLE") { selected.add(id); } else { gone.push(id); }
       });
-      if (selected.size) { say("Your selection is kept: " + names(Array.from(selected)) + ". Hold it to continue."); }
-      if (gone.length) { warn("Seat " + names(gone) + " was taken while you logged in. Please choose another seat."); }
+      if (selected.size) { say(SG.t("selection_kept", { seats: names(Array.from(selected)) })); }
+      if (gone.length) { warn(SG.t("taken_while_away", { seats: names(gone) })); }
     } catch (e) { /* an unreadable selection is simply dropped */ }
   }
 
