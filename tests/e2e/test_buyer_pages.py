@@ -294,3 +294,60 @@ def test_the_selection_survives_logging_in(browser: Browser, site: str) -> None:
         page.get_by_role("button", name="Hold selected seats").click()
         expect(seat(page, first)).to_have_class(re.compile("seat-mine"))
         expect(seat(page, second)).to_have_class(re.compile("seat-mine"))
+
+
+def test_holds_follow_the_account_to_another_browser(browser: Browser, site: str) -> None:
+    event = create_event(site, name="Two Browsers One Buyer")
+    first, second = event["seats"][0]["id"], event["seats"][1]["id"]
+    me = bearer(user_id=f"two-browsers-{uuid.uuid4().hex[:6]}")
+    with context_for(browser, me) as laptop, context_for(browser, me) as phone:
+        on_laptop = open_map(laptop, site, event["id"])
+        hold(on_laptop, first)
+        on_phone = open_map(phone, site, event["id"])
+        expect(seat(on_phone, first)).to_have_class(re.compile("seat-mine"))
+        expect(on_phone.get_by_test_id("countdown")).to_have_text(re.compile(r"1[45]:\d\d"))
+        hold(
+            on_laptop, second
+        )  # while the phone watches: the stream says LOCKED, the page asks whose
+        expect(seat(on_phone, second)).to_have_class(re.compile("seat-mine"))
+        expect(on_phone.locator("#held-list li")).to_have_count(2)
+
+
+def account_token(site: str, name: str) -> str:
+    """A registered account's token, from the real login (the header then names the user)."""
+    email = f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": PASSWORD, "name": name}
+    assert httpx.post(f"{site}/auth/register", json=body).status_code == 201
+    login = httpx.post(f"{site}/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    token: str = login.json()["access_token"]
+    return token
+
+
+def test_a_shared_browser_shows_the_next_user_nothing_of_the_last(
+    browser: Browser, site: str
+) -> None:
+    event = create_event(site, name="Shared Browser Night")
+    target = event["seats"][0]["id"]
+    first_user, next_user = account_token(site, "Uno"), account_token(site, "Dos")
+    store = "t => localStorage.setItem('seatguard.token', t)"
+    ours = "() => Object.keys(localStorage).filter(k => k.startsWith('seatguard.'))"
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(site)
+        page.evaluate(store, first_user)
+        page.goto(f"{site}/events/{event['id']}")
+        expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
+        hold(page, target)
+        page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(f"{site}/")
+        assert page.evaluate(ours) == []
+        page.evaluate(store, next_user)
+        page.goto(f"{site}/events/{event['id']}")
+        expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
+        expect(page.get_by_test_id("who")).to_contain_text("Dos")
+        expect(seat(page, target)).to_have_class(re.compile("seat-locked"))
+        expect(page.locator("#held-box")).to_be_hidden()
+    finally:
+        context.close()

@@ -158,3 +158,43 @@ def test_sweeper_frees_expired_holds_and_availability_is_exact(db, clock):
     assert sweep_once(db, clock) == 4
     assert set(statuses(db, seats[:4]).values()) == {("AVAILABLE", None)}
     assert sweep_once(db, clock) == 0
+
+
+def test_my_seats_are_the_accounts_on_any_device(app_client, auth_header, db, clock):
+    from tests.support.factories import make_event
+
+    event_id, seat_ids = make_event(db, now=clock(), seats=4)
+    alice, bob = auth_header("alice-2"), auth_header("bob-2")
+    body = {"seatIds": [str(s) for s in seat_ids[:2]]}
+    held = app_client.post("/api/v1/seats/lock", json=body, headers=alice)
+    assert held.status_code == 200, held.text
+
+    mine = app_client.get(f"/api/v1/events/{event_id}/seats/mine", headers=alice)
+    assert mine.status_code == 200
+    assert {s["seatId"] for s in mine.json()} == {str(s) for s in seat_ids[:2]}
+    assert all(s["heldByMe"] and not s["boughtByMe"] and s["heldUntil"] for s in mine.json())
+    assert app_client.get(f"/api/v1/events/{event_id}/seats/mine", headers=bob).json() == []
+    assert app_client.get(f"/api/v1/events/{event_id}/seats/mine").status_code == 401
+
+    clock.advance(minutes=16)  # the hold ran out: it is nobody's any more
+    assert app_client.get(f"/api/v1/events/{event_id}/seats/mine", headers=alice).json() == []
+    missing = app_client.get(f"/api/v1/events/{uuid.UUID(int=4)}/seats/mine", headers=alice)
+    assert missing.status_code == 404
+
+
+def test_bought_seats_are_marked_as_the_buyers(app_client, auth_header, db, clock):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import update
+
+    from seatguard.booking.models import Seat
+    from tests.support.tickets import make_paid_order
+
+    paid = make_paid_order(db, now=clock(), private_key=Ed25519PrivateKey.generate(), seats=2)
+    with db.unit_of_work() as session:  # as fulfilment leaves a sold seat: held_by = the buyer
+        session.execute(update(Seat).where(Seat.id.in_(paid.seat_ids)).values(held_by="alice"))
+    mine = app_client.get(
+        f"/api/v1/events/{paid.event_id}/seats/mine", headers=auth_header("alice")
+    ).json()
+    assert {(s["seatId"], s["boughtByMe"], s["heldByMe"]) for s in mine} == {
+        (str(s), True, False) for s in paid.seat_ids
+    }

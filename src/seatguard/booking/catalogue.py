@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,14 @@ from seatguard.booking.domain import (
 )
 from seatguard.booking.holds import SeatChange, free_now, unheld
 from seatguard.booking.models import Event, Seat, Ticket
-from seatguard.booking.schemas import EventDetailOut, EventIn, EventOut, EventPatch, SeatOut
+from seatguard.booking.schemas import (
+    EventDetailOut,
+    EventIn,
+    EventOut,
+    EventPatch,
+    MySeatOut,
+    SeatOut,
+)
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 
@@ -265,3 +272,32 @@ def event_detail(session: Session, *, event_id: uuid.UUID, now: datetime) -> Eve
     event = get_event(session, event_id=event_id, now=now)
     seats = event_seats(session, event_id=event_id, now=now)
     return EventDetailOut(**event.model_dump(), seats=seats)
+
+
+def my_seats(
+    session: Session, *, event_id: uuid.UUID, user_id: str, now: datetime
+) -> list[MySeatOut]:
+    """The caller's running holds and bought seats in the event (any browser, any device)."""
+    load_event(session, event_id)
+    rows = session.execute(
+        select(Seat.id, Seat.status, Seat.held_until)
+        .where(
+            Seat.event_id == event_id,
+            Seat.held_by == user_id,
+            or_(
+                and_(Seat.status == SeatStatus.LOCKED.value, Seat.held_until > now),
+                Seat.status == SeatStatus.SOLD.value,
+            ),
+        )
+        .order_by(Seat.section, Seat.row, Seat.id)
+    ).all()
+    return [
+        MySeatOut(
+            seat_id=r.id,
+            status=SeatStatus(r.status),
+            held_until=r.held_until if r.status == SeatStatus.LOCKED.value else None,
+            held_by_me=r.status == SeatStatus.LOCKED.value,
+            bought_by_me=r.status == SeatStatus.SOLD.value,
+        )
+        for r in rows
+    ]

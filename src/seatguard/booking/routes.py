@@ -23,6 +23,7 @@ from seatguard.booking.schemas import (
     EventPatch,
     HoldIn,
     HoldOut,
+    MySeatOut,
     SeatOut,
     SeatStatusIn,
 )
@@ -155,6 +156,16 @@ def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, admin: Admin
 async def event_seats(event_id: uuid.UUID, seats: SeatsDep, now: NowDep) -> Response:
     found = await seat_service.seat_map(seats, event_id=event_id, now=now)
     return _json(seats_json(found))
+
+
+@router.get("/events/{event_id}/seats/mine", response_model=list[MySeatOut], tags=["seats"])
+def my_seats(
+    event_id: uuid.UUID, session: ReaderDep, user: CurrentUser, now: NowDep
+) -> list[MySeatOut]:
+    """The caller's own seats in this event: holds still running (``heldByMe``, with
+    ``heldUntil``) and seats bought (``boughtByMe``). A buyer's basket is built from this on
+    any browser, so holds belong to the account, not to the device."""
+    return catalogue.my_seats(session, event_id=event_id, user_id=user.user_id, now=now)
 
 
 @router.post("/seats/lock/{seat_id}/uid/{uid}", response_model=HoldOut, tags=["seats"])

@@ -98,6 +98,16 @@ class SeatOut(CamelModel):
     held_until: datetime | None = None
 
 
+class MySeatOut(CamelModel):
+    """One of the caller's seats in an event: held (with its expiry) or bought."""
+
+    seat_id: uuid.UUID
+    status: SeatStatus
+    held_until: datetime | None = None
+    held_by_me: bool = Field(description="A hold of the caller's that is still running")
+    bought_by_me: bool = Field(description="Sold to the caller")
+
+
 class EventOut(CamelModel):
     id: uuid.UUID
     name: str

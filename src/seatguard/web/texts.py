@@ -51,6 +51,7 @@ SCRIPT_TEXTS: dict[str, str] = {
     "state_selected": N_("selected"),
     "state_available": N_("available"),
     "state_sold": N_("sold"),
+    "state_bought": N_("yours (bought)"),
     "state_locked": N_("held by someone else"),
     "seat_title": N_("{label} — {state}"),
     "seat_aria": N_("Seat {label}, {section}, {price}, {state}"),

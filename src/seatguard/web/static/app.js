@@ -112,7 +112,11 @@
     rememberLanguage();
     const logout = document.getElementById("logout");
     logout.addEventListener("click", function () {
-      setToken(null);
+      // nothing of this account stays in the browser for the next person
+      Object.keys(localStorage).filter(function (k) { return k.startsWith("seatguard."); })
+        .forEach(function (k) { localStorage.removeItem(k); });
+      Object.keys(sessionStorage).filter(function (k) { return k.startsWith("seatguard."); })
+        .forEach(function (k) { sessionStorage.removeItem(k); });
       location.assign("/");
     });
     window.SG.user = showUser();

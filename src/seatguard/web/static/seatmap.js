@@ -6,13 +6,13 @@
   if (!root) { return; }
   const eventId = root.dataset.eventId;
   const currency = root.dataset.currency;
-  const storeKey = "seatguard.hold." + eventId;
   const buttons = new Map();
   document.querySelectorAll("button.seat").forEach(function (b) { buttons.set(b.dataset.seatId, b); });
 
   const selected = new Set();
   const pending = new Set();
   const mine = new Set();
+  const bought = new Set();  // seats this account bought: "yours" on the map
   let expiresAt = null;
   let skewMs = 0;
   let ticker = null;
@@ -27,14 +27,6 @@
   const warn = function (message) { SG.text($("alerts"), message); };
   const now = function () { return Date.now() + skewMs; };
 
-  function save() {
-    if (mine.size && expiresAt) {
-      localStorage.setItem(storeKey, JSON.stringify({ seatIds: Array.from(mine), expiresAt: expiresAt.toISOString() }));
-    } else {
-      localStorage.removeItem(storeKey);
-    }
-  }
-
   function setStatus(id, status) {
     const b = buttons.get(id);
     if (!b) { return; }
@@ -48,7 +40,6 @@
     if (mine.has(id) && status !== "LOCKED" && before === "LOCKED") {
       mine.delete(id);
       if (!mine.size) { expiresAt = null; }
-      save();
       if (status === "AVAILABLE") {  // the server saw the hold run out before our countdown did
         warn(SG.t("hold_expired", { seats: label(id) }));
       }
@@ -59,13 +50,13 @@
     buttons.forEach(function (b, id) {
       const status = b.dataset.status;
       let cls = "seat-" + status.toLowerCase();
-      if (mine.has(id)) { cls = "seat-mine"; } else if (selected.has(id)) { cls = "seat-selected"; }
+      if (mine.has(id)) { cls = "seat-mine"; } else if (selected.has(id)) { cls = "seat-selected"; } else if (bought.has(id) && status === "SOLD") { cls = "seat-bought"; }
       b.className = "seat " + cls;
       b.setAttribute("aria-pressed", String(selected.has(id) || mine.has(id)));
       const usable = status === "AVAILABLE" || mine.has(id) || selected.has(id);
       if (usable) { b.removeAttribute("aria-disabled"); } else { b.setAttribute("aria-disabled", "true"); }
       const state = SG.t(mine.has(id) ? "state_mine" : selected.has(id) ? "state_selected"
-        : status === "AVAILABLE" ? "state_available" : status === "SOLD" ? "state_sold" : "state_locked");
+        : status === "AVAILABLE" ? "state_available" : status === "SOLD" ? (bought.has(id) ? "state_bought" : "state_sold") : "state_locked");
       b.title = SG.t("seat_title", { label: b.dataset.label, state: state });
       b.setAttribute("aria-label", SG.t("seat_aria", { label: b.dataset.label, section: b.dataset.section,
         price: SG.money(Number(b.dataset.price), currency), state: state }));
@@ -96,7 +87,7 @@
     SG.text($("countdown"), String(Math.floor(left / 60)).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0"));
     if (left <= 0) {
       const gone = Array.from(mine);
-      mine.clear(); expiresAt = null; save();
+      mine.clear(); expiresAt = null;
       gone.forEach(function (id) { const b = buttons.get(id); if (b.dataset.status === "LOCKED") { b.dataset.status = "AVAILABLE"; } });
       warn(SG.t("hold_expired", { seats: names(gone) }));
       render();
@@ -144,7 +135,6 @@
       ids.forEach(function (id) { selected.delete(id); mine.add(id); buttons.get(id).dataset.status = "LOCKED"; });
       const until = new Date(result.body.expiresAt);
       expiresAt = expiresAt && expiresAt < until ? expiresAt : until;
-      save();
       say(SG.t("held_for_you", { seats: names(ids) }));
     } else if (result.status === 409 && result.body && result.body.details && result.body.details.seatIds) {
       const taken = result.body.details.seatIds;
@@ -164,8 +154,7 @@
         mine.delete(id);
         buttons.get(id).dataset.status = "AVAILABLE";
         if (!mine.size) { expiresAt = null; }
-        save();
-        say(SG.t("released", { seat: label(id) }));
+          say(SG.t("released", { seat: label(id) }));
       }
     } else {
       warn((result.body && result.body.message) || SG.t("release_failed"));
@@ -184,22 +173,30 @@
     warn((result.body && result.body.message) || SG.t("payment_failed"));
   }
 
-  function restore() {
-    const raw = localStorage.getItem(storeKey);
-    if (!raw || !SG.token()) { return; }
-    try {
-      const saved = JSON.parse(raw);
-      const until = new Date(saved.expiresAt);
-      if (until.getTime() <= now()) { localStorage.removeItem(storeKey); return; }
-      saved.seatIds.forEach(function (id) {
-        const b = buttons.get(id);
-        if (b && b.dataset.status === "LOCKED") { mine.add(id); }
-      });
-      expiresAt = mine.size ? until : null;
-    } catch (e) {
-      localStorage.removeItem(storeKey);
-    }
+  let syncTimer = null;
+
+  /* The basket comes from the server: the account's running holds, on any browser. */
+  async function syncMine() {
+    if (!SG.token()) { return; }
+    const result = await SG.api("/api/v1/events/" + eventId + "/seats/mine");
+    if (!result.ok) { return; }
+    const held = new Set();
+    let until = null;
+    result.body.forEach(function (s) {
+      if (s.boughtByMe) { bought.add(s.seatId); }
+      if (s.heldByMe && buttons.has(s.seatId)) {
+        held.add(s.seatId);
+        const u = new Date(s.heldUntil);
+        if (!until || u < until) { until = u; }
+      }
+    });
+    mine.forEach(function (id) { if (!held.has(id) && !pending.has(id)) { mine.delete(id); } });
+    held.forEach(function (id) { mine.add(id); selected.delete(id); buttons.get(id).dataset.status = "LOCKED"; });
+    expiresAt = mine.size ? until : null;
+    render();
   }
+
+  function syncSoon() { clearTimeout(syncTimer); syncTimer = setTimeout(syncMine, 300); }
 
   function listen() {
     const source = new EventSource("/api/v1/events/" + eventId + "/seats/stream");
@@ -207,14 +204,17 @@
       const data = JSON.parse(ev.data);
       skewMs = new Date(data.serverTime).getTime() - Date.now();
       data.seats.forEach(function (s) { setStatus(s.id, s.status); });
-      restore();
       restorePick();
+      syncMine();
       SG.text($("live-state"), SG.t("live_on"));
       root.dataset.live = "on";
       render();
     });
     source.addEventListener("seats", function (ev) {
-      JSON.parse(ev.data).changes.forEach(function (c) { setStatus(c.seatId, c.status); });
+      const changes = JSON.parse(ev.data).changes;
+      changes.forEach(function (c) { setStatus(c.seatId, c.status); });
+      // a hold or sale elsewhere may be this account's own (another browser): ask whose
+      if (SG.token() && changes.some(function (c) { return c.status !== "AVAILABLE" && !mine.has(c.seatId); })) { syncSoon(); }
       render();
     });
     source.addEventListener("error", function () {
@@ -236,7 +236,6 @@
   $("pay").addEventListener("click", pay);
   $("release-all").addEventListener("click", function () { Array.from(mine).forEach(releaseSeat); });
   ticker = setInterval(tick, 1000);
-  restore();
   render();
   listen();
 })();
