@@ -145,7 +145,10 @@ def _ticket_lines(
         _Line(f"Order: {order.id}", size=9, height=5),
         _Line(f"Ticket: {ticket.id}", size=9, height=5),
     ]
-    below = [_Line("Show this code at the door. Each ticket admits one person once.", 8, grey=True)]
+    below = [
+        _Line(ticket.printed_short_code, size=16, bold=True, height=8),
+        _Line("Show this code at the door. Each ticket admits one person once.", 8, grey=True),
+    ]
     return above, below
 
 
