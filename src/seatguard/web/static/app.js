@@ -53,6 +53,21 @@
     }
   }
 
+  /* The role claim of the stored token: only to tidy the header, the server checks roles. */
+  function role() {
+    const part = (token() || "").split(".")[1];
+    if (!part) { return null; }
+    try {
+      const json = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+      return JSON.parse(json).role || null;
+    } catch (e) { return null; }
+  }
+
+  function showStaffLinks() {
+    const door = document.getElementById("checkin-link");
+    if (door) { door.hidden = !(role() === "staff" || role() === "admin"); }
+  }
+
   async function showUser() {
     const name = document.getElementById("who-name");
     const login = document.getElementById("login-link");
@@ -72,6 +87,7 @@
       setToken(null);
       location.assign("/");
     });
+    showStaffLinks();
     window.SG.user = showUser();
   });
 
