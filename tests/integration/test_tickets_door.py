@@ -194,7 +194,13 @@ def test_sync_refuses_bad_scans_one_by_one(app_client, db, clock, staff):
     ]
     assert results[3]["checkedInAt"].startswith(clock().isoformat()[:19])  # not in the future
     naive = [{"code": paid.codes[paid.ticket_ids[0]], "scannedAt": "2030-01-01T20:00:00"}]
-    bodies: list[dict[str, object]] = [{"scans": []}, {"scans": naive}, {"scans": [{"code": "x"}]}]
+    ancient = [{"code": "x", "scannedAt": "0001-01-01T00:00:00+01:00"}]
+    bodies: list[dict[str, object]] = [
+        {"scans": []},
+        {"scans": naive},
+        {"scans": ancient},
+        {"scans": [{"code": "x"}]},
+    ]
     for bad in bodies:
         assert app_client.post(SYNC, json=bad, headers=staff).status_code == 422
     scan = [{"code": paid.codes[paid.ticket_ids[0]], "scannedAt": clock().isoformat()}]

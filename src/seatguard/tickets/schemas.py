@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from seatguard.common.schemas import CamelModel
 from seatguard.tickets.door import DoorCount, SyncOutcome, SyncStatus
@@ -13,6 +13,7 @@ from seatguard.tickets.service import CheckInResult
 from seatguard.tickets.views import TicketView
 
 MAX_SYNC_SCANS = 500
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class TicketOut(CamelModel):
@@ -97,6 +98,17 @@ class PublicKeyOut(CamelModel):
 class OfflineScanIn(CamelModel):
     code: str = Field(min_length=1, max_length=1000, description="A signed (QR) ticket code")
     scanned_at: AwareDatetime = Field(description="When the door scanned it, with its offset")
+
+    @field_validator("scanned_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("the scan time is out of range") from exc
+        if utc < EARLIEST_SCAN:
+            raise ValueError("the scan time is out of range")
+        return utc
 
 
 class SyncIn(CamelModel):
