@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from seatguard.common.security import Role
 from seatguard.tickets.codes import sign_ticket
 from seatguard.tickets.keys import private_key_pem
 from seatguard.tickets.short_codes import format_short_code
+from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.support.live import bearer, server_env
 from tests.support.postgres import free_port
 from tests.support.server import seatguard_process
@@ -201,3 +203,56 @@ def test_offline_scans_are_verified_locally_then_synced(
         expect(result).to_have_attribute("data-result", "ok")
         expect_count(page, 2, 0)
     assert re.fullmatch(r"[0-9A-Z]{12}", door_site.short_code(second))
+
+
+def y4m_of_qr(code: str, path: Path, *, frames: int = 10) -> Path:
+    """A still video (Y4M, 4:2:0) of the code's QR symbol, for Chromium's fake camera."""
+    matrix = segno.make_qr(code, error="m").matrix
+    scale, border = 6, 4
+    side = (len(matrix) + 2 * border) * scale
+    width, height = side + side % 2, side + side % 2
+    luma = bytearray([235]) * (width * height)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark & 1:
+                for y in range((r + border) * scale, (r + border + 1) * scale):
+                    start = y * width + (c + border) * scale
+                    luma[start : start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * ((width // 2) * (height // 2) * 2)
+    with path.open("wb") as fh:
+        fh.write(f"YUV4MPEG2 W{width} H{height} F5:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            fh.write(b"FRAME\n" + bytes(luma) + chroma)
+    return path
+
+
+def test_camera_scan_admits(browser: Browser, door_site: DoorSite, tmp_path: Path) -> None:
+    """Chromium's fake camera plays a video of the ticket's QR code to the page's scanner."""
+    paid = door_site.paid_order(seats=1)
+    video = y4m_of_qr(paid.codes[paid.ticket_ids[0]], tmp_path / "qr.y4m")
+    camera = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    chromium = browser.browser_type.launch(
+        executable_path=executable, args=[*CHROMIUM_ARGS, *camera]
+    )
+    try:
+        with context_for(chromium, bearer(Role.STAFF)) as staff:
+            staff.grant_permissions(["camera"], origin=door_site.base)
+            page = open_door(staff, door_site, paid.event_id)
+            page.get_by_role("button", name="Scan with the camera").click()
+            expect(page.locator("#camera")).to_be_visible()
+            result = page.get_by_test_id("checkin-result")
+            expect(result).to_have_attribute("data-result", "ok")
+            expect(result).to_contain_text("Admit: Ana Peña")
+            expect_count(page, 1, 0)
+            page.wait_for_timeout(4000)  # held in view: later frames are not re-sent
+            expect(result).to_have_attribute("data-result", "ok")
+            page.get_by_role("button", name="Stop the camera").click()
+            expect(page.locator("#camera")).to_be_hidden()
+    finally:
+        chromium.close()
+    assert door_site.checked_in_at(paid.ticket_ids[0]) is not None

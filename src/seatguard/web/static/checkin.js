@@ -118,8 +118,9 @@
   async function onRead(text) {
     if (!text) { return false; }
     const now = Date.now();
-    if (text === lastRead.text && now - lastRead.at < 3000) { return true; }
+    const stillInView = text === lastRead.text && now - lastRead.at < 3000;
     lastRead = { text: text, at: now };
+    if (stillInView) { return true; }  // the same ticket held to the camera is checked once
     code.value = text;
     await check(text);
     return true;
