@@ -14,6 +14,8 @@ from sqlalchemy import select, update
 
 from seatguard.booking.models import Order, Ticket
 from seatguard.common.security import Role
+from seatguard.notify.backends import SmtpBackend
+from seatguard.notify.service import send_order_email
 from seatguard.tickets.codes import sign_ticket
 from seatguard.tickets.keys import private_key_pem
 from seatguard.tickets.short_codes import format_short_code
@@ -235,3 +237,23 @@ def test_count_is_staff_only_and_runs_with_the_door(app_client, db, clock, staff
     assert seen == [(3, 0, 3), (3, 1, 2), (3, 2, 1), (3, 3, 0)]
     admin = app_client.get(COUNT, params=query, headers=auth_header("root", role=Role.ADMIN))
     assert admin.status_code == 200
+
+
+def test_confirmation_email_lists_each_tickets_short_code(db, clock, smtp_server):
+    paid = make_paid_order(db, now=clock(), private_key=KEY, seats=2)
+    sender = "SeatGuard <tickets@seatguard.test>"
+    mailer = SmtpBackend(smtp_server.host, smtp_server.port, security="none", timeout=5)
+    sent = send_order_email(
+        db=db,
+        mailer=mailer,
+        order_id=paid.order_id,
+        kind="confirmation",
+        sender=sender,
+        clock=clock,
+    )
+    assert sent is True
+    [received] = smtp_server.received
+    printed = {format_short_code(c) for c in short_codes(db, paid.order_id).values()}
+    for kind in ("plain", "html"):
+        body = received.message.get_body(preferencelist=(kind,)).get_content()
+        assert {code for code in printed if code in body} == printed
