@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import uuid
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from seatguard.common.security import Role
 from seatguard.notify.backends import SmtpBackend
 from seatguard.notify.service import send_order_email
 from seatguard.tickets.codes import sign_ticket
+from seatguard.tickets.door import OfflineScan, sync_scans
 from seatguard.tickets.keys import private_key_pem
 from seatguard.tickets.short_codes import format_short_code
 from tests.support.tickets import make_paid_order
@@ -257,3 +259,54 @@ def test_confirmation_email_lists_each_tickets_short_code(db, clock, smtp_server
     for kind in ("plain", "html"):
         body = received.message.get_body(preferencelist=(kind,)).get_content()
         assert {code for code in printed if code in body} == printed
+
+
+def sync_together(db, batches, now):
+    """Each batch synced by its own thread, all released at once; (statuses, errors)."""
+    barrier = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+    statuses: list[str] = []
+
+    def door(scans: list[OfflineScan]) -> None:
+        barrier.wait()
+        try:
+            with db.unit_of_work() as session:
+                outcomes = sync_scans(session, scans=scans, public_key=KEY.public_key(), now=now)
+            statuses.extend(o.status for o in outcomes)
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=door, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return statuses, errors
+
+
+def test_overlapping_batches_from_two_doors_neither_deadlock_nor_disagree(db, clock):
+    """Two doors sync the same tickets with opposite scan orders, at the same moment."""
+    rounds, seats = 6, 5
+    for _ in range(rounds):
+        paid = make_paid_order(db, now=clock(), private_key=KEY, seats=seats)
+        codes = [paid.codes[t] for t in paid.ticket_ids]
+        t0 = clock() - timedelta(hours=1)
+        forward = [
+            OfflineScan(code=c, scanned_at=t0 + timedelta(seconds=i)) for i, c in enumerate(codes)
+        ]
+        backward = [
+            OfflineScan(code=c, scanned_at=t0 + timedelta(seconds=seats - i))
+            for i, c in enumerate(codes)
+        ]
+        statuses, errors = sync_together(db, [forward, backward], clock())
+        assert errors == []
+        assert len(statuses) == 2 * seats
+        assert set(statuses) <= {"CHECKED_IN", "DUPLICATE"}
+        assert statuses.count("CHECKED_IN") >= seats  # the first batch to commit admits all
+        with db.reader() as session:
+            rows = session.execute(
+                select(Ticket.id, Ticket.checked_in_at).where(Ticket.order_id == paid.order_id)
+            ).all()
+        first = {paid.codes[r.id]: r.checked_in_at for r in rows}
+        for i, code in enumerate(codes):
+            assert first[code] == t0 + timedelta(seconds=min(i, seats - i))

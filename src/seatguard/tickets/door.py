@@ -1,11 +1,12 @@
 """The door's other needs: scans made offline, synced later, and the running count.
 
 A scanner that lost the network verifies signed codes with the public key, admits, and
-keeps the scans with their times. When it is back it sends them here: each scan is judged
-in order of its scan time, the ticket's row locked (``FOR UPDATE``; SQLite serialises
-writers), and the earliest scan of a ticket is the one on record. A scan later than the
-record is a duplicate; a scan earlier than the record takes its place, and the later
-admission it displaces is reported back with it, so the door learns of every double entry.
+keeps the scans with their times. When it is back it sends them here. The batch's ticket
+rows are locked first, in id order (``FOR UPDATE``; SQLite serialises writers), then each
+scan is judged in order of its scan time: the earliest scan of a ticket is the one on
+record. A scan later than the record is a duplicate; a scan earlier than the record takes
+its place, and the later admission it displaces is reported back with it, so the door
+learns of every double entry.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from seatguard.booking.domain import OrderStatus
 from seatguard.booking.models import Event, Order, Ticket
 from seatguard.common.errors import AppError, NotFound
-from seatguard.tickets.codes import verify_code
+from seatguard.tickets.codes import TicketClaims, verify_code
 
 SyncStatus = Literal["CHECKED_IN", "DUPLICATE", "REFUSED"]
 
@@ -65,25 +66,27 @@ def sync_scans(
 ) -> list[SyncOutcome]:
     """One outcome per scan, in the order given; scan times after ``now`` count as ``now``."""
     outcomes: dict[int, SyncOutcome] = {}
-    for index, scan in sorted(enumerate(scans), key=lambda pair: pair[1].scanned_at):
+    genuine: dict[int, TicketClaims] = {}
+    for index, scan in enumerate(scans):
         try:
-            outcomes[index] = _sync_one(
-                session, scan=scan, public_key=public_key, now=now, event_id=event_id
-            )
+            genuine[index] = verify_code(scan.code, public_key)
         except AppError as exc:
             outcomes[index] = SyncOutcome(status="REFUSED", error=exc.code, message=exc.message)
+    # Lock every ticket of the batch up front, in id order: two doors syncing overlapping
+    # batches wait for each other instead of deadlocking.
+    ticket_ids = sorted({claims.ticket_id for claims in genuine.values()})
+    session.execute(
+        select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update()
+    )
+    for index in sorted(genuine, key=lambda i: scans[i].scanned_at):
+        at = min(scans[index].scanned_at, now)
+        outcomes[index] = _sync_one(session, claims=genuine[index], at=at, event_id=event_id)
     return [outcomes[index] for index in range(len(scans))]
 
 
 def _sync_one(
-    session: Session,
-    *,
-    scan: OfflineScan,
-    public_key: Ed25519PublicKey,
-    now: datetime,
-    event_id: uuid.UUID | None,
+    session: Session, *, claims: TicketClaims, at: datetime, event_id: uuid.UUID | None
 ) -> SyncOutcome:
-    claims = verify_code(scan.code, public_key)
     ticket_id = claims.ticket_id
     if event_id is not None and claims.event_id != event_id:
         return _refused(ticket_id, "wrong_event", "This ticket is for another event.")
@@ -91,13 +94,11 @@ def _sync_one(
         select(Ticket.checked_in_at, Order.status)
         .join(Order, Order.id == Ticket.order_id)
         .where(Ticket.id == ticket_id)
-        .with_for_update(of=Ticket)
     ).first()
     if row is None:
         return _refused(ticket_id, "unknown_ticket", "No such ticket.")
     if row.status == OrderStatus.REFUNDED:
         return _refused(ticket_id, "order_refunded", "This ticket's order was refunded.")
-    at = min(scan.scanned_at, now)
     if row.checked_in_at is not None and row.checked_in_at <= at:
         return SyncOutcome(status="DUPLICATE", ticket_id=ticket_id, checked_in_at=row.checked_in_at)
     session.execute(update(Ticket).where(Ticket.id == ticket_id).values(checked_in_at=at))
