@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     ticket_key_file: str = Field(
         default=".seatguard-ticket-key.pem", validation_alias="TICKET_KEY_FILE"
     )
+    # Door: unknown short codes a staff user may try at once, then refilled per second.
+    checkin_guess_burst: int = Field(default=5, ge=1, validation_alias="CHECKIN_GUESS_BURST")
+    checkin_guess_rate: float = Field(default=1.0, gt=0, validation_alias="CHECKIN_GUESS_RATE")
 
     # Email: SMTP when SMTP_HOST is set, else .eml files in EMAIL_OUTBOX_DIR.
     smtp_host: str | None = Field(default=None, validation_alias="SMTP_HOST")

@@ -53,6 +53,7 @@ def sample(seats: int = 2) -> tuple[OrderView, list[TicketView]]:
                     seat_label=f"PLATEA B{n}",
                     private_key=KEY,
                 ),
+                short_code=f"K7QM4XPD9TR{n}",
                 issued_at=ISSUED,
                 checked_in_at=None,
             )

@@ -100,5 +100,7 @@ class Ticket(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
     seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), unique=True)
     code: Mapped[str] = mapped_column(Text)
+    # 12 random Crockford base32 symbols (see seatguard.tickets.short_codes), unique.
+    short_code: Mapped[str] = mapped_column(String(12), unique=True, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -147,6 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # 429 and 503 errors that know when to come back
+            headers = {"Retry-After": str(retry_after)}
         return error_response(
             request,
             exc.status_code,

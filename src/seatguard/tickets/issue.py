@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from seatguard.booking.models import Order, OrderItem, Seat, Ticket
 from seatguard.common.errors import NotFound
 from seatguard.tickets.codes import sign_ticket
+from seatguard.tickets.short_codes import new_short_code
 from seatguard.tickets.views import seat_label
 
 
@@ -21,7 +22,8 @@ def issue_tickets(
     """Create the missing tickets for the order's seats; return all its ticket ids.
 
     Safe to call again: seats that already have a ticket of this order are skipped, and
-    ``tickets.seat_id`` is unique, so a seat can never get two tickets.
+    ``tickets.seat_id`` is unique, so a seat can never get two tickets. Short codes are
+    unique too: a collision (one in 2**60 per pair) fails the transaction, which is retried.
     """
     event_id = session.scalar(select(Order.event_id).where(Order.id == order_id))
     if event_id is None:
@@ -55,6 +57,7 @@ def issue_tickets(
                 "order_id": order_id,
                 "seat_id": seat.id,
                 "code": code,
+                "short_code": new_short_code(),
                 "issued_at": now,
             }
         )

@@ -151,7 +151,10 @@ def _ticket_lines(
         _Line(gettext("Ticket: %(id)s") % {"id": ticket.id}, size=9, height=5),
     ]
     door = gettext("Show this code at the door. Each ticket admits one person once.")
-    below = [_Line(door, 8, grey=True)]
+    below = [
+        _Line(ticket.printed_short_code, size=16, bold=True, height=8),
+        _Line(door, 8, grey=True),
+    ]
     return above, below
 
 

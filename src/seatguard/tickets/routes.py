@@ -20,13 +20,24 @@ from seatguard.common.deps import (
 )
 from seatguard.common.errors import Conflict, NotFound, Unauthorized
 from seatguard.common.request_language import request_language
-from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.common.schemas import ERROR_RESPONSES, ErrorOut
 from seatguard.common.security import decode_token
-from seatguard.tickets import service
+from seatguard.tickets import door, service
+from seatguard.tickets.door import OfflineScan
+from seatguard.tickets.guessing import GuessLimiter
 from seatguard.tickets.keys import TicketKeys, load_ticket_keys
 from seatguard.tickets.links import verify_download_token
 from seatguard.tickets.pdf import render_tickets_pdf
-from seatguard.tickets.schemas import CheckInIn, CheckInOut, PublicKeyOut, TicketOut
+from seatguard.tickets.schemas import (
+    CheckInIn,
+    CheckInOut,
+    DoorCountOut,
+    PublicKeyOut,
+    SyncIn,
+    SyncOut,
+    TicketOut,
+)
+from seatguard.tickets.short_codes import looks_signed
 from seatguard.tickets.views import load_order_view
 
 router = APIRouter(prefix="/tickets", tags=["tickets"], responses=ERROR_RESPONSES)
@@ -50,15 +61,62 @@ def public_key(keys: KeysDep) -> PublicKeyOut:
     return PublicKeyOut(pem=keys.public_pem, raw=keys.public_raw_b64url)
 
 
-@router.post("/check-in", response_model=CheckInOut)
+def get_guess_limiter(request: Request, settings: SettingsDep) -> GuessLimiter:
+    """One per app: unknown short codes spend a staff user's tokens (see ``guessing``)."""
+    limiter: GuessLimiter | None = getattr(request.app.state, "guess_limiter", None)
+    if limiter is None:
+        limiter = GuessLimiter(rate=settings.checkin_guess_rate, burst=settings.checkin_guess_burst)
+        request.app.state.guess_limiter = limiter
+    return limiter
+
+
+GuessLimiterDep = Annotated[GuessLimiter, Depends(get_guess_limiter)]
+
+
+@router.post("/check-in", response_model=CheckInOut, responses={429: {"model": ErrorOut}})
 def check_in(
-    body: CheckInIn, db: DatabaseDep, now: NowDep, keys: KeysDep, _staff: StaffUser
+    body: CheckInIn,
+    db: DatabaseDep,
+    now: NowDep,
+    keys: KeysDep,
+    staff: StaffUser,
+    guesses: GuessLimiterDep,
 ) -> CheckInOut:
-    with db.unit_of_work() as session:
-        result = service.check_in(
-            session, code=body.code, public_key=keys.public_key, now=now, event_id=body.event_id
-        )
+    """Admit a ticket by its signed QR code or its short code (short codes are throttled)."""
+    short = not looks_signed(body.code)
+    if short:
+        guesses.ensure_allowed(staff.user_id, now)
+    try:
+        with db.unit_of_work() as session:
+            result = service.check_in(
+                session, code=body.code, public_key=keys.public_key, now=now, event_id=body.event_id
+            )
+    except NotFound as exc:
+        if short and exc.code == "unknown_short_code":
+            guesses.record_failure(staff.user_id, now)
+        raise
     return CheckInOut.of(result)
+
+
+@router.post("/check-in/sync", response_model=SyncOut)
+def sync_offline_scans(
+    body: SyncIn, db: DatabaseDep, now: NowDep, keys: KeysDep, _staff: StaffUser
+) -> SyncOut:
+    """Scans a door made offline, with their times: the first scan of a ticket wins."""
+    scans = [OfflineScan(code=s.code, scanned_at=s.scanned_at) for s in body.scans]
+    with db.unit_of_work() as session:
+        outcomes = door.sync_scans(
+            session, scans=scans, public_key=keys.public_key, now=now, event_id=body.event_id
+        )
+    return SyncOut.of(body.scans, outcomes)
+
+
+@router.get("/check-in/count", response_model=DoorCountOut)
+def door_count(
+    event_id: Annotated[uuid.UUID, Query(alias="eventId")], session: ReaderDep, _staff: StaffUser
+) -> DoorCountOut:
+    """Valid tickets of the event, how many were admitted and how many are still to come."""
+    return DoorCountOut.of(door.door_count(session, event_id=event_id))
 
 
 @router.get("", response_model=list[TicketOut])

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, field_validator
 
 from seatguard.common.schemas import CamelModel
+from seatguard.tickets.door import DoorCount, SyncOutcome, SyncStatus
 from seatguard.tickets.service import CheckInResult
 from seatguard.tickets.views import TicketView
+
+MAX_SYNC_SCANS = 500
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class TicketOut(CamelModel):
@@ -23,6 +27,7 @@ class TicketOut(CamelModel):
     price_minor: int
     currency: str
     code: str
+    short_code: str = Field(description="Typed at the door instead of scanning: K7QM-4XPD-9TRB")
     issued_at: datetime
     checked_in_at: datetime | None
 
@@ -39,13 +44,16 @@ class TicketOut(CamelModel):
             price_minor=view.price_minor,
             currency=view.currency,
             code=view.code,
+            short_code=view.printed_short_code,
             issued_at=view.issued_at,
             checked_in_at=view.checked_in_at,
         )
 
 
 class CheckInIn(CamelModel):
-    code: str = Field(min_length=1, max_length=1000)
+    code: str = Field(
+        min_length=1, max_length=1000, description="The signed QR code or the short code"
+    )
     event_id: uuid.UUID | None = Field(
         default=None, description="The event this door admits; other events' tickets get 409"
     )
@@ -85,3 +93,77 @@ class PublicKeyOut(CamelModel):
     format: str = Field(default="SG1", description="Code layout: SG1.<payload>.<signature>")
     pem: str
     raw: str = Field(description="The 32 raw public key bytes, base64url without padding")
+
+
+class OfflineScanIn(CamelModel):
+    code: str = Field(min_length=1, max_length=1000, description="A signed (QR) ticket code")
+    scanned_at: AwareDatetime = Field(description="When the door scanned it, with its offset")
+
+    @field_validator("scanned_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise ValueError("the scan time is out of range") from exc
+        if utc < EARLIEST_SCAN:
+            raise ValueError("the scan time is out of range")
+        return utc
+
+
+class SyncIn(CamelModel):
+    event_id: uuid.UUID | None = Field(
+        default=None, description="The event this door admits; other events' tickets are refused"
+    )
+    scans: list[OfflineScanIn] = Field(min_length=1, max_length=MAX_SYNC_SCANS)
+
+
+class SyncResultOut(CamelModel):
+    code: str
+    scanned_at: datetime
+    status: SyncStatus
+    ticket_id: uuid.UUID | None
+    checked_in_at: datetime | None = Field(description="The admission on record (first scan)")
+    displaced_at: datetime | None = Field(
+        description="A later admission of the same ticket that this earlier scan made a duplicate"
+    )
+    error: str | None
+    message: str | None
+
+
+class SyncOut(CamelModel):
+    results: list[SyncResultOut]
+
+    @classmethod
+    def of(cls, scans: list[OfflineScanIn], outcomes: list[SyncOutcome]) -> SyncOut:
+        return cls(
+            results=[
+                SyncResultOut(
+                    code=scan.code,
+                    scanned_at=scan.scanned_at,
+                    status=outcome.status,
+                    ticket_id=outcome.ticket_id,
+                    checked_in_at=outcome.checked_in_at,
+                    displaced_at=outcome.displaced_at,
+                    error=outcome.error,
+                    message=outcome.message,
+                )
+                for scan, outcome in zip(scans, outcomes, strict=True)
+            ]
+        )
+
+
+class DoorCountOut(CamelModel):
+    event_id: uuid.UUID
+    tickets: int = Field(description="Valid tickets issued for the event (refunds excluded)")
+    admitted: int
+    remaining: int
+
+    @classmethod
+    def of(cls, count: DoorCount) -> DoorCountOut:
+        return cls(
+            event_id=count.event_id,
+            tickets=count.tickets,
+            admitted=count.admitted,
+            remaining=count.remaining,
+        )

@@ -1,8 +1,9 @@
 """Door check-in and ticket reads.
 
-A scan is verified offline first (the signature), then admitted by one conditional
-``UPDATE … WHERE checked_in_at IS NULL … RETURNING``: of any number of concurrent scans of
-the same ticket, exactly one gets the row back. The others are told why they were refused.
+A scan is verified first (the signature, or the short code looked up), then admitted by
+one conditional ``UPDATE … WHERE checked_in_at IS NULL … RETURNING``: of any number of
+concurrent scans of the same ticket, exactly one gets the row back. The others are told
+why they were refused.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from seatguard.booking.domain import OrderStatus
 from seatguard.booking.models import Event, Order, Seat, Ticket
 from seatguard.common.errors import Conflict, NotFound
 from seatguard.tickets.codes import verify_code
+from seatguard.tickets.short_codes import looks_signed, normalise_short_code
 from seatguard.tickets.views import TicketView, load_ticket_views
 
 
@@ -44,24 +46,45 @@ def check_in(
     now: datetime,
     event_id: uuid.UUID | None = None,
 ) -> CheckInResult:
-    """Admit the ticket once; ``event_id`` (optional) is the event this door is for."""
-    claims = verify_code(code, public_key)
-    if event_id is not None and claims.event_id != event_id:
+    """Admit the ticket once; ``event_id`` (optional) is the event this door is for.
+
+    ``code`` is the signed QR code or the short code printed under it; either way the
+    ticket must exist, belong to the door's event, not be refunded and not be used yet.
+    """
+    ticket_id, ticket_event_id = identify_ticket(session, code=code, public_key=public_key)
+    if event_id is not None and ticket_event_id != event_id:
         raise Conflict(
             "This ticket is for another event.",
             code="wrong_event",
-            details={"eventId": str(claims.event_id)},
+            details={"eventId": str(ticket_event_id)},
         )
     order_live = exists().where(Order.id == Ticket.order_id, Order.status != OrderStatus.REFUNDED)
     admitted = session.execute(
         update(Ticket)
-        .where(Ticket.id == claims.ticket_id, Ticket.checked_in_at.is_(None), order_live)
+        .where(Ticket.id == ticket_id, Ticket.checked_in_at.is_(None), order_live)
         .values(checked_in_at=now)
         .returning(Ticket.id)
     ).first()
     if admitted is None:
-        _explain_refusal(session, claims.ticket_id)
-    return _result(session, claims.ticket_id)
+        _explain_refusal(session, ticket_id)
+    return _result(session, ticket_id)
+
+
+def identify_ticket(
+    session: Session, *, code: str, public_key: Ed25519PublicKey
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """(ticket id, event id) from a signed code (verified) or a short code (looked up)."""
+    if looks_signed(code):
+        claims = verify_code(code, public_key)
+        return claims.ticket_id, claims.event_id
+    found = session.execute(
+        select(Ticket.id, Order.event_id)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(Ticket.short_code == normalise_short_code(code))
+    ).first()
+    if found is None:
+        raise NotFound("No ticket has this short code.", code="unknown_short_code")
+    return found.id, found.event_id
 
 
 def _explain_refusal(session: Session, ticket_id: uuid.UUID) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
 from seatguard.common.errors import NotFound
+from seatguard.tickets.short_codes import format_short_code
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,12 +78,18 @@ class TicketView:
     price_minor: int
     currency: str
     code: str
+    short_code: str
     issued_at: datetime
     checked_in_at: datetime | None
 
     @property
     def seat_label(self) -> str:
         return seat_label(self.section, self.row, self.number)
+
+    @property
+    def printed_short_code(self) -> str:
+        """The short code as printed and shown: ``K7QM-4XPD-9TRB``."""
+        return format_short_code(self.short_code)
 
 
 def seat_label(section: str, row: str, number: str) -> str:
@@ -169,6 +176,7 @@ def load_ticket_views(
             price_minor=seat.price_minor if amount is None else amount,
             currency=currency,
             code=ticket.code,
+            short_code=ticket.short_code,
             issued_at=ticket.issued_at,
             checked_in_at=ticket.checked_in_at,
         )

@@ -64,6 +64,23 @@
     }
   }
 
+  /* The role claim of the stored token: only to tidy the header, the server checks roles. */
+  function role() {
+    const part = (token() || "").split(".")[1];
+    if (!part) { return null; }
+    try {
+      const json = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+      return JSON.parse(json).role || null;
+    } catch (e) { return null; }
+  }
+
+  function showStaffLinks() {
+    const door = document.getElementById("checkin-link");
+    if (door) { door.hidden = !(role() === "staff" || role() === "admin"); }
+    const office = document.getElementById("admin-link");
+    if (office) { office.hidden = role() !== "admin"; }
+  }
+
   async function showUser() {
     const name = document.getElementById("who-name");
     const login = document.getElementById("login-link");
@@ -74,7 +91,6 @@
     if (!me.ok) { return null; }
     text(name, t("signed_in_as", { name: me.body.name || me.body.email }));
     login.hidden = true; signup.hidden = true; logout.hidden = false;
-    document.getElementById("admin-link").hidden = me.body.role !== "admin";
     return me.body;
   }
 
@@ -119,6 +135,7 @@
         .forEach(function (k) { sessionStorage.removeItem(k); });
       location.assign("/");
     });
+    showStaffLinks();
     window.SG.user = showUser();
   });
 

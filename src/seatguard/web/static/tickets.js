@@ -30,8 +30,8 @@
       SG.el("p", { text: when + " · " + SG.money(order.amount, order.currency) + " · " + (STATUS[order.status] || order.status) }));
     if (tickets.length) {
       card.append(SG.el("ul", { class: "tickets" }, tickets.map(function (t) {
-        return SG.el("li", {}, [SG.el("strong", { text: t.seatLabel }), " ",
-          SG.el("code", { text: t.code.length > 24 ? t.code.slice(0, 24) + "…" : t.code, title: t.code }),
+        return SG.el("li", { "data-ticket-id": t.id }, [SG.el("strong", { text: t.seatLabel }), " ",
+          SG.el("code", { class: "short-code", text: t.shortCode, "data-testid": "short-code" }),
           t.checkedInAt ? " · checked in" : ""]);
       })));
       const button = SG.el("button", { type: "button", class: "primary", text: "Download PDF",
