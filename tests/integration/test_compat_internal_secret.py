@@ -43,6 +43,8 @@ PUBLIC: dict[tuple[str, str], set[int]] = {
     ("GET", "/my/tickets"): {200},
     ("GET", "/staff/check-in"): {200},
     ("GET", "/favicon.ico"): {200},
+    ("GET", "/lang/{code}"): {422},  # the language switcher (an unknown code here)
+    ("POST", "/lang/{code}"): {422},
     # The back office's pages: shells too; every figure comes from an admin-only API route.
     ("GET", "/admin"): {200},
     ("GET", "/admin/events/new"): {200},
@@ -110,7 +112,7 @@ def test_the_header_alone_gets_401_on_every_protected_route(app_client, settings
 
 def test_the_auth_service_alone_ignores_it_too(db, settings):
     protected = sweep(create_auth_app(settings, db=db), "internal-shared-secret")
-    assert protected == {("GET", "/auth/me")}
+    assert protected == {("GET", "/auth/me"), ("PATCH", "/auth/me")}
 
 
 def test_every_public_route_listed_still_exists(app_client):

@@ -198,6 +198,6 @@ def test_the_html_table_spaces_its_headers_apart():
     """Each header and cell carries padding, so "SectionRowSeatPrice" never runs together."""
     html = body(confirmation(), "html")
     headers = re.findall(r"<th[^>]*>", html)
-    assert len(headers) == 4
+    assert len(headers) == 5  # section, row, seat, door code, price
     assert all("padding" in h for h in headers), headers
     assert all("padding" in c for c in re.findall(r"<td[^>]*>", html))
