@@ -89,6 +89,6 @@ def test_the_opt_in_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch
 
 def test_development_and_test_keep_the_embedded_sandbox() -> None:
     for env in ("development", "test"):
-        settings = Settings(_env_file=None, env=env)  # type: ignore[arg-type]
+        settings = Settings(_env_file=None, env=env)
         assert settings.sandbox_enabled
         assert settings.payment_problem() is None
