@@ -221,6 +221,7 @@ def sandbox(
     public_url: Annotated[str | None, typer.Option(help="URL buyers reach it at")] = None,
 ) -> None:
     """The Stripe-compatible test gateway alone (point STRIPE_API_BASE at it)."""
+    from seatguard.common.migrate import upgrade
     from seatguard.payments.sandbox import create_sandbox_app
 
     _logging()
@@ -232,7 +233,10 @@ def sandbox(
         )
         raise typer.Exit(2)
     base = (public_url or f"http://{host}:{port}").rstrip("/")
+    upgrade(settings.database_url)  # its sessions, payments and events live in the database
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
     sandbox_app = create_sandbox_app(
+        db=database,
         public_base_url=base,
         webhook_url=settings.stripe_webhook_url,
         webhook_secret=settings.stripe_webhook_secret,
@@ -244,6 +248,7 @@ def sandbox(
         uvicorn.run(sandbox_app, host=host, port=port, log_level="info")
     finally:
         sandbox_app.state.sandbox.close()
+        database.dispose()
 
 
 @db_app.command("upgrade")
