@@ -36,6 +36,9 @@
     } else if (order.status === "FAILED") {
       SG.text(status, "The payment could not be started; nothing was charged.");
       actions.append(link("/events/" + order.eventId, "Try again"));
+    } else if (order.status === "CANCELLED") {
+      SG.text(status, "This order was cancelled; nothing was charged.");
+      actions.append(link("/events/" + order.eventId, "Choose seats again"));
     }
   }
 
@@ -54,16 +57,25 @@
     setTimeout(function () { poll(started); }, 1000);
   }
 
+  /* The buyer chose "Cancel and return" on the payment page: cancel the order, so its
+     seats are free for everyone at once instead of staying held until the hold runs out. */
   async function cancelled() {
-    const result = await SG.api("/api/v1/booking-orders/" + encodeURIComponent(orderId));
-    if (!result.ok) { return; }
-    const order = result.body;
-    if (order.status === "PENDING" && order.holdExpiresAt) {
-      const until = new Date(order.holdExpiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      SG.text($("cancel-detail"), "Your seats stay held until " + until + ".");
-      const actions = $("cancel-actions");
-      if (order.checkoutUrl) { actions.prepend(link(order.checkoutUrl, "Return to the payment page"), " · "); }
-      actions.append(" · ", link("/events/" + order.eventId, "Back to the seat map"));
+    const box = $("cancelled");
+    const path = "/api/v1/booking-orders/" + encodeURIComponent(orderId) + "/cancel";
+    const result = await SG.api(path, { method: "POST" });
+    if (result.status === 401) { location.assign(SG.loginUrl()); return; }
+    const order = result.body || {};
+    const actions = $("cancel-actions");
+    if (result.ok) {
+      box.dataset.status = "CANCELLED";
+      SG.text($("cancel-detail"), "Your order was cancelled and its seats were released.");
+      actions.append(" · ", link("/events/" + order.eventId, "Choose seats again"));
+    } else if (order.error === "order_paid") {
+      box.dataset.status = "PAID";
+      SG.text($("cancel-detail"), "This order has already been paid, so it was not cancelled.");
+      actions.prepend(link("/checkout/success?order_id=" + encodeURIComponent(orderId), "See your order"), " · ");
+    } else {
+      SG.text($("cancel-detail"), order.message || "This order could not be cancelled.");
     }
   }
 
