@@ -81,7 +81,7 @@ locals {
     CORS_ORIGINS       = var.cors_origins
     QUEUE_URL          = module.queue.url
     AWS_REGION         = var.region
-    SANDBOX            = "false"
+    SANDBOX            = "false" # real Stripe only (SEATGUARD_SANDBOX_ENABLED stays unset)
     SMTP_HOST          = var.smtp_host
     SMTP_PORT          = tostring(var.smtp_port)
     SMTP_USER          = var.smtp_user

@@ -73,6 +73,12 @@ variable "stripe_secret_key" {
   description = "Stripe secret key (sk_live_… or sk_test_…)"
   type        = string
   sensitive   = true
+
+  validation {
+    # The services refuse to start without a real key; say so at plan time already.
+    condition     = can(regex("^[sr]k_(live|test)_.+", var.stripe_secret_key)) && var.stripe_secret_key != "sk_test_sandbox"
+    error_message = "stripe_secret_key must be a real Stripe secret key (sk_live_… or sk_test_…), not the sandbox's."
+  }
 }
 
 variable "stripe_webhook_secret" {

@@ -141,7 +141,7 @@ def create_app(
         from seatguard.payments.factory import build_sandbox_app
         from seatguard.settings import SANDBOX_MOUNT
 
-        sandbox_app = build_sandbox_app(settings, clock=clock)
+        sandbox_app = build_sandbox_app(settings, db=database, clock=clock)
         app.state.sandbox = sandbox_app.state.sandbox
         app.mount(SANDBOX_MOUNT, sandbox_app)
     return app

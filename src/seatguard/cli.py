@@ -21,7 +21,7 @@ from seatguard.common.security import Role, mint_token
 from seatguard.common.shutdown import exit_cleanly_after_uvicorn
 from seatguard.compat.cli import import_original_command
 from seatguard.queue.cli import queue_app
-from seatguard.settings import Settings, get_settings
+from seatguard.settings import SANDBOX_OPT_IN, Settings, get_settings
 from seatguard.tickets.cli import tickets_app
 
 app = typer.Typer(
@@ -43,6 +43,15 @@ PortOpt = Annotated[int | None, typer.Option(help="Port to listen on")]
 
 def _logging() -> None:
     configure_logging(get_settings())
+
+
+def _payments_settings(settings: Settings) -> Settings:
+    """The settings of a service that takes payments; exits with a clear message if it must not."""
+    problem = settings.payment_problem()
+    if problem is not None:
+        console.print(f"[bold red]Refusing to start:[/] {problem}")
+        raise typer.Exit(2)
+    return settings
 
 
 def _prepare(settings: Settings, *, seed_if_empty: bool) -> None:
@@ -71,7 +80,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
     from seatguard.app import create_app
 
     _logging()
-    settings = get_settings()
+    settings = _payments_settings(get_settings())
     host = host or settings.host
     port = port or settings.port
     if "PUBLIC_BASE_URL" not in os.environ:  # payment pages and webhooks come back here
@@ -109,7 +118,7 @@ def booking(
 ) -> None:
     """The booking service alone (no background jobs; run `seatguard sweeper` beside it)."""
     _logging()
-    settings = get_settings()
+    settings = _payments_settings(get_settings())
     _prepare(settings, seed_if_empty=False)
     reset_multiprocess_metrics()
     exit_cleanly_after_uvicorn()
@@ -138,7 +147,7 @@ def sweeper(
     from seatguard.worker.runner import stop_on_signals
 
     _logging()
-    services = build_services(get_settings())
+    services = build_services(_payments_settings(get_settings()))
     steps = sweep_steps(services)
     if once:
         console.print(f"freed {sweep.sweep_once(services.db, system_clock, steps)} seats")
@@ -169,7 +178,7 @@ def worker(
     from seatguard.worker.runner import run_worker, stop_on_signals
 
     _logging()
-    services = build_services(get_settings())
+    services = build_services(_payments_settings(get_settings()))
     stop = threading.Event()
     stop_on_signals(stop)
     console.print(f"worker on queue {services.settings.queue_url}")
@@ -216,12 +225,22 @@ def sandbox(
     public_url: Annotated[str | None, typer.Option(help="URL buyers reach it at")] = None,
 ) -> None:
     """The Stripe-compatible test gateway alone (point STRIPE_API_BASE at it)."""
+    from seatguard.common.migrate import upgrade
     from seatguard.payments.sandbox import create_sandbox_app
 
     _logging()
     settings = get_settings()
+    if not settings.test_payments_allowed:
+        console.print(
+            "[bold red]Refusing to start:[/] the payment sandbox takes test payments; in "
+            f"production set {SANDBOX_OPT_IN}=true only for a test deployment"
+        )
+        raise typer.Exit(2)
     base = (public_url or f"http://{host}:{port}").rstrip("/")
+    upgrade(settings.database_url)  # its sessions, payments and events live in the database
+    database = Database(settings.database_url, pool_size=settings.db_pool_size)
     sandbox_app = create_sandbox_app(
+        db=database,
         public_base_url=base,
         webhook_url=settings.stripe_webhook_url,
         webhook_secret=settings.stripe_webhook_secret,
@@ -233,6 +252,7 @@ def sandbox(
         uvicorn.run(sandbox_app, host=host, port=port, log_level="info")
     finally:
         sandbox_app.state.sandbox.close()
+        database.dispose()
 
 
 @db_app.command("upgrade")

@@ -85,6 +85,8 @@ def build_services(
     gateway: PaymentGateway | None = None,
     queue: Queue | None = None,
 ) -> Services:
+    """Refuses (``PaymentConfigurationError``) a configuration that must not take payments."""
+    settings.require_payments_configured()
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     return Services(
         settings=settings,

@@ -12,6 +12,12 @@ DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refuse
 SANDBOX_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the in-process test gateway's key
 SANDBOX_WEBHOOK_SECRET = "whsec_sandbox"  # noqa: S105 - refused with real Stripe in production
 SANDBOX_MOUNT = "/sandbox/stripe"
+SANDBOX_OPT_IN = "SEATGUARD_SANDBOX_ENABLED"
+REAL_KEY_PREFIXES = ("sk_live_", "sk_test_", "rk_live_", "rk_test_")
+
+
+class PaymentConfigurationError(ValueError):
+    """This configuration must not take payments (production without real Stripe)."""
 
 
 class Settings(BaseSettings):
@@ -104,7 +110,8 @@ class Settings(BaseSettings):
     email_outbox_dir: str = Field(default="./outbox", validation_alias="EMAIL_OUTBOX_DIR")
 
     # Payments. Without a real STRIPE_SECRET_KEY the sandbox gateway is mounted in-process at
-    # {PUBLIC_BASE_URL}/sandbox/stripe and the Stripe adapter talks to it.
+    # {PUBLIC_BASE_URL}/sandbox/stripe and the Stripe adapter talks to it. Production takes real
+    # Stripe only, unless SEATGUARD_SANDBOX_ENABLED=true declares a test deployment.
     public_base_url: str = Field(
         default="http://127.0.0.1:4000", validation_alias="PUBLIC_BASE_URL"
     )
@@ -116,6 +123,7 @@ class Settings(BaseSettings):
     stripe_success_url: str = Field(default="", validation_alias="STRIPE_SUCCESS_URL")
     stripe_cancel_url: str = Field(default="", validation_alias="STRIPE_CANCEL_URL")
     sandbox: bool | None = Field(default=None, validation_alias="SANDBOX")
+    sandbox_in_production: bool = Field(default=False, validation_alias=SANDBOX_OPT_IN)
 
     # Ticket download links (signed, expiring); PUBLIC_TICKET_LINKS serves them to anyone.
     ticket_link_secret: str | None = Field(default=None, validation_alias="TICKET_LINK_SECRET")
@@ -140,17 +148,50 @@ class Settings(BaseSettings):
             )
         if not self.stripe_cancel_url:
             self.stripe_cancel_url = f"{base}/checkout/cancel?order_id={{ORDER_ID}}"
-        default_secret = self.stripe_webhook_secret == SANDBOX_WEBHOOK_SECRET
-        if self.env == "production" and default_secret and not self.sandbox_enabled:
-            raise ValueError("STRIPE_WEBHOOK_SECRET must be set when using real Stripe")
         return self
 
     @property
+    def test_payments_allowed(self) -> bool:
+        """Outside production always; in production only with SEATGUARD_SANDBOX_ENABLED=true."""
+        return self.env != "production" or self.sandbox_in_production
+
+    @property
+    def real_stripe_key(self) -> bool:
+        key = self.stripe_secret_key
+        prefix = next((p for p in REAL_KEY_PREFIXES if key.startswith(p)), None)
+        return prefix is not None and len(key) > len(prefix) and key != SANDBOX_SECRET_KEY
+
+    @property
     def sandbox_enabled(self) -> bool:
-        """SANDBOX when set; otherwise on while no real Stripe key is configured."""
+        """SANDBOX when set; otherwise on while no real Stripe key is configured, and never by
+        default in production (there it takes SEATGUARD_SANDBOX_ENABLED=true)."""
         if self.sandbox is not None:
             return self.sandbox
+        if not self.test_payments_allowed:
+            return False
         return self.stripe_secret_key == SANDBOX_SECRET_KEY and self.stripe_api_base is None
+
+    def payment_problem(self) -> str | None:
+        """Why this configuration must not take payments, or ``None`` when it may."""
+        if self.test_payments_allowed:
+            return None
+        opt_in = f"set {SANDBOX_OPT_IN}=true only for a test deployment that takes sandbox payments"
+        if self.sandbox:
+            return f"SANDBOX=true mounts the test payment gateway; in production {opt_in}"
+        if not self.real_stripe_key:
+            return (
+                "STRIPE_SECRET_KEY must be a real Stripe secret key (sk_live_… or sk_test_…) "
+                f"in production; {opt_in}"
+            )
+        if self.stripe_webhook_secret == SANDBOX_WEBHOOK_SECRET:
+            return "STRIPE_WEBHOOK_SECRET must be set when using real Stripe"
+        return None
+
+    def require_payments_configured(self) -> None:
+        """Refuse to start a service that takes payments with a configuration that must not."""
+        problem = self.payment_problem()
+        if problem is not None:
+            raise PaymentConfigurationError(problem)
 
     @property
     def sandbox_base_url(self) -> str:

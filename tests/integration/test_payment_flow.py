@@ -130,9 +130,13 @@ def test_duplicate_webhooks_and_redelivery_change_nothing(stack, auth_header, db
     stack.pay(started["url"])
     stack.wait_for_webhooks(1)
     stack.drain()
-    event_id = stack.sandbox.store.events and next(iter(stack.sandbox.store.events))
-    stack.sandbox.redeliver(event_id)
-    time.sleep(0.5)
+    (event,), _ = stack.sandbox.events.latest(type=None, limit=1)
+    stack.sandbox.redeliver(event.id)
+    deadline = time.monotonic() + 10
+    while len(stack.sandbox.events.event(event.id).responses) < 2:  # the duplicate landed
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert stack.sandbox.events.event(event.id).responses == ["200", "200"]
     assert stack.count(PaymentEvent) == 1
     # Even a message that slips past the inbox is handled idempotently by the worker.
     stack.queue.send({"type": "payment.checkout_completed", "session_id": started["sessionId"]})

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from seatguard.common.db import Database
 from seatguard.payments.factory import build_gateway
 from seatguard.payments.gateway import CheckoutSession, LineItem
 from seatguard.payments.stripe_gateway import StripeGateway
@@ -20,8 +21,8 @@ CARD = {"exp_month": "12", "exp_year": "2099", "cvc": "123", "cardholder": "Ada"
 
 
 @pytest.fixture
-def running() -> Iterator[RunningSandbox]:
-    with running_sandbox("http://127.0.0.1:9/unused") as r:
+def running(db: Database) -> Iterator[RunningSandbox]:
+    with running_sandbox(db, "http://127.0.0.1:9/unused") as r:
         yield r
 
 
@@ -73,8 +74,9 @@ def test_malformed_card_details_are_refused_without_charging(
     response = httpx.post(session.url or "", data=form)
     assert response.status_code == 400
     assert f"<code>{code}</code>" in response.text
-    assert running.sandbox.store.sessions[session.id].status == "open"
-    assert running.sandbox.store.intents == {}
+    store = running.sandbox.store
+    assert store.session(session.id, now=running.sandbox.now()).status == "open"
+    assert store.session(session.id, now=running.sandbox.now()).payment_intent is None
 
 
 def test_a_paid_session_cannot_be_paid_twice(running: RunningSandbox) -> None:
@@ -82,11 +84,11 @@ def test_a_paid_session_cannot_be_paid_twice(running: RunningSandbox) -> None:
     url = session.url or ""
     first = httpx.post(url, data={"card_number": "4242424242424242", **CARD, "email": "a@b.test"})
     assert first.status_code == 303
-    assert running.sandbox.store.sessions[session.id].paid_email == "a@b.test"
+    assert running.sandbox.store.session(session.id, now=0).paid_email == "a@b.test"
     again = httpx.post(url, data={"card_number": "4242424242424242", **CARD})
     assert again.status_code == 409
     assert "already been paid" in again.text
-    assert len(running.sandbox.store.events) == 1
+    assert len(running.sandbox.events.latest(type=None, limit=10)[0]) == 1
     assert httpx.get(f"{running.base_url}/pay/cs_test_unknown").status_code == 404
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from seatguard.common.db import Database
 from seatguard.payments.gateway import LineItem
 from seatguard.payments.stripe_gateway import StripeGateway
 from tests.support.sandbox import (
@@ -29,9 +30,9 @@ def test_the_schema_check_itself_rejects_what_stripe_would_not_send() -> None:
     )
 
 
-def test_sessions_intents_refunds_events_and_errors_match_stripe_schemas() -> None:
+def test_sessions_intents_refunds_events_and_errors_match_stripe_schemas(db: Database) -> None:
     objects: list[tuple[str, dict[str, Any]]] = []
-    with receiving_webhooks() as receiver, running_sandbox(receiver.url) as running:
+    with receiving_webhooks() as receiver, running_sandbox(db, receiver.url) as running:
         base = running.base_url
         gateway = StripeGateway(SANDBOX_KEY, base, max_network_retries=0)
 
@@ -96,8 +97,10 @@ def test_sessions_intents_refunds_events_and_errors_match_stripe_schemas() -> No
         ({"mode": "payment", "success_url": "https://x.test", "bogus": "1"}, "bogus"),
     ],
 )
-def test_bad_requests_get_stripe_shaped_errors(data: dict[str, str], param: str) -> None:
-    with running_sandbox("http://127.0.0.1:9/unused") as running:
+def test_bad_requests_get_stripe_shaped_errors(
+    data: dict[str, str], param: str, db: Database
+) -> None:
+    with running_sandbox(db, "http://127.0.0.1:9/unused") as running:
         response = httpx.post(f"{running.base_url}/v1/checkout/sessions", headers=AUTH, data=data)
     assert response.status_code == 400
     error = response.json()["error"]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
 from seatguard.common.errors import AppError
 from seatguard.payments.gateway import CheckoutSession, LineItem
 from seatguard.payments.stripe_gateway import StripeGateway
@@ -33,16 +34,16 @@ def open_session(gateway: StripeGateway, now: datetime) -> CheckoutSession:
         line_items=[LineItem(name="PLATEA B3", unit_amount=9900)],
         success_url="https://shop.test/ok",
         cancel_url="https://shop.test/cancel",
-        expires_at=now + timedelta(minutes=30),
+        expires_at=now + timedelta(minutes=30, seconds=5),  # margin for a loaded machine
         customer_email=None,
         idempotency_key=str(uuid.uuid4()),
     )
 
 
-def test_a_refused_webhook_is_retried_with_backoff_until_accepted() -> None:
+def test_a_refused_webhook_is_retried_with_backoff_until_accepted(db: Database) -> None:
     with (
         receiving_webhooks(statuses=[500, 503]) as receiver,
-        running_sandbox(receiver.url) as running,
+        running_sandbox(db, receiver.url) as running,
     ):
         gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
         session = open_session(gateway, datetime.now(UTC))
@@ -58,26 +59,29 @@ def test_a_refused_webhook_is_retried_with_backoff_until_accepted() -> None:
         assert [e["pending_webhooks"] for e in listed["data"]] == [0]
 
 
-def test_retries_stop_after_the_bounded_number_of_attempts() -> None:
+def test_retries_stop_after_the_bounded_number_of_attempts(db: Database) -> None:
     with (
         receiving_webhooks(statuses=[500] * 10) as receiver,
-        running_sandbox(receiver.url, max_attempts=3) as running,
+        running_sandbox(db, receiver.url, max_attempts=3) as running,
     ):
         gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
         gateway.expire_checkout_session(open_session(gateway, datetime.now(UTC)).id)
         receiver.wait_for(3, timeout=30)  # generous: backoff runs slow on a loaded machine
-        event = next(iter(running.sandbox.store.events.values()))
+        event_id = receiver.received[0].event["id"]
         deadline = time.monotonic() + 10  # the third failure is recorded just after it lands
-        while event.attempts < 3 and time.monotonic() < deadline:
+        while len(running.sandbox.events.event(event_id).responses) < 3:
+            assert time.monotonic() < deadline
             time.sleep(0.05)
         with pytest.raises(AssertionError):
             receiver.wait_for(4, timeout=3)
+        event = running.sandbox.events.event(event_id)
         assert event.attempts == 3
+        assert event.responses == ["500"] * 3
         assert not event.delivered
 
 
-def test_an_event_can_be_redelivered_as_a_duplicate() -> None:
-    with receiving_webhooks() as receiver, running_sandbox(receiver.url) as running:
+def test_an_event_can_be_redelivered_as_a_duplicate(db: Database) -> None:
+    with receiving_webhooks() as receiver, running_sandbox(db, receiver.url) as running:
         gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
         gateway.expire_checkout_session(open_session(gateway, datetime.now(UTC)).id)
         first = receiver.wait_for(1)[0].event
@@ -91,9 +95,12 @@ def test_an_event_can_be_redelivered_as_a_duplicate() -> None:
         assert copies[1]["data"] == first["data"]
 
 
-def test_sessions_expire_when_expires_at_passes_and_say_so() -> None:
+def test_sessions_expire_when_expires_at_passes_and_say_so(db: Database) -> None:
     clock = FrozenClock(datetime(2027, 6, 1, 12, 0, tzinfo=UTC))
-    with receiving_webhooks() as receiver, running_sandbox(receiver.url, clock=clock) as running:
+    with (
+        receiving_webhooks() as receiver,
+        running_sandbox(db, receiver.url, clock=clock) as running,
+    ):
         gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
         session = open_session(gateway, clock())
         clock.advance(minutes=29)
@@ -121,10 +128,10 @@ def test_sessions_expire_when_expires_at_passes_and_say_so() -> None:
         assert stale.value.code == "invalid_signature"
 
 
-def test_deliver_pending_resends_events_that_ran_out_of_attempts() -> None:
+def test_deliver_pending_resends_events_that_ran_out_of_attempts(db: Database) -> None:
     with (
         receiving_webhooks(statuses=[500]) as receiver,
-        running_sandbox(receiver.url, max_attempts=1) as running,
+        running_sandbox(db, receiver.url, max_attempts=1) as running,
     ):
         gateway = StripeGateway(SANDBOX_KEY, running.base_url, max_network_retries=0)
         gateway.expire_checkout_session(open_session(gateway, datetime.now(UTC)).id)

@@ -30,12 +30,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import select
 
 from seatguard.booking import catalogue, holds
+from seatguard.booking.cancellation import cancel_order
 from seatguard.booking.checkout import CheckoutRequest, start_checkout
 from seatguard.booking.models import Order, OrderItem, Seat, Ticket
 from seatguard.booking.sweeper import sweep_once
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
 from seatguard.common.errors import AppError, Conflict
+from seatguard.common.security import Principal, Role
 from seatguard.payments.inbox import record_event
 from seatguard.queue.db_queue import DatabaseQueue
 from seatguard.runtime import Services
@@ -214,6 +216,43 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
                 while messages := self.queue.receive(max_messages=10, wait_seconds=0):
                     process_batch(self.queue, self.handlers, messages)
                 ctx.bump("buy.straight_through")
+
+        @precondition(lambda self: bool(self.gateway.sessions))
+        @rule(
+            pick=st.integers(0, 10_000),
+            who=st.sampled_from(["owner", "owner", "stranger", "admin"]),
+        )
+        def cancel_order(self, pick: int, who: str) -> None:
+            with self.db.reader() as session:
+                orders = list(session.scalars(select(Order).order_by(Order.created_at, Order.id)))
+            order = orders[pick % len(orders)]
+            viewer = {
+                "owner": Principal(user_id=order.user_id, role=Role.CUSTOMER),
+                "stranger": Principal(user_id="mallory", role=Role.CUSTOMER),
+                "admin": Principal(user_id="root", role=Role.ADMIN),
+            }[who]
+            try:
+                cancel_order(
+                    db=self.db,
+                    gateway=self.gateway,
+                    queue=self.queue,
+                    order_id=order.id,
+                    viewer=viewer,
+                    now=self.clock(),
+                )
+            except AppError as exc:
+                expected = {404} if who == "stranger" else {409}
+                assert exc.status_code in expected, exc  # noqa: PT017
+                ctx.bump(f"cancel.{exc.code}")
+                return
+            assert who != "stranger"
+            with self.db.reader() as session:
+                after = session.get(Order, order.id)
+                assert after is not None
+                assert after.status == "CANCELLED"
+                held = session.scalars(select(Seat).where(Seat.order_id == order.id)).all()
+                assert not held, "a cancelled order still holds seats"
+            ctx.bump("cancel.ok")
 
         # -- Stripe ------------------------------------------------------------------------
 
@@ -400,6 +439,10 @@ def check_invariants(
         buyers = [o for o in orders.values() if o.payment_intent_id == intent]
         assert all(o.status != "COMPLETED" for o in buyers), f"completed order refunded ({intent})"
     for order in orders.values():
+        if order.status == "CANCELLED":  # gateway first: its session can never be paid
+            cancelled = gateway.sessions[order.checkout_session_id or ""]
+            assert cancelled.status == "expired", f"cancelled order's session {cancelled.status}"
+            assert not [s for s in seats.values() if s.order_id == order.id], "cancelled, held"
         if order.status == "REFUNDED":
             assert order.payment_intent_id in gateway.refunded_intents, "REFUNDED, not refunded"
         if order.status == "COMPLETED":

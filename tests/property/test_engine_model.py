@@ -49,7 +49,14 @@ def test_engine_model_long_run(db, database_url, tmp_path, monkeypatch):
     ctx = run_model(db, database_url, tmp_path, monkeypatch, examples=150, steps=60)
     assert ctx.stats.get("runs.settled", 0) >= 150
     # The long run must have exercised the dangerous paths, not only the happy one.
-    for key in ("pay.paid", "webhook.duplicate", "worker.died_before_ack", "scan.admitted"):
+    for key in (
+        "pay.paid",
+        "webhook.duplicate",
+        "worker.died_before_ack",
+        "scan.admitted",
+        "cancel.ok",
+        "cancel.order_paid",
+    ):
         assert ctx.stats.get(key, 0) > 0, (key, ctx.stats)
     assert ctx.faults.fired > 0
     print(sorted(ctx.stats.items()), "crashes injected:", ctx.faults.fired)

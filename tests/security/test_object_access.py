@@ -65,6 +65,9 @@ def test_another_customer_cannot_read_or_download_the_order(bought, auth_header)
             assert answer.status_code in (403, 404), (path, answer.status_code)
             assert oid not in answer.text or answer.json()["error"], path
             assert "alice@example.com" not in answer.text, path
+        cancel = c.post(f"/api/v1/booking-orders/{oid}/cancel")
+        assert cancel.status_code in (403, 404)
+        assert "alice@example.com" not in cancel.text
         assert c.get("/api/v1/booking-orders/user/alice").status_code == 403
         mine = c.get("/api/v1/booking-orders")
         assert mine.status_code == 200

@@ -20,6 +20,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
 from seatguard.payments.sandbox import Sandbox, create_sandbox_app
 from tests.support.postgres import free_port
 
@@ -57,6 +58,7 @@ class RunningSandbox:
 
 @contextmanager
 def running_sandbox(
+    db: Database,
     webhook_url: str,
     secret: str = WEBHOOK_SECRET,
     *,
@@ -65,10 +67,12 @@ def running_sandbox(
     first_retry_delay: float = 0.05,
     max_attempts: int = 4,
 ) -> Iterator[RunningSandbox]:
-    """The sandbox on a free loopback port; yields its base URL and its ``Sandbox`` (the store)."""
+    """The sandbox on a free loopback port, its state in ``db``; yields its base URL and its
+    ``Sandbox`` (store and event log)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_sandbox_app(
+        db=db,
         public_base_url=base_url,
         webhook_url=webhook_url,
         webhook_secret=secret,

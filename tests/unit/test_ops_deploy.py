@@ -210,11 +210,14 @@ def test_compose_settings_are_a_valid_production_configuration(compose):
         for key, value in env.items():
             mp.setenv(key, value)
         settings = Settings(_env_file=None)
+        without_opt_in = Settings(_env_file=None, sandbox_in_production=False)
     assert settings.env == "production"
     assert settings.queue_url.startswith("http://sqs:9324/")
     assert settings.smtp_host == "mailpit"
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert not settings.sandbox_enabled  # booking talks to the sandbox container over HTTP
+    assert settings.payment_problem() is None  # the local stack opts in to test payments
+    assert without_opt_in.payment_problem() is not None
 
 
 def test_the_local_sqs_creates_the_queue_and_its_dead_letter_queue(compose):

@@ -47,6 +47,7 @@ class World:
 
         return {
             "SEATGUARD_ENV": "production",
+            "SEATGUARD_SANDBOX_ENABLED": "true",  # production settings, test payments
             "DATABASE_URL": self.url,
             "JWT_SECRET": BENCH_SECRET,
             "TICKET_SIGNING_KEY": private_key_pem(Ed25519PrivateKey.generate()),

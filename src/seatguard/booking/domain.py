@@ -23,6 +23,7 @@ class OrderStatus(StrEnum):
     FAILED = "FAILED"
     EXPIRED = "EXPIRED"
     REFUNDED = "REFUNDED"
+    CANCELLED = "CANCELLED"  # by the buyer or an admin before payment; its seats are freed
 
 
 class Genre(StrEnum):
@@ -45,8 +46,15 @@ SEAT_TRANSITIONS: dict[SeatStatus, frozenset[SeatStatus]] = {
 
 ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING: frozenset(
-        {OrderStatus.COMPLETED, OrderStatus.FAILED, OrderStatus.EXPIRED, OrderStatus.REFUNDED}
+        {
+            OrderStatus.COMPLETED,
+            OrderStatus.FAILED,
+            OrderStatus.EXPIRED,
+            OrderStatus.REFUNDED,
+            OrderStatus.CANCELLED,
+        }
     ),
+    OrderStatus.CANCELLED: frozenset({OrderStatus.REFUNDED}),
     OrderStatus.EXPIRED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.FAILED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
     OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),

@@ -274,7 +274,9 @@ def release_seat(session: Session, *, seat_id: uuid.UUID, user_id: str, now: dat
         and seat.held_until > now
     ):
         raise Conflict(
-            "This seat is in a checkout; cancel the order instead.", code="seat_in_checkout"
+            "This seat is in a checkout; cancel the order instead.",
+            code="seat_in_checkout",
+            details={"orderId": str(seat.order_id)},
         )
     if seat.status == LOCKED and seat.held_until and seat.held_until > now:
         raise Forbidden("This seat is held by someone else.", code="not_your_hold")

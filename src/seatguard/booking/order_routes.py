@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from seatguard.booking import orders
+from seatguard.booking import cancellation, orders
 from seatguard.common.deps import CurrentUser, NowDep, PageDep, ReaderDep, SettingsDep
 from seatguard.common.errors import Forbidden
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.payments.routes import ServicesDep
 from seatguard.tickets.links import sign_download_link
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["orders"])
@@ -63,6 +64,25 @@ def get_order(
 ) -> orders.OrderOut:
     order = orders.load_owned_order(session, order_id, user)
     return orders.order_out(session, order, links=links)
+
+
+@router.post("/booking-orders/{order_id}/cancel", response_model=orders.OrderOut)
+def cancel_order(
+    order_id: uuid.UUID, user: CurrentUser, services: ServicesDep, now: NowDep, links: LinksDep
+) -> orders.OrderOut:
+    """Cancel an unpaid order (gateway session first) and free its seats at once; 409 when
+    it is paid or being paid. Cancelling a cancelled order answers the same."""
+    cancellation.cancel_order(
+        db=services.db,
+        gateway=services.gateway,
+        queue=services.queue,
+        order_id=order_id,
+        viewer=user,
+        now=now,
+    )
+    with services.db.reader() as session:
+        order = orders.load_owned_order(session, order_id, user)
+        return orders.order_out(session, order, links=links)
 
 
 @router.get("/checkouts/{order_id}", response_model=orders.CheckoutSummaryOut)

@@ -40,6 +40,12 @@ SCRIPT_TEXTS: dict[str, str] = {
     "return_to_payment": N_("Return to the payment page"),
     "back_to_map": N_("Back to the seat map"),
     "no_order": N_("No order was named."),
+    "order_cancelled": N_("This order was cancelled; nothing was charged."),
+    "order_cancelled_released": N_("Your order was cancelled and its seats were released."),
+    "order_already_paid": N_("This order has already been paid, so it was not cancelled."),
+    "see_your_order": N_("See your order"),
+    "cancel_failed": N_("This order could not be cancelled."),
+    "order_cancelled_seats": N_("Order cancelled; released {seats}."),
     # seatmap.js
     "a_seat": N_("a seat"),
     "seat_taken": N_("Seat {seat} was just taken by someone else. Please choose another seat."),

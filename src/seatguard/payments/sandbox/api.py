@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from seatguard.payments.sandbox.core import Sandbox, get_sandbox
 from seatguard.payments.sandbox.errors import SandboxError
@@ -56,6 +58,7 @@ def authenticate(request: Request, sandbox: Annotated[Sandbox, Depends(get_sandb
 
 
 SandboxDep = Annotated[Sandbox, Depends(authenticate)]
+Tx = Session | None
 router = APIRouter()
 
 
@@ -74,38 +77,51 @@ def stripe_response(
 
 
 async def _idempotent(request: Request, sandbox: Sandbox, run: Any) -> JSONResponse:
-    """Run a POST once per ``Idempotency-Key``; replay the saved answer for the same key."""
+    """Run a POST once per ``Idempotency-Key``; replay the saved answer for the same key.
+
+    The answer is saved in the same transaction as the change it reports, so two processes
+    given the same key concurrently make one change: the second fails on the key's primary
+    key, rolls back, and replays the first's answer."""
     body = await request.body()
     key = request.headers.get("idempotency-key")
     params = decode_form(body)
     request_info: dict[str, str | None] = {"id": new_id("req_", 14), "idempotency_key": key}
     if key is None:
-        return stripe_response(run(params, request_info))
+        return stripe_response(run(params, request_info, None))
     fingerprint = json.dumps([request.method, request.url.path, params], sort_keys=True)
     store = sandbox.store
-    with store.lock:
-        saved = store.idempotency.get(key)
-        if saved is not None:
-            if saved[0] != fingerprint:
-                raise SandboxError(
-                    "Keys for idempotent requests can only be used with the same parameters they "
-                    f"were first used with. Try using a key other than '{key}' if you meant to "
-                    "execute a different request.",
-                    type="idempotency_error",
-                )
-            return stripe_response(
-                saved[2], status_code=saved[1], headers={"Idempotent-Replayed": "true"}
+    for _ in range(2):
+        try:
+            with store.transaction() as tx:
+                saved = store.saved_answer(tx, key)
+                if saved is not None:
+                    replay = (saved.fingerprint, saved.status_code, dict(saved.body))
+                else:
+                    result: dict[str, Any] = run(params, request_info, tx)
+                    store.save_answer(
+                        tx, key=key, fingerprint=fingerprint, body=result, now=sandbox.now()
+                    )
+        except IntegrityError:
+            continue  # the same key, committed by another request meanwhile: replay it
+        if saved is None:
+            return stripe_response(result, headers={"Idempotency-Key": key})
+        if replay[0] != fingerprint:
+            raise SandboxError(
+                "Keys for idempotent requests can only be used with the same parameters they "
+                f"were first used with. Try using a key other than '{key}' if you meant to "
+                "execute a different request.",
+                type="idempotency_error",
             )
-        result = run(params, request_info)
-        store.idempotency[key] = (fingerprint, 200, result)
-    return stripe_response(result, headers={"Idempotency-Key": key})
+        return stripe_response(
+            replay[2], status_code=replay[1], headers={"Idempotent-Replayed": "true"}
+        )
+    raise SandboxError("This request conflicted with another; try again.", status_code=409)
 
 
 @router.post("/v1/checkout/sessions")
 async def create_session(request: Request, sandbox: SandboxDep) -> JSONResponse:
-    def run(params: dict[str, Any], _info: dict[str, str | None]) -> dict[str, Any]:
-        record = sandbox.store.create_session(params, now=sandbox.now())
-        sandbox.dispatcher.start()  # its loop also expires sessions when expires_at passes
+    def run(params: dict[str, Any], _info: dict[str, str | None], tx: Tx) -> dict[str, Any]:
+        record = sandbox.store.create_session(params, now=sandbox.now(), tx=tx)
         return session_json(record, pay_base_url=sandbox.store.pay_base_url)
 
     return await _idempotent(request, sandbox, run)
@@ -119,8 +135,8 @@ def retrieve_session(session_id: str, sandbox: SandboxDep) -> JSONResponse:
 
 @router.post("/v1/checkout/sessions/{session_id}/expire")
 async def expire_session(session_id: str, request: Request, sandbox: SandboxDep) -> JSONResponse:
-    def run(_params: dict[str, Any], info: dict[str, str | None]) -> dict[str, Any]:
-        record = sandbox.store.expire_session(session_id, now=sandbox.now(), request=info)
+    def run(_params: dict[str, Any], info: dict[str, str | None], tx: Tx) -> dict[str, Any]:
+        record = sandbox.store.expire_session(session_id, now=sandbox.now(), request=info, tx=tx)
         return session_json(record, pay_base_url=sandbox.store.pay_base_url)
 
     return await _idempotent(request, sandbox, run)
@@ -128,20 +144,15 @@ async def expire_session(session_id: str, request: Request, sandbox: SandboxDep)
 
 @router.post("/v1/refunds")
 async def create_refund(request: Request, sandbox: SandboxDep) -> JSONResponse:
-    def run(params: dict[str, Any], _info: dict[str, str | None]) -> dict[str, Any]:
-        return refund_json(sandbox.store.create_refund(params, now=sandbox.now()))
+    def run(params: dict[str, Any], _info: dict[str, str | None], tx: Tx) -> dict[str, Any]:
+        return refund_json(sandbox.store.create_refund(params, now=sandbox.now(), tx=tx))
 
     return await _idempotent(request, sandbox, run)
 
 
 @router.get("/v1/refunds/{refund_id}")
 def retrieve_refund(refund_id: str, sandbox: SandboxDep) -> JSONResponse:
-    refund = sandbox.store.refunds.get(refund_id)
-    if refund is None:
-        raise SandboxError(
-            f"No such refund: '{refund_id}'", status_code=404, code="resource_missing"
-        )
-    return stripe_response(refund_json(refund))
+    return stripe_response(refund_json(sandbox.store.refund(refund_id)))
 
 
 @router.get("/v1/payment_intents/{intent_id}")
@@ -155,15 +166,14 @@ def list_events(
 ) -> JSONResponse:
     if not 1 <= limit <= 100:
         raise SandboxError("Invalid limit: must be between 1 and 100", param="limit")
-    with sandbox.store.lock:
-        events = [e for e in reversed(sandbox.store.events.values()) if type in (None, e.type)]
-        data = [event_json(e) for e in events[:limit]]
-    return stripe_response(list_json(data, url=request.url.path, has_more=len(events) > limit))
+    events, has_more = sandbox.events.latest(type=type, limit=limit)
+    data = [event_json(e) for e in events]
+    return stripe_response(list_json(data, url=request.url.path, has_more=has_more))
 
 
 @router.get("/v1/events/{event_id}")
 def retrieve_event(event_id: str, sandbox: SandboxDep) -> JSONResponse:
-    return stripe_response(event_json(sandbox.store.event(event_id)))
+    return stripe_response(event_json(sandbox.events.event(event_id)))
 
 
 @router.post("/sandbox/events/{event_id}/redeliver", status_code=202)

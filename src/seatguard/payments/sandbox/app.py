@@ -9,15 +9,18 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from seatguard.common.clock import Clock, system_clock
+from seatguard.common.db import Database
 from seatguard.payments.sandbox import api, page
 from seatguard.payments.sandbox.core import Sandbox
 from seatguard.payments.sandbox.delivery import WebhookDispatcher
 from seatguard.payments.sandbox.errors import SandboxError
+from seatguard.payments.sandbox.eventlog import EventLog
 from seatguard.payments.sandbox.store import SandboxStore
 
 
 def create_sandbox_app(
     *,
+    db: Database,
     public_base_url: str,
     webhook_url: str,
     webhook_secret: str,
@@ -29,15 +32,18 @@ def create_sandbox_app(
 ) -> FastAPI:
     """A Stripe-compatible test gateway. ``public_base_url`` is where this app is reachable
     (hosted pages live at ``{public_base_url}/pay/{session_id}``); events go to ``webhook_url``.
+    Its state lives in ``db`` (the ``sandbox_*`` tables), shared by every process using it.
     The sandbox is reachable as ``app.state.sandbox`` (a ``Sandbox``); call its ``close()``
-    to stop the webhook thread."""
-    store = SandboxStore(pay_base_url=public_base_url)
+    to stop the webhook thread (``db`` stays the caller's)."""
+    store = SandboxStore(db=db, pay_base_url=public_base_url)
+    events = EventLog(db)
 
     def now() -> int:
         return int(clock().timestamp())
 
     dispatcher = WebhookDispatcher(
         store,
+        events,
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         now=now,
@@ -47,12 +53,14 @@ def create_sandbox_app(
     )
     app = FastAPI(
         title="SeatGuard payment sandbox",
-        description="A Stripe-compatible test gateway: in memory, test cards only, no real money.",
+        description="A Stripe-compatible test gateway: test cards only, no real money.",
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.sandbox = Sandbox(store=store, dispatcher=dispatcher, clock=clock, api_key=api_key)
+    app.state.sandbox = Sandbox(
+        store=store, events=events, dispatcher=dispatcher, clock=clock, api_key=api_key
+    )
 
     @app.exception_handler(SandboxError)
     async def _stripe_error(_request: Request, exc: SandboxError) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""One sandbox instance: its store, its webhook dispatcher, its clock and its API key."""
+"""One sandbox instance: its store and event log (tables), its webhook dispatcher (a thread of
+this process), its clock and its API key."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from fastapi import Request
 
 from seatguard.common.clock import Clock
 from seatguard.payments.sandbox.delivery import WebhookDispatcher
+from seatguard.payments.sandbox.eventlog import EventLog
 from seatguard.payments.sandbox.store import SandboxStore
 
 
 @dataclass(slots=True, kw_only=True)
 class Sandbox:
     store: SandboxStore
+    events: EventLog
     dispatcher: WebhookDispatcher
     clock: Clock
     api_key: str | None
@@ -35,4 +38,5 @@ class Sandbox:
 
 def get_sandbox(request: Request) -> Sandbox:
     sandbox: Sandbox = request.app.state.sandbox
+    sandbox.dispatcher.start()  # this process sends due webhooks and expires sessions too
     return sandbox

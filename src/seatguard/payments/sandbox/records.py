@@ -1,4 +1,4 @@
-"""The sandbox's state: plain records kept in memory (it is a test gateway, not a ledger)."""
+"""The sandbox's objects as plain records (snapshots of its tables) for the API to render."""
 
 from __future__ import annotations
 

@@ -1,28 +1,48 @@
-"""The sandbox's in-memory, thread-safe state and the operations Stripe would perform on it.
+"""The sandbox's state, in the database, and the operations Stripe would perform on it.
 
-This is a test gateway: nothing is persisted and no money moves. One re-entrant lock guards all
-state, so API calls, the hosted page and the expiry/delivery thread see a consistent picture.
+Every operation is one transaction, so any number of processes (uvicorn workers, a restarted
+one) see one picture. A session is locked before it changes (``FOR UPDATE`` on PostgreSQL,
+the writer lock on SQLite), so paying and expiring cannot both win; an event and its first
+webhook delivery are written in the same transaction as the change they announce.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from seatguard.common.db import Database
 from seatguard.payments.sandbox import cards, params
 from seatguard.payments.sandbox.errors import SandboxError, invalid_request, missing, no_such
 from seatguard.payments.sandbox.objects import session_json
 from seatguard.payments.sandbox.records import (
-    EventRecord,
-    ItemRecord,
     PaymentIntentRecord,
     RefundRecord,
     SessionRecord,
     new_id,
 )
+from seatguard.payments.sandbox.rows import (
+    decline_json,
+    intent_record,
+    refund_record,
+    session_record,
+)
+from seatguard.payments.sandbox.tables import (
+    SandboxCheckoutSession,
+    SandboxDelivery,
+    SandboxEvent,
+    SandboxIdempotencyKey,
+    SandboxPaymentIntent,
+    SandboxRefund,
+)
 
-EventListener = Callable[[EventRecord], None]
+NO_REQUEST: dict[str, str | None] = {"id": None, "idempotency_key": None}
+_EMITTED = "sandbox_events_emitted"
 
 
 class CardDeclined(Exception):
@@ -32,130 +52,187 @@ class CardDeclined(Exception):
 
 
 class SandboxStore:
-    def __init__(self, *, pay_base_url: str) -> None:
+    def __init__(self, *, db: Database, pay_base_url: str) -> None:
+        self.db = db
         self.pay_base_url = pay_base_url.rstrip("/")
-        self.lock = threading.RLock()
-        self.sessions: dict[str, SessionRecord] = {}
-        self.intents: dict[str, PaymentIntentRecord] = {}
-        self.refunds: dict[str, RefundRecord] = {}
-        self.events: dict[str, EventRecord] = {}
-        self.idempotency: dict[str, tuple[str, int, dict[str, Any]]] = {}
-        self.listeners: list[EventListener] = []
+        self.listeners: list[Callable[[], None]] = []  # woken when new events are committed
+
+    @contextmanager
+    def transaction(self, tx: Session | None = None) -> Iterator[Session]:
+        """``tx`` when given; otherwise a new unit of work, waking listeners once committed."""
+        if tx is not None:
+            yield tx
+            return
+        with self.db.unit_of_work() as session:
+            yield session
+        if session.info.pop(_EMITTED, False):
+            for wake in self.listeners:
+                wake()
 
     # -- checkout sessions -------------------------------------------------------------------
-    def create_session(self, p: dict[str, Any], *, now: int) -> SessionRecord:
+    def create_session(
+        self, p: dict[str, Any], *, now: int, tx: Session | None = None
+    ) -> SessionRecord:
         params.check_session_shape(p)
         items = params.line_items(p)
-        record = SessionRecord(
+        row = SandboxCheckoutSession(
             id=new_id("cs_test_", 58),
             created=now,
             expires_at=params.expires_at(p, now=now),
             currency=items[0].currency,
             items=[
-                ItemRecord(
-                    id=new_id("li_"), name=i.name, unit_amount=i.unit_amount, quantity=i.quantity
-                )
+                {
+                    "id": new_id("li_"),
+                    "name": i.name,
+                    "unit_amount": i.unit_amount,
+                    "quantity": i.quantity,
+                }
                 for i in items
             ],
             success_url=str(params.text(p, "success_url", required=True)),
             cancel_url=params.text(p, "cancel_url"),
             client_reference_id=params.text(p, "client_reference_id", max_len=200),
             customer_email=params.text(p, "customer_email", max_len=800),
-            metadata=params.metadata(p),
+            meta=params.metadata(p),
+            status="open",
+            payment_status="unpaid",
         )
-        with self.lock:
-            self.sessions[record.id] = record
-        return record
+        with self.transaction(tx) as session:
+            session.add(row)
+            return session_record(row)
 
     def session(self, session_id: str, *, now: int) -> SessionRecord:
-        with self.lock:
-            record = self.sessions.get(session_id)
-            if record is None:
+        with self.db.reader() as session:
+            row = session.get(SandboxCheckoutSession, session_id)
+            if row is None:
                 raise no_such("checkout.session", session_id, param="session")
-            self._expire_if_due(record, now=now)
-            return record
+            if not (row.status == "open" and row.expires_at <= now):
+                return session_record(row)
+        with self.transaction() as session:  # its time is up: expire it now, as Stripe would
+            return session_record(self._locked(session, session_id, now=now))
 
     def expire_session(
-        self, session_id: str, *, now: int, request: dict[str, str | None]
+        self,
+        session_id: str,
+        *,
+        now: int,
+        request: dict[str, str | None],
+        tx: Session | None = None,
     ) -> SessionRecord:
-        with self.lock:
-            record = self.session(session_id, now=now)
-            if record.status != "open":
+        with self.transaction(tx) as session:
+            row = self._locked(session, session_id, now=now)
+            if row.status != "open":
                 raise invalid_request(
-                    f"This Checkout Session is {record.status}; only Checkout Sessions with a "
+                    f"This Checkout Session is {row.status}; only Checkout Sessions with a "
                     "status of `open` can be expired.",
                     param="session",
                 )
-            self._expire(record, now=now, request=request)
-            return record
+            self._expire(session, row, now=now, request=request)
+            return session_record(row)
 
-    def expire_due(self, *, now: int) -> int:
-        with self.lock:
-            due = [s for s in self.sessions.values() if s.status == "open" and s.expires_at <= now]
-            for record in due:
-                self._expire(record, now=now, request={"id": None, "idempotency_key": None})
-            return len(due)
+    def expire_due(self, *, now: int, limit: int = 100) -> int:
+        """Expire open sessions whose time is up; each by exactly one process."""
+        due = (SandboxCheckoutSession.status == "open", SandboxCheckoutSession.expires_at <= now)
+        with self.db.reader() as session:
+            if session.scalar(select(SandboxCheckoutSession.id).where(*due).limit(1)) is None:
+                return 0
+        with self.transaction() as session:
+            rows = session.scalars(
+                select(SandboxCheckoutSession)
+                .where(*due)
+                .order_by(SandboxCheckoutSession.expires_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                self._expire(session, row, now=now, request=NO_REQUEST)
+            return len(rows)
 
-    def _expire_if_due(self, record: SessionRecord, *, now: int) -> None:
-        if record.status == "open" and record.expires_at <= now:
-            self._expire(record, now=now, request={"id": None, "idempotency_key": None})
+    def _locked(self, session: Session, session_id: str, *, now: int) -> SandboxCheckoutSession:
+        row = session.get(SandboxCheckoutSession, session_id, with_for_update=True)
+        if row is None:
+            raise no_such("checkout.session", session_id, param="session")
+        if row.status == "open" and row.expires_at <= now:
+            self._expire(session, row, now=now, request=NO_REQUEST)
+        return row
 
-    def _expire(self, record: SessionRecord, *, now: int, request: dict[str, str | None]) -> None:
-        record.status = "expired"
-        self._emit("checkout.session.expired", record, now=now, request=request)
+    def _expire(
+        self,
+        session: Session,
+        row: SandboxCheckoutSession,
+        *,
+        now: int,
+        request: dict[str, str | None],
+    ) -> None:
+        row.status = "expired"
+        self._emit(session, "checkout.session.expired", row, now=now, request=request)
 
     # -- paying on the hosted page ------------------------------------------------------------
     def pay(
         self, session_id: str, *, number: str, name: str | None, email: str | None, now: int
     ) -> SessionRecord:
         """Charge the session with a test card; raise ``CardDeclined`` as Stripe would decline."""
-        with self.lock:
-            record = self.session(session_id, now=now)
-            if record.status != "open":
-                raise invalid_request(f"This Checkout Session is {record.status}.")
-            intent = self._intent_for(record, now=now)
+        declined: cards.Decline | None = None
+        with self.transaction() as session:
+            row = self._locked(session, session_id, now=now)
+            if row.status != "open":
+                raise invalid_request(f"This Checkout Session is {row.status}.")
+            intent = self._intent_for(session, row, now=now)
             outcome = cards.charge(number)
             if isinstance(outcome, cards.Decline):
-                intent.last_error = outcome
-                raise CardDeclined(outcome)
-            intent.status = "succeeded"
-            intent.last_error = None
-            intent.charge = new_id("ch_")
-            intent.payment_method = new_id("pm_")
-            intent.receipt_email = email or record.customer_email
-            record.status = "complete"
-            record.payment_status = "paid"
-            record.customer_name = name
-            record.paid_email = email or record.customer_email
-            self._emit(
-                "checkout.session.completed",
-                record,
-                now=now,
-                request={"id": None, "idempotency_key": None},
-            )
-            return record
+                intent.last_error = decline_json(outcome)
+                declined = outcome
+            else:
+                intent.status = "succeeded"
+                intent.last_error = None
+                intent.charge = new_id("ch_")
+                intent.payment_method = new_id("pm_")
+                intent.receipt_email = email or row.customer_email
+                row.status = "complete"
+                row.payment_status = "paid"
+                row.customer_name = name
+                row.paid_email = email or row.customer_email
+                self._emit(session, "checkout.session.completed", row, now=now, request=NO_REQUEST)
+            record = session_record(row)
+        if declined is not None:  # the attempt is kept on the intent, as Stripe keeps it
+            raise CardDeclined(declined)
+        return record
 
-    def _intent_for(self, record: SessionRecord, *, now: int) -> PaymentIntentRecord:
-        if record.payment_intent is None:
-            intent = PaymentIntentRecord(
-                id=new_id("pi_"), created=now, amount=record.amount_total, currency=record.currency
-            )
-            self.intents[intent.id] = intent
-            record.payment_intent = intent.id
-        return self.intents[record.payment_intent]
+    def _intent_for(
+        self, session: Session, row: SandboxCheckoutSession, *, now: int
+    ) -> SandboxPaymentIntent:
+        if row.payment_intent is not None:
+            found = session.get(SandboxPaymentIntent, row.payment_intent, with_for_update=True)
+            assert found is not None
+            return found
+        record = session_record(row)
+        intent = SandboxPaymentIntent(
+            id=new_id("pi_"),
+            created=now,
+            amount=record.amount_total,
+            currency=row.currency,
+            status="requires_payment_method",
+            amount_refunded=0,
+            client_secret=new_id("secret_"),
+        )
+        session.add(intent)
+        row.payment_intent = intent.id
+        return intent
 
     def payment_intent(self, intent_id: str) -> PaymentIntentRecord:
-        with self.lock:
-            intent = self.intents.get(intent_id)
+        with self.db.reader() as session:
+            intent = session.get(SandboxPaymentIntent, intent_id)
             if intent is None:
                 raise no_such("payment_intent", intent_id, param="intent")
-            return intent
+            return intent_record(intent)
 
     # -- refunds ------------------------------------------------------------------------------
-    def create_refund(self, p: dict[str, Any], *, now: int) -> RefundRecord:
+    def create_refund(
+        self, p: dict[str, Any], *, now: int, tx: Session | None = None
+    ) -> RefundRecord:
         params.reject_unknown(p, params.REFUND_PARAMS)
-        with self.lock:
-            intent = self._refundable_intent(p)
+        with self.transaction(tx) as session:
+            intent = self._refundable_intent(session, p)
             remaining = intent.amount - intent.amount_refunded
             amount = remaining
             if p.get("amount") not in (None, ""):
@@ -175,7 +252,7 @@ class SandboxStore:
             reason = params.text(p, "reason")
             if reason is not None and reason not in params.REFUND_REASONS:
                 raise invalid_request(f"Invalid reason: {reason}", param="reason")
-            refund = RefundRecord(
+            refund = SandboxRefund(
                 id=new_id("re_"),
                 created=now,
                 amount=amount,
@@ -183,26 +260,39 @@ class SandboxStore:
                 payment_intent=intent.id,
                 charge=intent.charge,
                 reason=reason,
-                metadata=params.metadata(p),
+                meta=params.metadata(p),
+                status="succeeded",
             )
             intent.amount_refunded += amount
-            self.refunds[refund.id] = refund
-            return refund
+            session.add(refund)
+            return refund_record(refund)
 
-    def _refundable_intent(self, p: dict[str, Any]) -> PaymentIntentRecord:
+    def refund(self, refund_id: str) -> RefundRecord:
+        with self.db.reader() as session:
+            refund = session.get(SandboxRefund, refund_id)
+            if refund is None:
+                raise SandboxError(
+                    f"No such refund: '{refund_id}'", status_code=404, code="resource_missing"
+                )
+            return refund_record(refund)
+
+    def _refundable_intent(self, session: Session, p: dict[str, Any]) -> SandboxPaymentIntent:
         intent_id = params.text(p, "payment_intent")
         charge_id = params.text(p, "charge")
         if intent_id is None and charge_id is None:
             raise missing("payment_intent")
         if intent_id is not None:
-            intent = self.intents.get(intent_id)
+            intent = session.get(SandboxPaymentIntent, intent_id, with_for_update=True)
             if intent is None:
                 raise no_such("payment_intent", intent_id, param="payment_intent")
         else:
-            found = [i for i in self.intents.values() if i.charge == charge_id]
-            if not found:
+            intent = session.scalars(
+                select(SandboxPaymentIntent)
+                .where(SandboxPaymentIntent.charge == charge_id)
+                .with_for_update()
+            ).first()
+            if intent is None:
                 raise no_such("charge", str(charge_id), param="charge")
-            intent = found[0]
         if intent.status != "succeeded":
             raise invalid_request(
                 f"This PaymentIntent ({intent.id}) does not have a successful charge to refund.",
@@ -210,24 +300,41 @@ class SandboxStore:
             )
         return intent
 
+    # -- idempotent requests ------------------------------------------------------------------
+    def saved_answer(self, session: Session, key: str) -> SandboxIdempotencyKey | None:
+        return session.get(SandboxIdempotencyKey, key)
+
+    def save_answer(
+        self, session: Session, *, key: str, fingerprint: str, body: dict[str, Any], now: int
+    ) -> None:
+        session.add(
+            SandboxIdempotencyKey(
+                key=key, fingerprint=fingerprint, status_code=200, body=body, created=now
+            )
+        )
+
     # -- events -------------------------------------------------------------------------------
     def _emit(
-        self, kind: str, record: SessionRecord, *, now: int, request: dict[str, str | None]
+        self,
+        session: Session,
+        kind: str,
+        row: SandboxCheckoutSession,
+        *,
+        now: int,
+        request: dict[str, str | None],
     ) -> None:
-        event = EventRecord(
-            id=new_id("evt_"),
-            type=kind,
-            created=now,
-            object=session_json(record, pay_base_url=self.pay_base_url),
-            request=request,
+        event_id = new_id("evt_")
+        session.add(
+            SandboxEvent(
+                id=event_id,
+                type=kind,
+                created=now,
+                object=session_json(session_record(row), pay_base_url=self.pay_base_url),
+                request=dict(request),
+                delivered=False,
+                attempts=0,
+                responses=[],
+            )
         )
-        self.events[event.id] = event
-        for listener in self.listeners:
-            listener(event)
-
-    def event(self, event_id: str) -> EventRecord:
-        with self.lock:
-            event = self.events.get(event_id)
-            if event is None:
-                raise no_such("event", event_id)
-            return event
+        session.add(SandboxDelivery(event_id=event_id, due_at=time.time(), claimed_until=None))
+        session.info[_EMITTED] = True

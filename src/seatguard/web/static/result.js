@@ -33,6 +33,9 @@
     } else if (order.status === "FAILED") {
       SG.text(status, SG.t("payment_not_started"));
       actions.append(link("/events/" + order.eventId, SG.t("retry")));
+    } else if (order.status === "CANCELLED") {
+      SG.text(status, SG.t("order_cancelled"));
+      actions.append(link("/events/" + order.eventId, SG.t("choose_seats_again")));
     }
   }
 
@@ -51,16 +54,25 @@
     setTimeout(function () { poll(started); }, 1000);
   }
 
+  /* The buyer left the payment page with its cancel link: cancel the order, so its
+     seats are free for everyone at once instead of staying held until the hold runs out. */
   async function cancelled() {
-    const result = await SG.api("/api/v1/booking-orders/" + encodeURIComponent(orderId));
-    if (!result.ok) { return; }
-    const order = result.body;
-    if (order.status === "PENDING" && order.holdExpiresAt) {
-      const until = new Date(order.holdExpiresAt).toLocaleTimeString(SG.locale, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
-      SG.text($("cancel-detail"), SG.t("held_until", { time: until }));
-      const actions = $("cancel-actions");
-      if (order.checkoutUrl) { actions.prepend(link(order.checkoutUrl, SG.t("return_to_payment")), " · "); }
-      actions.append(" · ", link("/events/" + order.eventId, SG.t("back_to_map")));
+    const box = $("cancelled");
+    const path = "/api/v1/booking-orders/" + encodeURIComponent(orderId) + "/cancel";
+    const result = await SG.api(path, { method: "POST" });
+    if (result.status === 401) { location.assign(SG.loginUrl()); return; }
+    const order = result.body || {};
+    const actions = $("cancel-actions");
+    if (result.ok) {
+      box.dataset.status = "CANCELLED";
+      SG.text($("cancel-detail"), SG.t("order_cancelled_released"));
+      actions.append(" · ", link("/events/" + order.eventId, SG.t("choose_seats_again")));
+    } else if (order.error === "order_paid") {
+      box.dataset.status = "PAID";
+      SG.text($("cancel-detail"), SG.t("order_already_paid"));
+      actions.prepend(link("/checkout/success?order_id=" + encodeURIComponent(orderId), SG.t("see_your_order")), " · ");
+    } else {
+      SG.text($("cancel-detail"), order.message || SG.t("cancel_failed"));
     }
   }
 

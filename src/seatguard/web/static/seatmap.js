@@ -146,8 +146,36 @@
     render();
   }
 
+  function freed(id) {
+    mine.delete(id);
+    const b = buttons.get(id);
+    if (b) { b.dataset.status = "AVAILABLE"; }
+    if (!mine.size) { expiresAt = null; }
+    save();
+  }
+
+  /* The seat is in a checkout: cancel that order (the payment session first, server-side),
+     which frees all of its seats at once. */
+  async function cancelOrder(orderId) {
+    const result = await SG.api("/api/v1/booking-orders/" + encodeURIComponent(orderId) + "/cancel",
+      { method: "POST" });
+    if (!result.ok) {
+      warn((result.body && result.body.message) || SG.t("cancel_failed"));
+      return;
+    }
+    const ids = result.body.items.map(function (i) { return i.seatId; });
+    ids.forEach(freed);
+    say(SG.t("order_cancelled_seats", { seats: names(ids) }));
+  }
+
   async function releaseSeat(id) {
     const result = await SG.api("/api/v1/seats/lock/" + id, { method: "DELETE" });
+    const body = result.body || {};
+    if (result.status === 409 && body.error === "seat_in_checkout" && body.details) {
+      await cancelOrder(body.details.orderId);
+      render();
+      return;
+    }
     if (result.ok || result.status === 409) {
       if (!result.ok) { warn((result.body && result.body.message) || SG.t("release_failed")); }
       if (result.ok) {
@@ -234,7 +262,11 @@
   });
   $("hold").addEventListener("click", hold);
   $("pay").addEventListener("click", pay);
-  $("release-all").addEventListener("click", function () { Array.from(mine).forEach(releaseSeat); });
+  $("release-all").addEventListener("click", async function () {
+    for (const id of Array.from(mine)) {  // one by one: a cancelled order frees its other seats
+      if (mine.has(id)) { await releaseSeat(id); }
+    }
+  });
   ticker = setInterval(tick, 1000);
   render();
   listen();

@@ -4,7 +4,20 @@
   const SG = window.SG;
   const $ = function (id) { return document.getElementById(id); };
   const STATUS = { COMPLETED: "Paid", PENDING: "Awaiting payment", EXPIRED: "Expired",
-    FAILED: "Failed", REFUNDED: "Refunded" };
+    FAILED: "Failed", REFUNDED: "Refunded", CANCELLED: "Cancelled" };
+
+  async function cancel(order, button) {
+    button.disabled = true;
+    const result = await SG.api("/api/v1/booking-orders/" + encodeURIComponent(order.id) + "/cancel",
+      { method: "POST" });
+    if (!result.ok) {
+      button.disabled = false;
+      SG.text($("tickets-status"), (result.body && result.body.message) || "The order could not be cancelled.");
+      return;
+    }
+    await load();
+    SG.text($("tickets-status"), "Your order for " + order.eventName + " was cancelled and its seats released.");
+  }
 
   async function download(orderId, button) {
     button.disabled = true;
@@ -39,7 +52,10 @@
       button.addEventListener("click", function () { download(order.id, button); });
       card.append(button);
     } else if (order.status === "PENDING" && order.checkoutUrl) {
-      card.append(SG.el("a", { href: order.checkoutUrl, text: "Complete the payment" }));
+      const button = SG.el("button", { type: "button", class: "secondary", text: "Cancel order",
+        "aria-label": "Cancel the order for " + order.eventName + " and release its seats" });
+      button.addEventListener("click", function () { cancel(order, button); });
+      card.append(SG.el("a", { href: order.checkoutUrl, text: "Complete the payment" }), " ", button);
     }
     return card;
   }
