@@ -140,7 +140,7 @@ def sweeper(
     services = build_services(get_settings())
     steps = sweep_steps(services)
     if once:
-        console.print(f"freed {sweep.sweep_once(services.db, system_clock, steps)} seats")
+        console.print(str(sweep.sweep_once(services.db, system_clock, steps)))
         return
     stop = threading.Event()
     stop_on_signals(stop)

@@ -81,7 +81,7 @@ def test_refund_and_expiry_emails_name_the_seats_and_amount():
     assert order.reference in expiry["Subject"]
     refund_text = body(refund, "plain")
     assert "USD 300.00" in refund_text
-    assert "refunded" in refund_text
+    assert "refunding" in refund_text
     assert "seat 1" in refund_text
     assert "seat 2" in refund_text
     expiry_html = body(expiry, "html")

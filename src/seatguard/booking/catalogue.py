@@ -11,7 +11,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from seatguard.booking.cancellation import queue_cancellation
 from seatguard.booking.domain import (
+    EventStatus,
     SeatState,
     SeatStatus,
     availability_level,
@@ -23,6 +25,7 @@ from seatguard.booking.holds import SeatChange, free_now, unheld
 from seatguard.booking.models import Event, Seat, Ticket
 from seatguard.booking.schemas import EventDetailOut, EventIn, EventOut, EventPatch, SeatOut
 from seatguard.common.errors import Conflict, Invalid, NotFound
+from seatguard.queue.base import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,7 @@ def list_events(
     offset: int,
     limit: int,
 ) -> tuple[list[EventOut], int]:
-    query = select(Event).where(Event.status != "CANCELLED")
+    query = select(Event).where(Event.status != EventStatus.CANCELLED.value)
     if name:
         query = query.where(Event.name.ilike(f"%{_escape_like(name)}%", escape="\\"))
     if location:
@@ -157,7 +160,7 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
         starts_at=data.date,
         timezone=data.timezone,
         currency=data.currency,
-        status="ON_SALE",
+        status=EventStatus.ON_SALE.value,
         created_at=now,
         updated_at=now,
     )
@@ -187,7 +190,7 @@ def update_event(
     session: Session, *, event_id: uuid.UUID, patch: EventPatch, now: datetime
 ) -> None:
     event = load_event(session, event_id)
-    if event.status == "CANCELLED":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict("A cancelled event cannot be edited.", code="event_cancelled")
     changes = patch.model_dump(exclude_unset=True)
     if "date" in changes:
@@ -203,11 +206,14 @@ def update_event(
     event.updated_at = now
 
 
-def cancel_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> None:
-    """Stop sales. Seats stay as they are so paid orders remain visible for refunds."""
+def cancel_event(session: Session, *, event_id: uuid.UUID, now: datetime, queue: Queue) -> None:
+    """Stop sales now and queue the refund of everything sold (booking/cancellation.py)."""
     event = load_event(session, event_id)
-    event.status = "CANCELLED"
+    if event.status == EventStatus.CANCELLED:
+        return
+    event.status = EventStatus.CANCELLED.value
     event.updated_at = now
+    queue_cancellation(session, queue=queue, event_id=event.id)
 
 
 def set_seat_status(

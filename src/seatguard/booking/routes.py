@@ -26,6 +26,7 @@ from seatguard.common.deps import (
     DatabaseDep,
     NowDep,
     PageDep,
+    QueueDep,
     ReaderDep,
     SettingsDep,
 )
@@ -87,9 +88,11 @@ def update_event(
 
 
 @router.delete("/events/{event_id}", response_model=EventOut, tags=["events"])
-def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, _admin: AdminUser) -> EventOut:
+def cancel_event(
+    event_id: uuid.UUID, db: DatabaseDep, queue: QueueDep, now: NowDep, _admin: AdminUser
+) -> EventOut:
     with db.unit_of_work() as session:
-        catalogue.cancel_event(session, event_id=event_id, now=now)
+        catalogue.cancel_event(session, event_id=event_id, now=now, queue=queue)
         return catalogue.get_event(session, event_id=event_id, now=now)
 
 
