@@ -75,7 +75,14 @@ def settle_order(
         status = session.scalar(select(Order.status).where(Order.id == order_id))
     if status == OrderStatus.PENDING:
         # gateway first; a session that completed meanwhile is reconciled into a refund
-        return expire_order(db=db, gateway=gateway, queue=queue, order_id=order_id, now=now)
+        return expire_order(
+            db=db,
+            gateway=gateway,
+            queue=queue,
+            order_id=order_id,
+            now=now,
+            reason=EVENT_CANCELLED,
+        )
     if status in (OrderStatus.COMPLETED, OrderStatus.REFUNDING):
         return refund_order(
             db=db, gateway=gateway, queue=queue, order_id=order_id, reason=EVENT_CANCELLED, now=now

@@ -91,7 +91,13 @@ def reconcile_job(session_id: str, now: datetime) -> tuple[dict[str, str], str]:
 
 
 def expire_order(
-    *, db: Database, gateway: PaymentGateway, queue: Queue, order_id: uuid.UUID, now: datetime
+    *,
+    db: Database,
+    gateway: PaymentGateway,
+    queue: Queue,
+    order_id: uuid.UUID,
+    now: datetime,
+    reason: str = "hold_expired",
 ) -> Fulfilment:
     """An unpaid order's time is up: expire its session first, then free its seats."""
     with db.reader() as session:
@@ -116,7 +122,7 @@ def expire_order(
                 outcome=Outcome.ALREADY_DONE, order_id=order.id, seat_ids=tuple(freed)
             )
         order.status = OrderStatus.EXPIRED.value
-        order.status_reason = "hold_expired"
+        order.status_reason = reason
         order.updated_at = now
         freed = release_seats(session, order.id, now)
         live.announce(session, live.freed(order.event_id, freed))
