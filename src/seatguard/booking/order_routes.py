@@ -62,7 +62,7 @@ def get_order(
     order_id: uuid.UUID, session: ReaderDep, user: CurrentUser, links: LinksDep
 ) -> orders.OrderOut:
     order = orders.load_owned_order(session, order_id, user)
-    return orders.order_out(session, order, links=links)
+    return orders.order_out(session, order, links=links, admin=user.is_admin)
 
 
 @router.get("/checkouts/{order_id}", response_model=orders.CheckoutSummaryOut)

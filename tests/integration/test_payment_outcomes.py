@@ -1,0 +1,198 @@
+"""Stripe's full set of outcomes, from signed-event shape to order state, on both databases:
+async payments, refunds that are pending or fail, disputes. The gateway is the in-memory
+port used by the model-based test; the database, queue, worker handlers and inbox are real.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from seatguard.app import create_app
+from seatguard.booking.checkout import CheckoutRequest, start_checkout
+from seatguard.booking.models import Order, Seat
+from seatguard.booking.sweeper import sweep_once
+from seatguard.common.clock import FrozenClock
+from seatguard.common.db import Database
+from seatguard.common.security import Role
+from seatguard.payments.inbox import record_event
+from seatguard.queue.db_queue import DatabaseQueue
+from seatguard.runtime import Services
+from seatguard.worker.handlers import build_handlers, sweep_steps
+from seatguard.worker.runner import Handler, process_batch
+from tests.property.memory_gateway import MemoryGateway
+from tests.support.factories import make_event
+
+HOLD = timedelta(minutes=15)
+
+
+@dataclass
+class World:
+    db: Database
+    clock: FrozenClock
+    gateway: MemoryGateway
+    queue: DatabaseQueue
+    services: Services
+    handlers: dict[str, Handler]
+    seats: list[uuid.UUID]
+
+    def checkout(self, user: str = "alice", seat: int = 0) -> tuple[uuid.UUID, str]:
+        result = start_checkout(
+            db=self.db,
+            gateway=self.gateway,
+            request=CheckoutRequest(
+                user_id=user,
+                seat_ids=[self.seats[seat]],
+                currency="usd",
+                customer_email=f"{user}@example.com",
+                success_url="https://shop.invalid/ok",
+                cancel_url="https://shop.invalid/cancel",
+            ),
+            now=self.clock(),
+            hold_for=HOLD,
+            max_per_event=4,
+        )
+        return result.order_id, result.session_id
+
+    def deliver(self, event: dict[str, Any] | None) -> None:
+        assert event is not None
+        with self.db.unit_of_work() as session:
+            duplicate, ignored = record_event(
+                session, event=event, queue=self.queue, now=self.clock()
+            )
+        assert not duplicate, event["type"]
+        assert not ignored, event["type"]
+        self.work()
+
+    def work(self) -> None:
+        for _ in range(20):
+            messages = self.queue.receive(max_messages=10, wait_seconds=0)
+            if not messages:
+                return
+            process_batch(self.queue, self.handlers, messages)
+
+    def order(self, order_id: uuid.UUID) -> Order:
+        with self.db.reader() as session:
+            order = session.get(Order, order_id)
+            assert order is not None
+            return order
+
+    def seat(self, index: int = 0) -> tuple[str, uuid.UUID | None]:
+        with self.db.reader() as session:
+            seat = session.get(Seat, self.seats[index])
+            assert seat is not None
+            return seat.status, seat.order_id
+
+
+@pytest.fixture
+def world(db, clock, settings, tmp_path) -> World:
+    gateway = MemoryGateway()
+    queue = DatabaseQueue(db, clock=clock, base_backoff=0, max_backoff=0, rng=random.Random(0))
+    live = settings.model_copy(
+        update={
+            "email_outbox_dir": str(tmp_path / "outbox"),
+            "ticket_key_file": str(tmp_path / "ticket-key.pem"),
+        }
+    )
+    services = Services(settings=live, db=db, clock=clock, _gateway=gateway, _queue=queue)
+    _, seats = make_event(db, now=clock(), seats=4)
+    return World(db, clock, gateway, queue, services, build_handlers(services), seats)
+
+
+def test_async_payment_holds_the_seats_until_it_succeeds(world):
+    order_id, session_id = world.checkout()
+    world.deliver(world.gateway.pay_async(session_id))  # completed, payment_status unpaid
+    order = world.order(order_id)
+    assert (order.status, order.status_reason) == ("PENDING", "awaiting_payment")
+    world.clock.advance(hours=3)  # far past the 15-minute hold
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    assert world.seat() == ("LOCKED", order_id)  # neither sold nor freed meanwhile
+    assert world.order(order_id).status == "PENDING"
+
+    world.deliver(world.gateway.settle_async(session_id, succeeded=True))
+    assert world.order(order_id).status == "COMPLETED"
+    assert world.seat() == ("SOLD", order_id)
+
+
+def test_a_failed_async_payment_fails_the_order_and_frees_the_seats(world):
+    order_id, session_id = world.checkout()
+    world.deliver(world.gateway.pay_async(session_id))
+    world.deliver(world.gateway.settle_async(session_id, succeeded=False))
+    order = world.order(order_id)
+    assert (order.status, order.status_reason) == ("FAILED", "async_payment_failed")
+    assert world.seat() == ("AVAILABLE", None)
+    assert world.gateway.refunded_intents == {}
+
+
+def _paid_then_refunded(world) -> tuple[uuid.UUID, str]:
+    """A payment that arrives after its seat was sold to someone else: it must be refunded."""
+    order_id, session_id = world.checkout("alice", 0)
+    world.clock.advance(minutes=16)  # alice's hold ran out
+    world.checkout("bob", 0)
+    world.deliver(world.gateway.pay(session_id))
+    return order_id, session_id
+
+
+def test_a_pending_refund_is_refunding_until_the_gateway_says_it_succeeded(world):
+    world.gateway.refund_outcomes.append("pending")
+    order_id, _ = _paid_then_refunded(world)
+    order = world.order(order_id)
+    assert (order.status, order.refund_status) == ("REFUNDING", "pending")
+    sweep_once(world.db, world.clock, sweep_steps(world.services))  # nothing to retry
+    assert len(world.gateway.refunds_by_id) == 1
+
+    world.deliver(world.gateway.settle_refund(order.refund_id, "succeeded"))
+    order = world.order(order_id)
+    assert (order.status, order.refund_status) == ("REFUNDED", "succeeded")
+
+
+def test_a_failed_refund_is_retried_with_a_new_attempt_until_it_succeeds(world):
+    world.gateway.refund_outcomes.append("failed")
+    order_id, _ = _paid_then_refunded(world)
+    order = world.order(order_id)
+    assert (order.status, order.refund_status, order.refund_attempts) == (
+        "REFUNDING",
+        "failed",
+        1,
+    )
+    world.clock.advance(minutes=2)
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    order = world.order(order_id)
+    assert (order.status, order.refund_status) == ("REFUNDED", "succeeded")
+    assert len(world.gateway.refunds_by_id) == 2  # the failed one and its retry
+    assert sum(world.gateway.refunded_intents.values()) == 1  # money back once
+
+
+def test_a_refund_that_fails_later_is_retried(world):
+    world.gateway.refund_outcomes.append("pending")
+    order_id, _ = _paid_then_refunded(world)
+    world.deliver(world.gateway.settle_refund(world.order(order_id).refund_id, "failed"))
+    assert world.order(order_id).refund_status == "failed"
+    world.clock.advance(minutes=2)
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    assert world.order(order_id).status == "REFUNDED"
+
+
+def test_a_dispute_is_recorded_and_shown_to_admins_only(world, settings, auth_header):
+    order_id, session_id = world.checkout()
+    world.deliver(world.gateway.pay(session_id))
+    assert world.order(order_id).status == "COMPLETED"
+    event = world.gateway.dispute(session_id)
+    world.deliver(event)
+    app = create_app(world.services.settings, db=world.db, clock=world.clock)
+    app.state.services = world.services
+    with TestClient(app) as client:
+        path = f"/api/v1/booking-orders/{order_id}"
+        as_admin = client.get(path, headers=auth_header("root", Role.ADMIN)).json()
+        as_buyer = client.get(path, headers=auth_header("alice")).json()
+    [dispute] = as_admin["disputes"]
+    assert dispute["id"] == event["data"]["object"]["id"]
+    assert (dispute["status"], dispute["reason"]) == ("needs_response", "fraudulent")
+    assert dispute["amount"] == world.order(order_id).amount_total
+    assert as_buyer["disputes"] is None
