@@ -5,104 +5,21 @@ port used by the model-based test; the database, queue, worker handlers and inbo
 
 from __future__ import annotations
 
-import random
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from seatguard.app import create_app
-from seatguard.booking.checkout import CheckoutRequest, start_checkout
-from seatguard.booking.models import Order, Seat
 from seatguard.booking.sweeper import sweep_once
-from seatguard.common.clock import FrozenClock
-from seatguard.common.db import Database
 from seatguard.common.security import Role
-from seatguard.payments.inbox import record_event
-from seatguard.queue.db_queue import DatabaseQueue
-from seatguard.runtime import Services
-from seatguard.worker.handlers import build_handlers, sweep_steps
-from seatguard.worker.runner import Handler, process_batch
-from tests.property.memory_gateway import MemoryGateway
-from tests.support.factories import make_event
-
-HOLD = timedelta(minutes=15)
-
-
-@dataclass
-class World:
-    db: Database
-    clock: FrozenClock
-    gateway: MemoryGateway
-    queue: DatabaseQueue
-    services: Services
-    handlers: dict[str, Handler]
-    seats: list[uuid.UUID]
-
-    def checkout(self, user: str = "alice", seat: int = 0) -> tuple[uuid.UUID, str]:
-        result = start_checkout(
-            db=self.db,
-            gateway=self.gateway,
-            request=CheckoutRequest(
-                user_id=user,
-                seat_ids=[self.seats[seat]],
-                currency="usd",
-                customer_email=f"{user}@example.com",
-                success_url="https://shop.invalid/ok",
-                cancel_url="https://shop.invalid/cancel",
-            ),
-            now=self.clock(),
-            hold_for=HOLD,
-            max_per_event=4,
-        )
-        return result.order_id, result.session_id
-
-    def deliver(self, event: dict[str, Any] | None) -> None:
-        assert event is not None
-        with self.db.unit_of_work() as session:
-            duplicate, ignored = record_event(
-                session, event=event, queue=self.queue, now=self.clock()
-            )
-        assert not duplicate, event["type"]
-        assert not ignored, event["type"]
-        self.work()
-
-    def work(self) -> None:
-        for _ in range(20):
-            messages = self.queue.receive(max_messages=10, wait_seconds=0)
-            if not messages:
-                return
-            process_batch(self.queue, self.handlers, messages)
-
-    def order(self, order_id: uuid.UUID) -> Order:
-        with self.db.reader() as session:
-            order = session.get(Order, order_id)
-            assert order is not None
-            return order
-
-    def seat(self, index: int = 0) -> tuple[str, uuid.UUID | None]:
-        with self.db.reader() as session:
-            seat = session.get(Seat, self.seats[index])
-            assert seat is not None
-            return seat.status, seat.order_id
+from seatguard.worker.handlers import sweep_steps
+from tests.support.world import World, make_world
 
 
 @pytest.fixture
 def world(db, clock, settings, tmp_path) -> World:
-    gateway = MemoryGateway()
-    queue = DatabaseQueue(db, clock=clock, base_backoff=0, max_backoff=0, rng=random.Random(0))
-    live = settings.model_copy(
-        update={
-            "email_outbox_dir": str(tmp_path / "outbox"),
-            "ticket_key_file": str(tmp_path / "ticket-key.pem"),
-        }
-    )
-    services = Services(settings=live, db=db, clock=clock, _gateway=gateway, _queue=queue)
-    _, seats = make_event(db, now=clock(), seats=4)
-    return World(db, clock, gateway, queue, services, build_handlers(services), seats)
+    return make_world(db, clock, settings, tmp_path)
 
 
 def test_async_payment_holds_the_seats_until_it_succeeds(world):

@@ -47,9 +47,15 @@ def queue_cancellation(session: Session, *, queue: Queue, event_id: uuid.UUID) -
 
 
 def fan_out_page(
-    *, db: Database, queue: Queue, event_id: uuid.UUID, after: uuid.UUID | None, page: int = PAGE
+    *,
+    db: Database,
+    queue: Queue,
+    event_id: uuid.UUID,
+    after: uuid.UUID | None,
+    page: int | None = None,
 ) -> int:
     """Queue the settling of one page of the event's orders (and the next page's job)."""
+    page = page or PAGE
     with db.unit_of_work() as session:
         query = select(Order.id).where(Order.event_id == event_id, Order.status.in_(AFFECTED))
         if after is not None:
