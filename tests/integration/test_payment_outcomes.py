@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from seatguard.app import create_app
 from seatguard.booking.sweeper import sweep_once
 from seatguard.common.security import Role
+from seatguard.payments.gateway import GatewayError
 from seatguard.worker.handlers import sweep_steps
 from tests.support.world import World, make_world
 
@@ -113,3 +114,27 @@ def test_a_dispute_is_recorded_and_shown_to_admins_only(world, settings, auth_he
     assert (dispute["status"], dispute["reason"]) == ("needs_response", "fraudulent")
     assert dispute["amount"] == world.order(order_id).amount_total
     assert as_buyer["disputes"] is None
+
+
+def test_a_refund_the_gateway_refuses_is_counted_alerted_and_retried(world, monkeypatch):
+    real = world.gateway.refund
+    calls = []
+
+    def refuse_once(**kwargs):
+        calls.append(kwargs["idempotency_key"])
+        if len(calls) == 1:
+            raise GatewayError("refunds are disabled on this account", code="account_invalid")
+        return real(**kwargs)
+
+    monkeypatch.setattr(world.gateway, "refund", refuse_once)
+    order_id, _ = _paid_then_refunded(world)
+    order = world.order(order_id)
+    assert (order.status, order.refund_status, order.refund_attempts) == (
+        "REFUNDING",
+        "failed",
+        1,
+    )
+    world.clock.advance(minutes=2)
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    assert world.order(order_id).status == "REFUNDED"
+    assert calls == [f"refund-{order_id}", f"refund-{order_id}-1"]

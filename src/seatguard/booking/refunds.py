@@ -94,9 +94,13 @@ def refund_order(
     try:
         refund = gateway.refund(payment_intent_id=intent, idempotency_key=key)
     except GatewayError as exc:
-        if exc.code != "charge_already_refunded":
-            raise
-        refund = Refund(id="", status="succeeded", amount=0)  # refunded outside SeatGuard
+        if exc.code == "charge_already_refunded":  # refunded outside SeatGuard
+            refund = Refund(id="", status="succeeded", amount=0)
+        elif exc.retryable:
+            raise  # an outage: the queue or the sweeper tries again
+        else:  # refused: counted as a failed attempt, alerted, retried later with a new key
+            log.error("the gateway refused to refund order %s: %s", order_id, exc)
+            refund = Refund(id="", status="failed", amount=0)
     return record_refund(db=db, order_id=order_id, refund=refund, now=now, payment_intent_id=intent)
 
 
@@ -148,6 +152,8 @@ def record_refund(
             return Fulfilment(outcome=Outcome.REFUNDING, order_id=order_id)
         order.refund_attempts += 1  # failed or canceled: the next try uses a new key
         metrics.REFUND_FAILURES.inc()
+        if order.refund_attempts >= MAX_REFUND_ATTEMPTS:
+            log.error("order %s: refund gave up after %d attempts", order_id, MAX_REFUND_ATTEMPTS)
         log.error(
             "refund %s of order %s is %s (attempt %d); it will be retried",
             refund.id,

@@ -119,7 +119,8 @@ def _prepare(
     msg = EmailMessage()
     msg["Subject"] = " ".join(subject.split())  # one line, whatever the event's name holds
     msg["From"] = sender
-    msg["To"] = Address(display_name=order.holder_name, addr_spec=order.holder_email)
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in order.holder_name).split())
+    msg["To"] = Address(display_name=name, addr_spec=order.holder_email)
     msg["Message-ID"] = message_id(order, kind, sender)
     if sent_at is not None:
         msg["Date"] = format_datetime(sent_at)
