@@ -138,3 +138,17 @@ def test_a_refund_the_gateway_refuses_is_counted_alerted_and_retried(world, monk
     sweep_once(world.db, world.clock, sweep_steps(world.services))
     assert world.order(order_id).status == "REFUNDED"
     assert calls == [f"refund-{order_id}", f"refund-{order_id}-1"]
+
+
+def test_an_async_payment_still_unpaid_when_the_event_starts_frees_the_seats(world):
+    order_id, session_id = world.checkout()
+    world.deliver(world.gateway.pay_async(session_id))
+    world.clock.advance(days=91)  # the event (90 days out) has started; still no money
+    world.queue.send({"type": "payment.checkout_completed", "session_id": session_id})
+    world.work()
+    order = world.order(order_id)
+    assert (order.status, order.status_reason) == ("FAILED", "async_payment_timeout")
+    assert world.seat() == ("AVAILABLE", None)
+    world.deliver(world.gateway.settle_async(session_id, succeeded=True))  # money, too late
+    order = world.order(order_id)
+    assert (order.status, order.status_reason) == ("REFUNDED", "event_started")

@@ -66,8 +66,11 @@ def _check_sellable(
     )
     if not matches:
         raise _CannotSell("amount_mismatch")
-    event = session.get(Event, order.event_id)
-    assert event is not None
+    # FOR SHARE: a cancellation waits for this sale to commit (and its refund job then sees
+    # it), or this sale waits for the cancellation and sees it.
+    event = session.scalars(
+        select(Event).where(Event.id == order.event_id).with_for_update(read=True)
+    ).one()
     if event.status != EventStatus.ON_SALE:
         raise _CannotSell("event_cancelled")
     if event.starts_at <= now:
@@ -181,8 +184,13 @@ def _await_payment(db: Database, order_id: uuid.UUID, now: datetime) -> Fulfilme
         event = session.get(Event, order.event_id)
         assert event is not None
         until = min(order.created_at + ASYNC_PAYMENT_WINDOW, event.starts_at)
-        if until <= now:
-            return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
+        if until <= now:  # too late to wait any longer: a success after this is refunded
+            order.status = OrderStatus.FAILED.value
+            order.status_reason = "async_payment_timeout"
+            order.updated_at = now
+            freed = release_seats(session, order_id, now)
+            live.announce(session, live.freed(order.event_id, freed))
+            return Fulfilment(outcome=Outcome.FAILED, order_id=order_id, seat_ids=tuple(freed))
         order.hold_expires_at = max(order.hold_expires_at or now, until)
         order.status_reason = "awaiting_payment"
         order.updated_at = now
