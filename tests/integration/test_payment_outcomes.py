@@ -152,3 +152,17 @@ def test_an_async_payment_still_unpaid_when_the_event_starts_frees_the_seats(wor
     world.deliver(world.gateway.settle_async(session_id, succeeded=True))  # money, too late
     order = world.order(order_id)
     assert (order.status, order.status_reason) == ("REFUNDED", "event_started")
+
+
+def test_a_pending_refund_whose_update_never_arrives_is_polled(world):
+    world.gateway.refund_outcomes.append("pending")
+    order_id, _ = _paid_then_refunded(world)
+    refund_id = world.order(order_id).refund_id
+    world.gateway.settle_refund(refund_id, "succeeded")  # its webhook is lost
+    world.clock.advance(minutes=30)
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    assert world.order(order_id).status == "REFUNDING"  # not polled yet
+    world.clock.advance(minutes=31)
+    sweep_once(world.db, world.clock, sweep_steps(world.services))
+    assert world.order(order_id).status == "REFUNDED"
+    assert len(world.gateway.refunds_by_id) == 1

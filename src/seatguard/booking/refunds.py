@@ -21,7 +21,7 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking import live
@@ -80,12 +80,16 @@ def refund_order(
                 now=now,
                 payment_intent_id=payment_intent_id,
             )
-        if order.refund_status in SETTLED or order.refund_status in IN_FLIGHT:
+        if order.refund_status in SETTLED:
             return Fulfilment(outcome=Outcome.REFUNDING, order_id=order_id)
+        pending = order.refund_id if order.refund_status in IN_FLIGHT else None
         intent, session_id = order.payment_intent_id, order.checkout_session_id
         attempt = order.refund_attempts
         if order.status_reason in ALERTING:
             log.error("paid order %s cannot be fulfilled (%s): refunding", order_id, reason)
+    if pending:  # asked already: only read how it is going (its webhook may have been lost)
+        refund = gateway.retrieve_refund(pending)
+        return record_refund(db=db, order_id=order_id, refund=refund, now=now)
     if not intent and session_id:
         intent = gateway.retrieve_checkout_session(session_id).payment_intent
     if not intent:
@@ -165,23 +169,26 @@ def record_refund(
 
 
 def refunds_to_resume(
-    db: Database, *, now: datetime, idle: timedelta = timedelta(minutes=1), limit: int = 100
+    db: Database,
+    *,
+    now: datetime,
+    idle: timedelta = timedelta(minutes=1),
+    poll: timedelta = timedelta(hours=1),
+    limit: int = 100,
 ) -> list[uuid.UUID]:
-    """REFUNDING orders, untouched for ``idle``, whose refund was never asked for (a crash
-    between the claim and the gateway) or failed."""
+    """REFUNDING orders whose refund was never asked for (a crash between the claim and the
+    gateway) or failed, untouched for ``idle``; and pending ones not heard of for ``poll``."""
+    retry = and_(
+        or_(Order.refund_status.is_(None), Order.refund_status.not_in(SETTLED + IN_FLIGHT)),
+        Order.refund_attempts < MAX_REFUND_ATTEMPTS,
+        Order.updated_at <= now - idle,
+    )
+    stale = and_(Order.refund_status.in_(IN_FLIGHT), Order.updated_at <= now - poll)
     with db.reader() as session:
         return list(
             session.scalars(
                 select(Order.id)
-                .where(
-                    Order.status == OrderStatus.REFUNDING.value,
-                    or_(
-                        Order.refund_status.is_(None),
-                        Order.refund_status.not_in(SETTLED + IN_FLIGHT),
-                    ),
-                    Order.refund_attempts < MAX_REFUND_ATTEMPTS,
-                    Order.updated_at <= now - idle,
-                )
+                .where(Order.status == OrderStatus.REFUNDING.value, or_(retry, stale))
                 .order_by(Order.updated_at)
                 .limit(limit)
             )
