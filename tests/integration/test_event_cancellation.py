@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import pytest
 
 from seatguard.booking import cancellation, catalogue, refunds
 from seatguard.booking.models import Order
 from seatguard.booking.sweeper import sweep_once
+from seatguard.payments.inbox import record_event
+from seatguard.tickets.issue import issue_tickets
 from seatguard.worker.handlers import sweep_steps
 from seatguard.worker.runner import dispatch, process_batch
 from tests.support.world import World, make_world
@@ -111,3 +114,44 @@ def test_a_redelivered_page_job_queues_nothing_new(world):
     first = world.queue.depth()["ready"]
     dispatch(world.handlers, job.body)  # delivered again
     assert world.queue.depth()["ready"] == first == SOLD
+
+
+def test_a_sale_and_a_cancellation_at_the_same_moment_never_leave_a_sold_ticket(world, monkeypatch):
+    """The sale holds its event row (FOR SHARE) until it commits: the cancellation waits for
+    it, so its refund job sees the sale; and a sale after the cancellation sees CANCELLED."""
+    order_id, session_id = world.checkout("alice", 0)
+    paid = world.gateway.pay(session_id)
+    inside, release = threading.Event(), threading.Event()
+    real_issue = issue_tickets
+
+    def slow_issue(*args, **kwargs):
+        inside.set()  # the sale's transaction is open, the event row read
+        release.wait(10)
+        return real_issue(*args, **kwargs)
+
+    monkeypatch.setattr("seatguard.booking.fulfilment.issue_tickets", slow_issue)
+    with world.db.unit_of_work() as session:
+        record_event(session, event=paid, queue=world.queue, now=world.clock())
+    [message] = world.queue.receive(max_messages=1, wait_seconds=0)
+    sale = threading.Thread(target=process_batch, args=(world.queue, world.handlers, [message]))
+    sale.start()
+    assert inside.wait(10)
+
+    def cancel_now() -> None:
+        with world.db.unit_of_work() as session:
+            catalogue.cancel_event(
+                session, event_id=world.event_id, now=world.clock(), queue=world.queue
+            )
+
+    cancelling = threading.Thread(target=cancel_now)
+    cancelling.start()
+    cancelling.join(0.5)
+    assert cancelling.is_alive()  # waits for the sale
+    release.set()
+    sale.join(10)
+    cancelling.join(10)
+    assert not cancelling.is_alive()
+    world.work()
+    order = world.order(order_id)
+    assert (order.status, order.status_reason) == ("REFUNDED", "event_cancelled")
+    assert world.gateway.refunded_intents == {order.payment_intent_id: 1}

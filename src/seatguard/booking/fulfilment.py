@@ -48,7 +48,6 @@ from seatguard.tickets.issue import issue_tickets
 log = logging.getLogger("seatguard.fulfilment")
 
 ASYNC_PAYMENT_WINDOW = timedelta(days=14)
-__all__ = ["Fulfilment", "Outcome", "email_job", "fail_async_payment", "fulfil"]
 
 
 class _CannotSell(Exception):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from seatguard.booking import cancellation, expiry, fulfilment, refunds
 from seatguard.booking.models import Order
-from seatguard.booking.order_state import order_id_of
+from seatguard.booking.order_state import Fulfilment, Outcome, order_id_of
 from seatguard.booking.sweeper import SweepStep
 from seatguard.common import metrics
 from seatguard.common.clock import Clock
@@ -44,13 +44,13 @@ def build_handlers(services: Services) -> dict[str, Handler]:
         metrics.record_fulfilment(outcome=result.outcome, seats=len(result.seat_ids))
         log.info("order %s: %s", result.order_id, result.outcome)
 
-    def _give_up(session_id: str, exc: Exception) -> fulfilment.Fulfilment:
+    def _give_up(session_id: str, exc: Exception) -> Fulfilment:
         """Fulfilment cannot succeed: if the session was paid, the money goes back."""
         log.error("fulfilment of session %s gave up: %r", session_id, exc, exc_info=exc)
         checkout = services.gateway.retrieve_checkout_session(session_id)
         order_id = order_id_of(checkout)
         if checkout.payment_status != "paid":
-            return fulfilment.Fulfilment(outcome=fulfilment.Outcome.NOT_PAID, order_id=order_id)
+            return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
         return refunds.refund_order(
             db=services.db,
             gateway=services.gateway,
