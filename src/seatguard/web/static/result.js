@@ -7,6 +7,9 @@
   const REASONS = {
     seats_taken: "Your hold expired and the seats were sold to someone else; you have been refunded.",
     amount_mismatch: "The amount paid did not match the order; you have been refunded.",
+    event_cancelled: "This event was cancelled; your payment is being refunded.",
+    event_started: "Your payment arrived after the event had started; it is being refunded.",
+    fulfilment_failed: "We could not issue your tickets; your payment is being refunded.",
   };
 
   function link(href, label) { return SG.el("a", { href: href, text: label }); }
@@ -27,7 +30,7 @@
     if (order.status === "COMPLETED") {
       SG.text(status, "Payment confirmed — your tickets are ready.");
       actions.append(link("/my/tickets", "See and download your tickets"));
-    } else if (order.status === "REFUNDED") {
+    } else if (order.status === "REFUNDED" || order.status === "REFUNDING") {
       SG.text(status, REASONS[order.statusReason] || "This order was refunded.");
       actions.append(link("/events/" + order.eventId, "Choose other seats"));
     } else if (order.status === "EXPIRED") {
@@ -47,6 +50,10 @@
       return;
     }
     if (result.body.status !== "PENDING") { show(result.body); return; }
+    if (result.body.statusReason === "awaiting_payment") {
+      SG.text($("result-status"), "Your bank is processing the payment; we will email your tickets when it clears.");
+      return;
+    }
     if (Date.now() - started > 120000) {
       SG.text($("result-status"), "Still waiting for the payment confirmation; refresh this page in a minute.");
       return;
