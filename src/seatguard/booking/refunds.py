@@ -1,7 +1,7 @@
 """Giving money back: the one path every refund takes, whatever the reason.
 
 ``refund_order`` works in three steps, each safe to repeat, so a crash anywhere is resumed
-by running it again (a queue retry, or the sweeper's ``resume_refunds``):
+by running it again (a queue retry, or the sweeper: ``refunds_to_resume``):
 
 1. claim — lock the order and move it to REFUNDING with a reason: its tickets are void from
    that moment (check-in admits COMPLETED orders only), its seats are freed, the buyer's
@@ -41,8 +41,9 @@ from seatguard.queue.base import Queue
 
 log = logging.getLogger("seatguard.refunds")
 
-# Why an order is refunded. The first group means fulfilment gave up on a paid order: an
-# operator is alerted. The others are the engine doing its job.
+# Why an order is refunded (its ``status_reason``). The ALERTING ones mean something went
+# wrong with a paid order and an operator is alerted; the others (seats_taken, event_started,
+# order_cancelled, event_cancelled) are the engine doing its job.
 GAVE_UP = "fulfilment_failed"
 EVENT_CANCELLED = "event_cancelled"
 ALERTING = frozenset({GAVE_UP, "amount_mismatch"})
