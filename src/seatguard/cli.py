@@ -150,7 +150,12 @@ def sweeper(
     services = build_services(_payments_settings(get_settings()))
     steps = sweep_steps(services)
     if once:
-        console.print(f"freed {sweep.sweep_once(services.db, system_clock, steps)} seats")
+        done = sweep.sweep_once(services.db, system_clock, steps)
+        console.print(
+            f"freed {done.seats_freed} seats; expired {done.orders_expired} orders, "
+            f"reconciled {done.payments_reconciled} payments, "
+            f"resumed {done.refunds_resumed} refunds ({done.errors} errors)"
+        )
         return
     stop = threading.Event()
     stop_on_signals(stop)

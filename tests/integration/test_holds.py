@@ -155,9 +155,9 @@ def test_sweeper_frees_expired_holds_and_availability_is_exact(db, clock):
     clock.advance(minutes=15)
     with db.reader() as session:  # lazily free before any sweep
         assert get_event(session, event_id=event_id, now=clock()).seats_available == 10
-    assert sweep_once(db, clock) == 4
+    assert sweep_once(db, clock).seats_freed == 4
     assert set(statuses(db, seats[:4]).values()) == {("AVAILABLE", None)}
-    assert sweep_once(db, clock) == 0
+    assert sweep_once(db, clock).seats_freed == 0
 
 
 def test_my_seats_are_the_accounts_on_any_device(app_client, auth_header, db, clock):

@@ -28,6 +28,8 @@ class MemoryGateway:
         self._ids = itertools.count(1)
         self._by_key: dict[str, str] = {}
         self.fail_next_create = False
+        self.refund_outcomes: list[str] = []  # statuses the next refunds get (else succeeded)
+        self.refunds_by_id: dict[str, tuple[str, Refund]] = {}  # id -> (payment intent, refund)
 
     def _next(self, prefix: str) -> str:
         return f"{prefix}_{next(self._ids):06d}"
@@ -101,15 +103,55 @@ class MemoryGateway:
     def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund:
         if idempotency_key in self.refunds:
             return self.refunds[idempotency_key]
-        paid = [s for s in self.sessions.values() if s.payment_intent == payment_intent_id]
+        paid = [
+            s
+            for s in self.sessions.values()
+            if s.payment_intent == payment_intent_id and s.payment_status == "paid"
+        ]
         if not payment_intent_id or not paid:
             raise GatewayError(f"No such payment_intent: {payment_intent_id!r}")
-        refund = Refund(id=self._next("re"), status="succeeded", amount=paid[0].amount_total or 0)
+        if self.refunded_intents.get(payment_intent_id, 0):
+            raise GatewayError("already refunded", code="charge_already_refunded")
+        status = self.refund_outcomes.pop(0) if self.refund_outcomes else "succeeded"
+        refund = Refund(id=self._next("re"), status=status, amount=paid[0].amount_total or 0)
         self.refunds[idempotency_key] = refund
-        self.refunded_intents[payment_intent_id] = (
-            self.refunded_intents.get(payment_intent_id, 0) + 1
-        )
+        self.refunds_by_id[refund.id] = (payment_intent_id, refund)
+        if status != "failed":  # the money is on its way back
+            self.refunded_intents[payment_intent_id] = (
+                self.refunded_intents.get(payment_intent_id, 0) + 1
+            )
         return refund
+
+    def retrieve_refund(self, refund_id: str) -> Refund:
+        try:
+            return self.refunds_by_id[refund_id][1]
+        except KeyError:
+            raise GatewayError(f"No such refund: {refund_id}") from None
+
+    def settle_refund(self, refund_id: str, status: str) -> dict[str, Any]:
+        """A pending refund succeeds or fails later; Stripe sends ``refund.updated``."""
+        intent, refund = self.refunds_by_id[refund_id]
+        settled = dataclasses.replace(refund, status=status)
+        self.refunds_by_id[refund_id] = (intent, settled)
+        for key, value in self.refunds.items():
+            if value.id == refund_id:
+                self.refunds[key] = settled
+        if status == "failed" and refund.status != "failed":
+            self.refunded_intents[intent] -= 1
+        event = {
+            "id": self._next("evt"),
+            "type": "refund.updated",
+            "data": {
+                "object": {
+                    "id": refund_id,
+                    "object": "refund",
+                    "payment_intent": intent,
+                    "status": status,
+                }
+            },
+        }
+        self.events.append(event)
+        return event
 
     # -- what the buyer and Stripe's clock do ----------------------------------------------
 
@@ -127,6 +169,48 @@ class MemoryGateway:
         )
         self.sessions[session_id] = paid
         return self._event("checkout.session.completed", paid)
+
+    def pay_async(self, session_id: str) -> dict[str, Any] | None:
+        """A bank debit: the session completes, the money is still on its way."""
+        session = self.sessions[session_id]
+        if session.status != "open":
+            return None
+        pending = dataclasses.replace(
+            session, status="complete", payment_status="unpaid", payment_intent=self._next("pi")
+        )
+        self.sessions[session_id] = pending
+        return self._event("checkout.session.completed", pending)
+
+    def settle_async(self, session_id: str, *, succeeded: bool) -> dict[str, Any] | None:
+        session = self.sessions[session_id]
+        if session.status != "complete" or session.payment_status != "unpaid":
+            return None
+        if succeeded:
+            paid = dataclasses.replace(session, payment_status="paid", customer_name="Ada")
+            self.sessions[session_id] = paid
+            return self._event("checkout.session.async_payment_succeeded", paid)
+        return self._event("checkout.session.async_payment_failed", session)
+
+    def dispute(self, session_id: str) -> dict[str, Any]:
+        session = self.sessions[session_id]
+        event = {
+            "id": self._next("evt"),
+            "type": "charge.dispute.created",
+            "data": {
+                "object": {
+                    "id": self._next("dp"),
+                    "object": "dispute",
+                    "amount": session.amount_total,
+                    "currency": session.currency,
+                    "charge": self._next("ch"),
+                    "payment_intent": session.payment_intent,
+                    "reason": "fraudulent",
+                    "status": "needs_response",
+                }
+            },
+        }
+        self.events.append(event)
+        return event
 
     def expire_due(self, now: datetime) -> list[dict[str, Any]]:
         """Stripe expires open sessions at their ``expires_at`` on its own."""

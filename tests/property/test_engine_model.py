@@ -38,7 +38,7 @@ def run_model(db, database_url, tmp_path, monkeypatch, *, examples: int, steps: 
 
 
 def test_engine_model(db, database_url, tmp_path, monkeypatch):
-    ctx = run_model(db, database_url, tmp_path, monkeypatch, examples=12, steps=30)
+    ctx = run_model(db, database_url, tmp_path, monkeypatch, examples=12, steps=40)
     assert ctx.stats.get("runs.settled", 0) >= 12
     assert ctx.stats.get("hold.ok", 0) > 0
     assert ctx.stats.get("checkout.ok", 0) > 0

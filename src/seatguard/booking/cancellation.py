@@ -1,116 +1,96 @@
-"""A buyer (or an admin) cancels an order before it is paid: gateway first, then the seats.
+"""A cancelled event sells nothing more and gives back what it sold.
 
-The Checkout Session is expired at the gateway before anything changes here, so no payment
-can complete after the seats are freed. If the gateway says the session is already complete,
-the order is paid (or being paid): the answer is 409 and fulfilment is queued, as the expiry
-path does, so a lost webhook still ends in tickets. Cancelling again answers the same.
+Cancelling marks the event CANCELLED (no hold, checkout or fulfilment accepts it from then
+on) and queues one ``event.cancelled`` job in the same transaction. That job pages through
+the event's orders by id: each page queues one ``order.event_cancelled`` message per order
+and, if the page was full, the job for the next page — all in one transaction, every message
+with a dedupe key. A worker that dies halfway leaves the job (or the next page's job) to be
+delivered again; pages already done only find their messages there already. Each order's
+message is itself idempotent (``refunds.refund_order``, ``expiry.expire_order``), so a
+50,000-seat cancellation survives any number of crashes and refunds each order once.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from seatguard.booking import live
-from seatguard.booking.domain import OrderStatus, SeatStatus
-from seatguard.booking.holds import unheld
-from seatguard.booking.models import Order, Seat
-from seatguard.booking.orders import load_owned_order
+from seatguard.booking.domain import OrderStatus
+from seatguard.booking.expiry import expire_order
+from seatguard.booking.models import Order
+from seatguard.booking.order_state import Fulfilment, Outcome
+from seatguard.booking.refunds import EVENT_CANCELLED, refund_order
 from seatguard.common.db import Database
-from seatguard.common.errors import Conflict
-from seatguard.common.security import Principal
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.queue.base import Queue
 
-PAID = (OrderStatus.COMPLETED.value, OrderStatus.REFUNDED.value)
+PAGE = 500
+# Orders a cancellation acts on: sold ones are refunded, open checkouts are expired.
+AFFECTED = (OrderStatus.COMPLETED.value, OrderStatus.PENDING.value)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Cancellation:
-    order_id: uuid.UUID
-    event_id: uuid.UUID
-    freed_seat_ids: tuple[uuid.UUID, ...]
+def cancellation_job(
+    event_id: uuid.UUID, after: uuid.UUID | None = None
+) -> tuple[dict[str, str], str]:
+    body = {"type": "event.cancelled", "event_id": str(event_id)}
+    if after is not None:
+        body["after"] = str(after)
+    return body, f"event-cancelled:{event_id}:{after or 'start'}"
 
 
-def _paid(order_id: uuid.UUID) -> Conflict:
-    return Conflict(
-        "This order is paid or being paid; it can no longer be cancelled.",
-        code="order_paid",
-        details={"orderId": str(order_id)},
-    )
+def queue_cancellation(session: Session, *, queue: Queue, event_id: uuid.UUID) -> None:
+    body, key = cancellation_job(event_id)
+    queue.send(body, session=session, dedupe_key=key)
 
 
-def _not_open(order: Order) -> Conflict:
-    return Conflict(
-        f"This order is {order.status} and no longer awaits payment.",
-        code="order_not_pending",
-        details={"orderId": str(order.id), "status": order.status},
-    )
-
-
-def cancel_order(
+def fan_out_page(
     *,
     db: Database,
-    gateway: PaymentGateway,
     queue: Queue,
-    order_id: uuid.UUID,
-    viewer: Principal,
-    now: datetime,
-) -> Cancellation:
-    """Cancel an unpaid order of ``viewer`` (any order for an admin); 404 for others' orders."""
-    with db.reader() as session:
-        order = load_owned_order(session, order_id, viewer)
-        status, session_id, event_id = order.status, order.checkout_session_id, order.event_id
-    if status == OrderStatus.CANCELLED:
-        return Cancellation(order_id=order_id, event_id=event_id, freed_seat_ids=())
-    if status in PAID:
-        raise _paid(order_id)
-    if status == OrderStatus.PENDING and not session_id:  # its checkout is being created now
-        raise Conflict(
-            "This order's checkout is still being created; try again in a moment.",
-            code="checkout_starting",
-        )
-    if session_id and status == OrderStatus.PENDING:
-        checkout = gateway.expire_checkout_session(session_id)
-        if checkout.status == "complete":
-            queue.send(
-                {"type": "payment.checkout_completed", "session_id": session_id},
-                dedupe_key=f"reconcile:{session_id}",
-            )
-            raise _paid(order_id)
+    event_id: uuid.UUID,
+    after: uuid.UUID | None,
+    page: int | None = None,
+) -> int:
+    """Queue the settling of one page of the event's orders (and the next page's job)."""
+    page = page or PAGE
     with db.unit_of_work() as session:
-        order = _lock(session, order_id)
-        if order.status == OrderStatus.CANCELLED:
-            return Cancellation(order_id=order_id, event_id=event_id, freed_seat_ids=())
-        if order.status in PAID:
-            raise _paid(order_id)
-        if order.status != OrderStatus.PENDING:
-            raise _not_open(order)
-        order.status = OrderStatus.CANCELLED.value
-        by = "buyer" if order.user_id == viewer.user_id else "admin"
-        order.status_reason = f"cancelled_by_{by}"
-        order.updated_at = now
-        freed = _release_seats(session, order.id, now)
-        live.announce(session, live.freed(order.event_id, freed))
-    return Cancellation(order_id=order_id, event_id=event_id, freed_seat_ids=tuple(freed))
+        query = select(Order.id).where(Order.event_id == event_id, Order.status.in_(AFFECTED))
+        if after is not None:
+            query = query.where(Order.id > after)
+        ids = list(session.scalars(query.order_by(Order.id).limit(page)))
+        for order_id in ids:
+            queue.send(
+                {"type": "order.event_cancelled", "order_id": str(order_id)},
+                session=session,
+                dedupe_key=f"event-cancelled-order:{order_id}",
+            )
+        if len(ids) == page:
+            body, key = cancellation_job(event_id, ids[-1])
+            queue.send(body, session=session, dedupe_key=key)
+    return len(ids)
 
 
-def _lock(session: Session, order_id: uuid.UUID) -> Order:
-    return session.scalars(select(Order).where(Order.id == order_id).with_for_update()).one()
-
-
-def _release_seats(session: Session, order_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
-    """Free the seats still held for this order (never anyone else's, never a sold one)."""
-    return sorted(
-        session.execute(
-            update(Seat)
-            .where(Seat.order_id == order_id, Seat.status == SeatStatus.LOCKED.value)
-            .values(unheld(now))
-            .returning(Seat.id)
-            .execution_options(synchronize_session=False)
-        ).scalars()
-    )
+def settle_order(
+    *, db: Database, gateway: PaymentGateway, queue: Queue, order_id: uuid.UUID, now: datetime
+) -> Fulfilment:
+    """One order of a cancelled event: refund it if sold, expire its checkout if open."""
+    with db.reader() as session:
+        status = session.scalar(select(Order.status).where(Order.id == order_id))
+    if status == OrderStatus.PENDING:
+        # gateway first; a session that completed meanwhile is reconciled into a refund
+        return expire_order(
+            db=db,
+            gateway=gateway,
+            queue=queue,
+            order_id=order_id,
+            now=now,
+            reason=EVENT_CANCELLED,
+        )
+    if status in (OrderStatus.COMPLETED, OrderStatus.REFUNDING):
+        return refund_order(
+            db=db, gateway=gateway, queue=queue, order_id=order_id, reason=EVENT_CANCELLED, now=now
+        )
+    return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order_id)

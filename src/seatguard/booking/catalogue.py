@@ -11,7 +11,9 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
+from seatguard.booking.cancellation import queue_cancellation
 from seatguard.booking.domain import (
+    EventStatus,
     SeatState,
     SeatStatus,
     availability_level,
@@ -31,6 +33,7 @@ from seatguard.booking.schemas import (
 )
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
+from seatguard.queue.base import Queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,7 @@ def list_events(
     starts_before: datetime | None = None,
 ) -> tuple[list[EventOut], int]:
     """Events on sale, filtered; ``q`` matches every word in name, artist, venue and city."""
-    query = select(Event).where(Event.status != "CANCELLED")
+    query = select(Event).where(Event.status != EventStatus.CANCELLED.value)
     for term in search_terms(q or ""):
         query = query.where(Event.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if starts_from is not None:
@@ -175,7 +178,7 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
         starts_at=data.date,
         timezone=data.timezone,
         currency=data.currency,
-        status="ON_SALE",
+        status=EventStatus.ON_SALE.value,
         created_at=now,
         updated_at=now,
     )
@@ -205,7 +208,7 @@ def update_event(
     session: Session, *, event_id: uuid.UUID, patch: EventPatch, now: datetime
 ) -> None:
     event = load_event(session, event_id)
-    if event.status == "CANCELLED":
+    if event.status == EventStatus.CANCELLED:
         raise Conflict("A cancelled event cannot be edited.", code="event_cancelled")
     changes = patch.model_dump(exclude_unset=True)
     if "date" in changes:
@@ -221,11 +224,14 @@ def update_event(
     event.updated_at = now
 
 
-def cancel_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> None:
-    """Stop sales. Seats stay as they are so paid orders remain visible for refunds."""
+def cancel_event(session: Session, *, event_id: uuid.UUID, now: datetime, queue: Queue) -> None:
+    """Stop sales now and queue the refund of everything sold (booking/cancellation.py)."""
     event = load_event(session, event_id)
-    event.status = "CANCELLED"
+    if event.status == EventStatus.CANCELLED:
+        return
+    event.status = EventStatus.CANCELLED.value
     event.updated_at = now
+    queue_cancellation(session, queue=queue, event_id=event.id)
 
 
 def set_seat_status(

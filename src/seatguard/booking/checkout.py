@@ -24,8 +24,11 @@ from seatguard.common.db import Database
 from seatguard.common.errors import AppError, Invalid
 from seatguard.payments.gateway import GatewayError, LineItem, PaymentGateway
 
-# Stripe refuses a Checkout Session that expires sooner than 30 minutes from now.
-SESSION_LIFETIME = timedelta(minutes=30, seconds=30)
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes from *its* now; our
+# clock may run behind Stripe's, so ask for 30 minutes plus a margin for clock skew.
+STRIPE_MIN_SESSION = timedelta(minutes=30)
+CLOCK_SKEW_MARGIN = timedelta(minutes=3)
+SESSION_LIFETIME = STRIPE_MIN_SESSION + CLOCK_SKEW_MARGIN
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

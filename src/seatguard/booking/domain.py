@@ -18,12 +18,26 @@ class SeatStatus(StrEnum):
 
 
 class OrderStatus(StrEnum):
-    PENDING = "PENDING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    EXPIRED = "EXPIRED"
-    REFUNDED = "REFUNDED"
-    CANCELLED = "CANCELLED"  # by the buyer or an admin before payment; its seats are freed
+    PENDING = "PENDING"  # waiting for the payment (or for an async payment's outcome)
+    COMPLETED = "COMPLETED"  # paid, seats sold, tickets issued
+    FAILED = "FAILED"  # no session could be opened, or an async payment failed
+    EXPIRED = "EXPIRED"  # not paid in time
+    CANCELLED = "CANCELLED"  # the buyer gave up before paying
+    REFUNDING = "REFUNDING"  # paid, not to be fulfilled: the refund is on its way
+    REFUNDED = "REFUNDED"  # the money went back
+
+
+class EventStatus(StrEnum):
+    ON_SALE = "ON_SALE"
+    CANCELLED = "CANCELLED"
+
+
+# Orders whose seats may still be waiting for a payment (fulfilment may still sell them).
+OPEN_ORDER_STATUSES = frozenset(
+    {OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED, OrderStatus.CANCELLED}
+)
+# Orders that will never change again.
+FINAL_ORDER_STATUSES = frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED})
 
 
 class Genre(StrEnum):
@@ -44,30 +58,9 @@ SEAT_TRANSITIONS: dict[SeatStatus, frozenset[SeatStatus]] = {
     SeatStatus.SOLD: frozenset({SeatStatus.AVAILABLE}),
 }
 
-ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
-    OrderStatus.PENDING: frozenset(
-        {
-            OrderStatus.COMPLETED,
-            OrderStatus.FAILED,
-            OrderStatus.EXPIRED,
-            OrderStatus.REFUNDED,
-            OrderStatus.CANCELLED,
-        }
-    ),
-    OrderStatus.CANCELLED: frozenset({OrderStatus.REFUNDED}),
-    OrderStatus.EXPIRED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
-    OrderStatus.FAILED: frozenset({OrderStatus.COMPLETED, OrderStatus.REFUNDED}),
-    OrderStatus.COMPLETED: frozenset({OrderStatus.REFUNDED}),
-    OrderStatus.REFUNDED: frozenset(),
-}
-
 
 def can_move_seat(current: SeatStatus, target: SeatStatus) -> bool:
     return target in SEAT_TRANSITIONS[current]
-
-
-def can_move_order(current: OrderStatus, target: OrderStatus) -> bool:
-    return target in ORDER_TRANSITIONS[current]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,18 +71,14 @@ class SeatState:
 
 
 def effective_status(seat: SeatState, *, now: datetime) -> SeatStatus:
-    """What a buyer sees: a hold past its expiry is AVAILABLE."""
-    if seat.status is SeatStatus.LOCKED and (seat.held_until is None or seat.held_until <= now):
+    """What a buyer sees: a hold past its expiry is AVAILABLE.
+
+    The same rule as the SQL predicate ``holds.free_now`` (a test checks both agree on every
+    state); a LOCKED seat always has an expiry (a CHECK constraint says so).
+    """
+    if seat.status is SeatStatus.LOCKED and seat.held_until is not None and seat.held_until <= now:
         return SeatStatus.AVAILABLE
     return seat.status
-
-
-def is_free_for(seat: SeatState, *, user_id: str, now: datetime) -> bool:
-    """May ``user_id`` hold this seat now? Free seats, expired holds and the user's own holds."""
-    status = effective_status(seat, now=now)
-    if status is SeatStatus.AVAILABLE:
-        return True
-    return status is SeatStatus.LOCKED and seat.held_by == user_id
 
 
 def availability_level(*, available: int, total: int) -> str:

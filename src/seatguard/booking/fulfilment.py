@@ -1,81 +1,79 @@
-"""Fulfilment of paid checkouts, expiry of unpaid ones, refunds of payments that came too late.
+"""Fulfilment of paid checkouts: sell the order's seats and issue its tickets, or refund.
 
 Every step is idempotent: the order row is locked first and its status decides what is left
 to do, so a redelivered message, a duplicate webhook or a retry after a crash changes
 nothing the second time. The seats move with one conditional UPDATE whose row count is the
-answer; a payment whose seats went to someone else is refunded, never double-sold.
+answer; a payment whose seats went to someone else, whose event was cancelled or has
+started, or whose amount is wrong is refunded (``refunds.refund_order``), never sold.
+
+A session that completed without the money (``payment_status=unpaid``: a bank debit still
+clearing) keeps its seats held until the gateway's ``async_payment_succeeded`` or
+``…_failed`` arrives, up to ``ASYNC_PAYMENT_WINDOW`` (and never past the event's start).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
+from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from seatguard.booking import live
-from seatguard.booking.domain import OrderStatus, SeatStatus
-from seatguard.booking.holds import free_now, unheld
-from seatguard.booking.models import Order, OrderItem, Seat
+from seatguard.booking.domain import (
+    FINAL_ORDER_STATUSES,
+    OPEN_ORDER_STATUSES,
+    EventStatus,
+    OrderStatus,
+    SeatStatus,
+)
+from seatguard.booking.holds import free_now
+from seatguard.booking.models import Event, Order, OrderItem, Seat
+from seatguard.booking.order_state import (
+    Fulfilment,
+    Outcome,
+    email_job,
+    lock_order,
+    order_id_of,
+    release_seats,
+)
+from seatguard.booking.refunds import refund_order
 from seatguard.common.db import Database
-from seatguard.common.errors import NotFound
 from seatguard.payments.gateway import CheckoutSession, PaymentGateway
 from seatguard.queue.base import Queue
 from seatguard.tickets.issue import issue_tickets
 
 log = logging.getLogger("seatguard.fulfilment")
 
-OPEN = (OrderStatus.PENDING.value, OrderStatus.EXPIRED.value, OrderStatus.FAILED.value)
-
-
-class Outcome(StrEnum):
-    COMPLETED = "completed"
-    ALREADY_DONE = "already_done"
-    REFUNDED = "refunded"
-    EXPIRED = "expired"
-    NOT_PAID = "not_paid"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fulfilment:
-    outcome: Outcome
-    order_id: uuid.UUID
-    seat_ids: tuple[uuid.UUID, ...] = ()
-
-
-def email_job(order_id: uuid.UUID, kind: str) -> tuple[dict[str, str], str]:
-    return {
-        "type": "email.send",
-        "order_id": str(order_id),
-        "kind": kind,
-    }, f"email:{kind}:{order_id}"
-
-
-def _lock_order(session: Session, order_id: uuid.UUID) -> Order:
-    order = session.scalars(
-        select(Order).where(Order.id == order_id).with_for_update()
-    ).one_or_none()
-    if order is None:
-        raise NotFound(f"No order {order_id}.", code="order_not_found")
-    return order
-
-
-def order_id_of(checkout: CheckoutSession) -> uuid.UUID:
-    raw = checkout.metadata.get("order_id") or checkout.client_reference_id
-    if not raw:
-        raise NotFound(f"Session {checkout.id} names no order.", code="order_not_found")
-    return uuid.UUID(raw)
+ASYNC_PAYMENT_WINDOW = timedelta(days=14)
 
 
 class _CannotSell(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _check_sellable(
+    session: Session, order: Order, checkout: CheckoutSession, now: datetime
+) -> None:
+    matches = (
+        checkout.amount_total == order.amount_total
+        and (checkout.currency or "").lower() == order.currency
+    )
+    if not matches:
+        raise _CannotSell("amount_mismatch")
+    # FOR SHARE: a cancellation waits for this sale to commit (and its refund job then sees
+    # it), or this sale waits for the cancellation and sees it.
+    event = session.scalars(
+        select(Event).where(Event.id == order.event_id).with_for_update(read=True)
+    ).one()
+    if event.status != EventStatus.ON_SALE:
+        raise _CannotSell("event_cancelled")
+    if event.starts_at <= now:
+        raise _CannotSell("event_started")
 
 
 def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUID, ...]:
@@ -107,19 +105,6 @@ def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUI
     return tuple(sorted(sold))
 
 
-def _release_seats(session: Session, order_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
-    """Free the seats still held for this order (never touching anyone else's)."""
-    return list(
-        session.execute(
-            update(Seat)
-            .where(Seat.order_id == order_id, Seat.status == SeatStatus.LOCKED.value)
-            .values(unheld(now))
-            .returning(Seat.id)
-            .execution_options(synchronize_session=False)
-        ).scalars()
-    )
-
-
 def fulfil(
     *,
     db: Database,
@@ -129,9 +114,11 @@ def fulfil(
     now: datetime,
     ticket_key: Ed25519PrivateKey,
 ) -> Fulfilment:
-    """Handle a completed checkout session: sell, or refund when the seats are gone."""
+    """Handle a completed checkout session: sell, wait for an async payment, or refund."""
     checkout = gateway.retrieve_checkout_session(session_id)  # never trust the webhook body
     order_id = order_id_of(checkout)
+    if checkout.status == "complete" and checkout.payment_status == "unpaid":
+        return _await_payment(db, order_id, now)
     if checkout.status != "complete" or checkout.payment_status != "paid":
         log.warning(
             "session %s is %s/%s; nothing to fulfil",
@@ -143,15 +130,12 @@ def fulfil(
 
     try:
         with db.unit_of_work() as session:
-            order = _lock_order(session, order_id)
-            if order.status in (OrderStatus.COMPLETED, OrderStatus.REFUNDED):
+            order = lock_order(session, order_id)
+            if order.status not in OPEN_ORDER_STATUSES:
                 return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order.id)
-            matches = (
-                checkout.amount_total == order.amount_total
-                and (checkout.currency or "").lower() == order.currency
-            )
-            if not matches:
-                raise _CannotSell("amount_mismatch")
+            if order.status == OrderStatus.CANCELLED:
+                raise _CannotSell("order_cancelled")
+            _check_sellable(session, order, checkout, now)
             seats = _take_seats(session, order, now)  # raises _CannotSell: all rolled back
             _complete(session, order, checkout, now, ticket_key)
             live.announce(session, live.sold(order.event_id, seats))
@@ -159,26 +143,16 @@ def fulfil(
             queue.send(body, session=session, dedupe_key=key)
             return Fulfilment(outcome=Outcome.COMPLETED, order_id=order.id, seat_ids=seats)
     except _CannotSell as exc:
-        reason = exc.reason
-
-    # The seats went to someone else (or the amount is wrong): give the money back.
-    refund = gateway.refund(
-        payment_intent_id=checkout.payment_intent or "", idempotency_key=f"refund-{order_id}"
-    )
-    with db.unit_of_work() as session:
-        order = _lock_order(session, order_id)
-        if order.status in (OrderStatus.COMPLETED, OrderStatus.REFUNDED):
-            return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order.id)
-        order.status = OrderStatus.REFUNDED.value
-        order.status_reason = reason
-        order.refund_id = refund.id
-        order.payment_intent_id = checkout.payment_intent
-        order.updated_at = now
-        live.announce(session, live.freed(order.event_id, _release_seats(session, order.id, now)))
-        body, key = email_job(order.id, "refund")
-        queue.send(body, session=session, dedupe_key=key)
-    log.warning("order %s refunded: %s", order_id, reason)
-    return Fulfilment(outcome=Outcome.REFUNDED, order_id=order_id)
+        log.warning("order %s cannot be sold (%s): refunding", order_id, exc.reason)
+        return refund_order(
+            db=db,
+            gateway=gateway,
+            queue=queue,
+            order_id=order_id,
+            reason=exc.reason,
+            now=now,
+            payment_intent_id=checkout.payment_intent,
+        )
 
 
 def _complete(
@@ -189,6 +163,7 @@ def _complete(
     ticket_key: Ed25519PrivateKey,
 ) -> None:
     order.status = OrderStatus.COMPLETED.value
+    order.status_reason = None
     order.completed_at = now
     order.updated_at = now
     order.payment_intent_id = checkout.payment_intent
@@ -198,51 +173,50 @@ def _complete(
     issue_tickets(session, order_id=order.id, private_key=ticket_key, now=now)
 
 
-def expire(
-    *, db: Database, gateway: PaymentGateway, queue: Queue, order_id: uuid.UUID, now: datetime
-) -> Fulfilment:
-    """An unpaid order's time is up: expire its session first, then free its seats.
-
-    If the gateway says the session already completed, the seats stay with the order and
-    fulfilment is queued (the webhook may have been lost): they are never freed under a payment.
-    """
-    with db.reader() as session:
-        order = session.get(Order, order_id)
-        if order is None:
-            raise NotFound(f"No order {order_id}.", code="order_not_found")
-        session_id = order.checkout_session_id
-    if session_id:
-        checkout = gateway.expire_checkout_session(session_id)
-        if checkout.status == "complete":
-            queue.send(
-                {"type": "payment.checkout_completed", "session_id": session_id},
-                dedupe_key=f"reconcile:{session_id}",
-            )
-            return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
+def _await_payment(db: Database, order_id: uuid.UUID, now: datetime) -> Fulfilment:
+    """The buyer completed the checkout but the money is still on its way: keep the seats
+    held for the order until the outcome arrives (bounded by the window and the event)."""
     with db.unit_of_work() as session:
-        order = _lock_order(session, order_id)
+        order = lock_order(session, order_id)
         if order.status != OrderStatus.PENDING:
-            freed = _release_seats(session, order.id, now) if order.status in OPEN else []
+            return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order_id)
+        event = session.get(Event, order.event_id)
+        assert event is not None
+        until = min(order.created_at + ASYNC_PAYMENT_WINDOW, event.starts_at)
+        if until <= now:  # too late to wait any longer: a success after this is refunded
+            order.status = OrderStatus.FAILED.value
+            order.status_reason = "async_payment_timeout"
+            order.updated_at = now
+            freed = release_seats(session, order_id, now)
             live.announce(session, live.freed(order.event_id, freed))
-            return Fulfilment(
-                outcome=Outcome.ALREADY_DONE, order_id=order.id, seat_ids=tuple(freed)
-            )
-        order.status = OrderStatus.EXPIRED.value
-        order.status_reason = "hold_expired"
+            return Fulfilment(outcome=Outcome.FAILED, order_id=order_id, seat_ids=tuple(freed))
+        order.hold_expires_at = max(order.hold_expires_at or now, until)
+        order.status_reason = "awaiting_payment"
         order.updated_at = now
-        freed = _release_seats(session, order.id, now)
-        live.announce(session, live.freed(order.event_id, freed))
-    return Fulfilment(outcome=Outcome.EXPIRED, order_id=order_id, seat_ids=tuple(freed))
-
-
-def due_for_expiry(db: Database, *, now: datetime, limit: int = 100) -> list[uuid.UUID]:
-    """PENDING orders whose hold has run out, oldest first."""
-    with db.reader() as session:
-        return list(
-            session.scalars(
-                select(Order.id)
-                .where(Order.status == OrderStatus.PENDING.value, Order.hold_expires_at <= now)
-                .order_by(Order.hold_expires_at)
-                .limit(limit)
-            )
+        session.execute(
+            update(Seat)
+            .where(Seat.order_id == order_id, Seat.status == SeatStatus.LOCKED.value)
+            .values(held_until=order.hold_expires_at, updated_at=now, version=Seat.version + 1)
+            .execution_options(synchronize_session=False)
         )
+    return Fulfilment(outcome=Outcome.AWAITING_PAYMENT, order_id=order_id)
+
+
+def fail_async_payment(
+    *, db: Database, gateway: PaymentGateway, session_id: str, now: datetime
+) -> Fulfilment:
+    """``checkout.session.async_payment_failed``: the money never came; free the seats."""
+    checkout = gateway.retrieve_checkout_session(session_id)
+    order_id = order_id_of(checkout)
+    if checkout.payment_status == "paid":  # out of order: the success is what counts
+        return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
+    with db.unit_of_work() as session:
+        order = lock_order(session, order_id)
+        if order.status in FINAL_ORDER_STATUSES or order.status == OrderStatus.REFUNDING:
+            return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order_id)
+        order.status = OrderStatus.FAILED.value
+        order.status_reason = "async_payment_failed"
+        order.updated_at = now
+        freed = release_seats(session, order_id, now)
+        live.announce(session, live.freed(order.event_id, freed))
+    return Fulfilment(outcome=Outcome.FAILED, order_id=order_id, seat_ids=tuple(freed))

@@ -281,25 +281,3 @@ def release_seat(session: Session, *, seat_id: uuid.UUID, user_id: str, now: dat
     if seat.status == LOCKED and seat.held_until and seat.held_until > now:
         raise Forbidden("This seat is held by someone else.", code="not_your_hold")
     raise Conflict("You do not hold this seat.", code="not_held")
-
-
-def sweep_expired_holds(session: Session, *, now: datetime, limit: int = 1000) -> list[SeatChange]:
-    """Return expired holds that no checkout is waiting on to AVAILABLE (tidying only)."""
-    batch = (
-        select(Seat.id)
-        .where(Seat.status == LOCKED, Seat.held_until <= now, Seat.order_id.is_(None))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("expired")
-    )
-    stmt = (
-        update(Seat)
-        .where(Seat.id.in_(select(batch.c.id)), Seat.status == LOCKED, Seat.held_until <= now)
-        .values(unheld(now))
-        .returning(Seat.id, Seat.event_id)
-        .execution_options(synchronize_session=False)
-    )
-    return [
-        SeatChange(event_id=r.event_id, seat_id=r.id, status=AVAILABLE)
-        for r in session.execute(stmt).all()
-    ]

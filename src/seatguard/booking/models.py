@@ -5,15 +5,31 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from seatguard.booking.domain import EventStatus, OrderStatus, SeatStatus
 from seatguard.booking.text import search_document
 from seatguard.common.db import Base, UTCDateTime
 
 
+def one_of(column: str, values: type[EventStatus | OrderStatus | SeatStatus]) -> str:
+    """SQL for a CHECK constraint: ``column`` holds one of the enum's values."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
 class Event(Base):
     __tablename__ = "events"
+    __table_args__ = (CheckConstraint(one_of("status", EventStatus), name="ck_events_status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(200))
@@ -44,6 +60,9 @@ class Seat(Base):
         UniqueConstraint("event_id", "section", "row", "number", name="uq_seat_position"),
         Index("ix_seats_event_status", "event_id", "status"),
         Index("ix_seats_holder", "held_by", "event_id"),
+        CheckConstraint(one_of("status", SeatStatus), name="ck_seats_status"),
+        # a hold always has an expiry: "free" needs no special case for a hold without one
+        CheckConstraint("status <> 'LOCKED' OR held_until IS NOT NULL", name="ck_seats_hold_ends"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -62,7 +81,10 @@ class Seat(Base):
 
 class Order(Base):
     __tablename__ = "orders"
-    __table_args__ = (Index("ix_orders_pending_expiry", "status", "hold_expires_at"),)
+    __table_args__ = (
+        Index("ix_orders_pending_expiry", "status", "hold_expires_at"),
+        CheckConstraint(one_of("status", OrderStatus), name="ck_orders_status"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -80,6 +102,9 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # the gateway's word on the refund: pending | succeeded | failed | canceled | requires_action
+    refund_status: Mapped[str | None] = mapped_column(String(20), default=None)
+    refund_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status_reason: Mapped[str | None] = mapped_column(String(100), default=None)
 
 

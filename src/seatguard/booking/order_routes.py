@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from seatguard.booking import cancellation, orders
+from seatguard.booking import order_cancel, orders
 from seatguard.common.deps import CurrentUser, NowDep, PageDep, ReaderDep, SettingsDep
 from seatguard.common.errors import Forbidden
 from seatguard.common.schemas import ERROR_RESPONSES
@@ -63,7 +63,7 @@ def get_order(
     order_id: uuid.UUID, session: ReaderDep, user: CurrentUser, links: LinksDep
 ) -> orders.OrderOut:
     order = orders.load_owned_order(session, order_id, user)
-    return orders.order_out(session, order, links=links)
+    return orders.order_out(session, order, links=links, admin=user.is_admin)
 
 
 @router.post("/booking-orders/{order_id}/cancel", response_model=orders.OrderOut)
@@ -72,7 +72,7 @@ def cancel_order(
 ) -> orders.OrderOut:
     """Cancel an unpaid order (gateway session first) and free its seats at once; 409 when
     it is paid or being paid. Cancelling a cancelled order answers the same."""
-    cancellation.cancel_order(
+    order_cancel.cancel_order(
         db=services.db,
         gateway=services.gateway,
         queue=services.queue,

@@ -16,6 +16,7 @@ from seatguard.booking.models import Event, Order, OrderItem, Seat
 from seatguard.common.errors import NotFound
 from seatguard.common.schemas import CamelModel
 from seatguard.common.security import Principal
+from seatguard.payments.models import Dispute
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +47,16 @@ class OrderItemOut(CamelModel):
     event_hour: datetime
 
 
+class DisputeOut(CamelModel):
+    id: str
+    status: str
+    reason: str
+    amount: int = Field(description="Disputed amount in minor units")
+    currency: str
+    created_at: datetime
+    updated_at: datetime
+
+
 class OrderOut(CamelModel):
     id: uuid.UUID
     user_id: str
@@ -65,6 +76,12 @@ class OrderOut(CamelModel):
     items: list[OrderItemOut]
     download_url: str | None = Field(
         default=None, description="Signed, expiring link to the tickets' PDF (paid orders)"
+    )
+    refund_status: str | None = Field(
+        default=None, description="The gateway's refund status (pending, succeeded, failed…)"
+    )
+    disputes: list[DisputeOut] | None = Field(
+        default=None, description="Chargebacks on this order's payment (admins only)"
     )
 
 
@@ -111,7 +128,31 @@ def load_owned_order(session: Session, order_id: uuid.UUID, viewer: Principal) -
     return order
 
 
-def order_out(session: Session, order: Order, *, links: DownloadLinks | None = None) -> OrderOut:
+def order_disputes(session: Session, order_id: uuid.UUID) -> list[DisputeOut]:
+    rows = session.scalars(
+        select(Dispute).where(Dispute.order_id == order_id).order_by(Dispute.created_at)
+    )
+    return [
+        DisputeOut(
+            id=d.id,
+            status=d.status,
+            reason=d.reason,
+            amount=d.amount,
+            currency=d.currency,
+            created_at=d.created_at,
+            updated_at=d.updated_at,
+        )
+        for d in rows
+    ]
+
+
+def order_out(
+    session: Session,
+    order: Order,
+    *,
+    links: DownloadLinks | None = None,
+    admin: bool = False,
+) -> OrderOut:
     event = session.get(Event, order.event_id)
     assert event is not None
     return OrderOut(
@@ -146,6 +187,8 @@ def order_out(session: Session, order: Order, *, links: DownloadLinks | None = N
             for i in order_items(session, order.id)
         ],
         download_url=links(order.id) if links and order.status == "COMPLETED" else None,
+        refund_status=order.refund_status,
+        disputes=order_disputes(session, order.id) if admin else None,
     )
 
 
@@ -165,7 +208,8 @@ def list_orders(
     orders = session.scalars(
         query.order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)
     ).all()
-    return [order_out(session, o, links=links) for o in orders], total
+    admin = user_id is None
+    return [order_out(session, o, links=links, admin=admin) for o in orders], total
 
 
 def checkout_summary(order: Order, *, provider: str) -> CheckoutSummaryOut:

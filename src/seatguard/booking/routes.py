@@ -36,6 +36,7 @@ from seatguard.common.deps import (
     DatabaseDep,
     NowDep,
     PageDep,
+    QueueDep,
     ReaderDep,
     SettingsDep,
 )
@@ -138,9 +139,11 @@ def update_event(
 
 
 @router.delete("/events/{event_id}", response_model=EventOut, tags=["events"])
-def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, admin: AdminUser) -> EventOut:
+def cancel_event(
+    event_id: uuid.UUID, db: DatabaseDep, queue: QueueDep, now: NowDep, admin: AdminUser
+) -> EventOut:
     with db.unit_of_work() as session:
-        catalogue.cancel_event(session, event_id=event_id, now=now)
+        catalogue.cancel_event(session, event_id=event_id, now=now, queue=queue)
         audit.record(
             session,
             actor=audit.Actor.of(admin),

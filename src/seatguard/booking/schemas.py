@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
 from seatguard.booking.domain import Genre, SeatStatus
 from seatguard.common.schemas import CamelModel
 
 MAX_SEATS_PER_EVENT = 50_000
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+def printable(text: str, *, multiline: bool = False) -> str:
+    """Refuse control characters (and line breaks in a one-line field): a name goes into
+    email headers, PDFs and ticket codes, where they break or forge what is rendered."""
+    allowed = {"\n", "\t"} if multiline else set()
+    for ch in text:
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
+            raise ValueError(f"must not contain the control character U+{ord(ch):04X}")
+    return text
+
+
+def _multiline(text: str) -> str:
+    return printable(text, multiline=True)
+
+
+Line = AfterValidator(printable)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Line]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_lower=True)]
 
 
@@ -31,21 +48,23 @@ def _check_zone(value: str) -> str:
 
 
 class RowIn(CamelModel):
-    row: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+    row: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10), Line]
     seats: int = Field(ge=1, le=2000, description="How many seats the row has")
     first_number: int = Field(default=1, ge=0, le=100_000)
 
 
 class SectionIn(CamelModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40), Line
+    ]
     price_minor: int = Field(ge=0, le=100_000_000, description="Price in minor units (cents)")
     rows: list[RowIn] = Field(min_length=1, max_length=500)
 
 
 class EventIn(CamelModel):
     name: Name
-    artist: str = Field(default="", max_length=200)
-    description: str = Field(default="", max_length=5000)
+    artist: Annotated[str, Line] = Field(default="", max_length=200)
+    description: Annotated[str, AfterValidator(_multiline)] = Field(default="", max_length=5000)
     location: Name
     gender: Genre
     poster_url: str = Field(default="", max_length=500)
@@ -74,8 +93,10 @@ class EventIn(CamelModel):
 
 class EventPatch(CamelModel):
     name: Name | None = None
-    artist: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=5000)
+    artist: Annotated[str, Line] | None = Field(default=None, max_length=200)
+    description: Annotated[str, AfterValidator(_multiline)] | None = Field(
+        default=None, max_length=5000
+    )
     location: Name | None = None
     gender: Genre | None = None
     poster_url: str | None = Field(default=None, max_length=500)

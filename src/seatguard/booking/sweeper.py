@@ -1,4 +1,8 @@
-"""The sweeper: tidies expired holds in the background. Correctness never waits for it."""
+"""The sweeper: runs the expiry steps (booking/expiry.py) in the background.
+
+Correctness never waits for it: a hold is free the moment it expires. It tidies holds,
+expires unpaid orders, reconciles completed sessions and resumes refunds.
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,25 @@ import logging
 import threading
 from collections.abc import Callable
 
-from seatguard.booking import live
-from seatguard.booking.holds import SeatChange, sweep_expired_holds
+from seatguard.booking.expiry import SweepResult, sweep_holds
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
 
 log = logging.getLogger("seatguard.sweeper")
 
-SweepStep = Callable[[Database, Clock], list[SeatChange]]
+SweepStep = Callable[[Database, Clock], SweepResult]
 
 
-def sweep_holds(db: Database, clock: Clock) -> list[SeatChange]:
-    with db.unit_of_work() as session:
-        changes = sweep_expired_holds(session, now=clock())
-        live.announce(session, changes)
-        return changes
+def _holds(db: Database, clock: Clock) -> SweepResult:
+    return sweep_holds(db, clock())
 
 
-def sweep_once(db: Database, clock: Clock, steps: list[SweepStep] | None = None) -> int:
-    """Run every sweep step once; returns how many seats changed."""
-    changed = 0
-    for step in steps or [sweep_holds]:
-        changed += len(step(db, clock))
-    return changed
+def sweep_once(db: Database, clock: Clock, steps: list[SweepStep] | None = None) -> SweepResult:
+    """Run every sweep step once; returns what they did, added up."""
+    result = SweepResult()
+    for step in steps or [_holds]:
+        result += step(db, clock)
+    return result
 
 
 def run_forever(
@@ -41,9 +41,9 @@ def run_forever(
 ) -> None:
     while not stop.is_set():
         try:
-            freed = sweep_once(db, clock, steps)
-            if freed:
-                log.info("sweeper freed %d seats", freed)
+            result = sweep_once(db, clock, steps)
+            if result != SweepResult():
+                log.info("sweep: %s", result)
         except Exception:  # keep sweeping after a transient database error
             log.exception("sweep failed")
         stop.wait(interval)

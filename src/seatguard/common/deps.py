@@ -16,6 +16,7 @@ from seatguard.common.db import Database
 from seatguard.common.errors import Forbidden, Unauthorized
 from seatguard.common.schemas import Page
 from seatguard.common.security import Principal, decode_token
+from seatguard.queue.base import Queue
 from seatguard.settings import Settings
 
 
@@ -69,6 +70,11 @@ async def require_staff(principal: Annotated[Principal, Depends(get_principal)])
     return principal
 
 
+async def get_queue(request: Request) -> Queue:
+    queue: Queue = request.app.state.services.queue
+    return queue
+
+
 def get_page(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -84,3 +90,4 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
 StaffUser = Annotated[Principal, Depends(require_staff)]
 PageDep = Annotated[Page, Depends(get_page)]
+QueueDep = Annotated[Queue, Depends(get_queue)]

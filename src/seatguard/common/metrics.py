@@ -55,6 +55,17 @@ ORDERS = Counter(
 FULFILMENT_FAILURES = Counter(
     "seatguard_fulfilment_failures", "Fulfilment attempts that raised (the message is retried)."
 )
+# Operator alerts: each of these should page someone (see docs/operations.md).
+FULFILMENT_GAVE_UP = Counter(
+    "seatguard_fulfilment_gave_up",
+    "Paid orders that could not be fulfilled and were refunded instead, by reason.",
+    ["reason"],
+)
+REFUND_FAILURES = Counter(
+    "seatguard_refund_failures",
+    "Refunds the gateway refused or failed (retried by the sweeper until they succeed).",
+)
+DISPUTES = Counter("seatguard_disputes", "Disputes (chargebacks) opened by buyers' banks.")
 
 UNMATCHED = "<unmatched>"
 

@@ -22,7 +22,7 @@ from seatguard.notify.ics import event_ics
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.views import OrderView, TicketView
 
-EmailKind = Literal["confirmation", "refund", "expiry"]
+EmailKind = Literal["confirmation", "refund", "expiry", "event_cancelled"]
 
 
 class NoRecipient(ValueError):
@@ -100,7 +100,7 @@ def build_confirmation_email(
 def build_refund_email(
     *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
 ) -> EmailMessage:
-    """The payment came after the hold ended and a seat had gone to someone else: refunded."""
+    """A paid order will not be fulfilled (seats gone, event started, a failure): refunded."""
     with use_language(language) as lang:
         subject = gettext("Refund for order %(reference)s - %(event)s") % {
             "event": order.event.name,
@@ -108,6 +108,19 @@ def build_refund_email(
         }
         msg, context = _prepare(order, "refund", subject, sender, sent_at, lang)
         return _fill(msg, "refund", context)
+
+
+def build_event_cancelled_email(
+    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
+) -> EmailMessage:
+    """The event was cancelled: the tickets are void and the payment is being refunded."""
+    with use_language(language) as lang:
+        subject = gettext("Cancelled: %(event)s - refund for order %(reference)s") % {
+            "event": order.event.name,
+            "reference": order.reference,
+        }
+        msg, context = _prepare(order, "event_cancelled", subject, sender, sent_at, lang)
+        return _fill(msg, "event_cancelled", context)
 
 
 def build_expiry_email(
@@ -134,9 +147,10 @@ def _prepare(
     if not order.holder_email:
         raise NoRecipient(f"order {order.id} has no customer email")
     msg = EmailMessage()
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())  # one line, whatever the event's name holds
     msg["From"] = sender
-    msg["To"] = Address(display_name=order.holder_name, addr_spec=order.holder_email)
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in order.holder_name).split())
+    msg["To"] = Address(display_name=name, addr_spec=order.holder_email)
     msg["Message-ID"] = message_id(order, kind, sender)
     if sent_at is not None:
         msg["Date"] = format_datetime(sent_at)

@@ -8,8 +8,9 @@ message and the stamp sends it twice, with the same Message-ID: duplicates over 
 When the mailer raises, the claim is released and the job should be retried.
 
 It sends nothing (and logs why) when the email no longer applies: no address on the
-order, a confirmation for an order that is not COMPLETED or has no tickets, a refund
-email for an order that is not REFUNDED, an expiry email for one that is not EXPIRED.
+order, a confirmation for an order that is not COMPLETED or has no tickets, a refund or
+cancellation email for an order that is not REFUNDING or REFUNDED, an expiry email for one
+that is not EXPIRED.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from seatguard.notify.backends import Mailer
 from seatguard.notify.email import (
     EmailKind,
     build_confirmation_email,
+    build_event_cancelled_email,
     build_expiry_email,
     build_refund_email,
 )
@@ -35,10 +37,12 @@ from seatguard.tickets.views import load_order_view
 
 log = logging.getLogger("seatguard.notify")
 
-_EXPECTED_STATUS: dict[str, OrderStatus] = {
-    "confirmation": OrderStatus.COMPLETED,
-    "refund": OrderStatus.REFUNDED,
-    "expiry": OrderStatus.EXPIRED,
+_REFUND = frozenset({OrderStatus.REFUNDING, OrderStatus.REFUNDED})
+_EXPECTED_STATUS: dict[str, frozenset[OrderStatus]] = {
+    "confirmation": frozenset({OrderStatus.COMPLETED}),
+    "refund": _REFUND,
+    "event_cancelled": _REFUND,
+    "expiry": frozenset({OrderStatus.EXPIRED}),
 }
 
 
@@ -65,7 +69,7 @@ def send_order_email(
     if not order.holder_email:
         log.warning("order %s has no email address; %s email not sent", order_id, kind)
         return False
-    if order.status != _EXPECTED_STATUS[kind]:
+    if order.status not in _EXPECTED_STATUS[kind]:
         log.warning("order %s is %s; %s email not sent", order_id, order.status, kind)
         return False
     now = clock()
@@ -80,6 +84,10 @@ def send_order_email(
         )
     elif kind == "refund":
         message = build_refund_email(order=order, sender=sender, sent_at=now, language=lang)
+    elif kind == "event_cancelled":
+        message = build_event_cancelled_email(
+            order=order, sender=sender, sent_at=now, language=lang
+        )
     else:
         message = build_expiry_email(order=order, sender=sender, sent_at=now, language=lang)
     if not sent_record.claim(db, order_id=order_id, kind=kind, now=now):

@@ -125,3 +125,10 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
         return Refund(id=refund.id, status=refund.status or "pending", amount=refund.amount)
+
+    def retrieve_refund(self, refund_id: str) -> Refund:
+        try:
+            refund = self._client.v1.refunds.retrieve(refund_id)
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+        return Refund(id=refund.id, status=refund.status or "pending", amount=refund.amount)

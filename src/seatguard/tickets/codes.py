@@ -3,6 +3,9 @@
 A code is ``SG1.<payload>.<signature>``, both parts unpadded base64url:
 
 * payload: ticket id (16 bytes) + event id (16 bytes) + seat label (UTF-8, the rest);
+  the ids are what check-in trusts; the label is what a door scanner shows offline, cut to
+  at most ``MAX_SEAT_LABEL_BYTES`` whole characters (ending in "…" when cut), so every seat
+  the API accepts gets a code;
 * signature: Ed25519 over ``b"SG1." + payload``, so the version prefix is signed too.
 
 That is about 150 ASCII characters for a usual seat label: a small, robust QR code.
@@ -59,6 +62,20 @@ def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+ELLIPSIS = "…"
+
+
+def fit_label(label: str, limit: int = MAX_SEAT_LABEL_BYTES) -> bytes:
+    """The label as a code carries it: UTF-8, at most ``limit`` bytes, cut between whole
+    characters and marked with "…" when it had to be cut."""
+    encoded = label.encode("utf-8")
+    if len(encoded) <= limit:
+        return encoded
+    room = limit - len(ELLIPSIS.encode("utf-8"))
+    cut = encoded[:room].decode("utf-8", errors="ignore").rstrip()
+    return (cut + ELLIPSIS).encode("utf-8")
+
+
 def sign_ticket(
     *,
     ticket_id: uuid.UUID,
@@ -66,9 +83,9 @@ def sign_ticket(
     seat_label: str,
     private_key: Ed25519PrivateKey,
 ) -> str:
-    label = seat_label.encode("utf-8")
-    if not label or len(label) > MAX_SEAT_LABEL_BYTES:
-        raise ValueError(f"seat label must be 1..{MAX_SEAT_LABEL_BYTES} bytes of UTF-8")
+    label = fit_label(seat_label.strip())
+    if not label:
+        raise ValueError("a seat label cannot be empty")
     payload = ticket_id.bytes + event_id.bytes + label
     signature = private_key.sign(_PREFIX + payload)
     return f"{VERSION}.{b64url_encode(payload)}.{b64url_encode(signature)}"

@@ -58,7 +58,8 @@ def check_in(
             code="wrong_event",
             details={"eventId": str(ticket_event_id)},
         )
-    order_live = exists().where(Order.id == Ticket.order_id, Order.status != OrderStatus.REFUNDED)
+    # only a COMPLETED order's tickets admit: a refunded (or refunding) order's are void
+    order_live = exists().where(Order.id == Ticket.order_id, Order.status == OrderStatus.COMPLETED)
     admitted = session.execute(
         update(Ticket)
         .where(Ticket.id == ticket_id, Ticket.checked_in_at.is_(None), order_live)
@@ -95,8 +96,10 @@ def _explain_refusal(session: Session, ticket_id: uuid.UUID) -> None:
     ).first()
     if row is None:
         raise NotFound("No such ticket.", code="unknown_ticket")
-    if row.status == OrderStatus.REFUNDED:
+    if row.status in (OrderStatus.REFUNDED, OrderStatus.REFUNDING):
         raise Conflict("This ticket's order was refunded.", code="order_refunded")
+    if row.status != OrderStatus.COMPLETED:
+        raise Conflict("This ticket's order is not paid.", code="order_not_paid")
     when = row.checked_in_at
     raise Conflict(
         "This ticket was already used.",

@@ -60,6 +60,7 @@ class OrderView:
     completed_at: datetime | None
     event: EventView
     seats: tuple[SeatLine, ...]
+    status_reason: str | None = None
 
     @property
     def reference(self) -> str:
@@ -142,6 +143,7 @@ def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, l
         completed_at=order.completed_at,
         event=_event_view(event),
         seats=tuple(seats),
+        status_reason=order.status_reason,
     )
     return view, load_ticket_views(session, order_ids=[order_id])
 

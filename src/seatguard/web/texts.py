@@ -22,6 +22,16 @@ SCRIPT_TEXTS: dict[str, str] = {
     "reason_amount_mismatch": N_(
         "The amount paid did not match the order; you have been refunded."
     ),
+    "reason_event_cancelled": N_("This event was cancelled; your payment is being refunded."),
+    "reason_event_started": N_(
+        "Your payment arrived after the event had started; it is being refunded."
+    ),
+    "reason_fulfilment_failed": N_(
+        "We could not issue your tickets; your payment is being refunded."
+    ),
+    "bank_processing": N_(
+        "Your bank is processing the payment; we will email your tickets when it clears."
+    ),
     "payment_confirmed": N_("Payment confirmed — your tickets are ready."),
     "see_tickets": N_("See and download your tickets"),
     "order_refunded": N_("This order was refunded."),

@@ -8,33 +8,66 @@ from typing import Any
 
 from sqlalchemy import select
 
-from seatguard.booking import fulfilment
-from seatguard.booking.holds import SeatChange
+from seatguard.booking import cancellation, expiry, fulfilment, refunds
 from seatguard.booking.models import Order
-from seatguard.booking.sweeper import SweepStep, sweep_holds
+from seatguard.booking.order_state import Fulfilment, Outcome, order_id_of
+from seatguard.booking.sweeper import SweepStep
 from seatguard.common import metrics
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
+from seatguard.payments import outcomes
 from seatguard.runtime import Services, build_services
 from seatguard.settings import get_settings
-from seatguard.worker.runner import Handler
+from seatguard.worker.runner import Handler, current_attempt
 
 log = logging.getLogger("seatguard.worker")
 
 
 def build_handlers(services: Services) -> dict[str, Handler]:
     def checkout_completed(body: dict[str, Any]) -> None:
-        with metrics.FULFILMENT_FAILURES.count_exceptions():
-            result = fulfilment.fulfil(
-                db=services.db,
-                gateway=services.gateway,
-                queue=services.queue,
-                session_id=str(body["session_id"]),
-                now=services.clock(),
-                ticket_key=services.ticket_keys.private_key,
-            )
+        session_id = str(body["session_id"])
+        try:
+            with metrics.FULFILMENT_FAILURES.count_exceptions():
+                result = fulfilment.fulfil(
+                    db=services.db,
+                    gateway=services.gateway,
+                    queue=services.queue,
+                    session_id=session_id,
+                    now=services.clock(),
+                    ticket_key=services.ticket_keys.private_key,
+                )
+        except Exception as exc:
+            # a retry may get past a crash or an outage; on the last attempt, give up cleanly
+            if current_attempt() < services.settings.queue_max_attempts:
+                raise
+            result = _give_up(session_id, exc)
         metrics.record_fulfilment(outcome=result.outcome, seats=len(result.seat_ids))
         log.info("order %s: %s", result.order_id, result.outcome)
+
+    def _give_up(session_id: str, exc: Exception) -> Fulfilment:
+        """Fulfilment cannot succeed: if the session was paid, the money goes back."""
+        log.error("fulfilment of session %s gave up: %r", session_id, exc, exc_info=exc)
+        checkout = services.gateway.retrieve_checkout_session(session_id)
+        order_id = order_id_of(checkout)
+        if checkout.payment_status != "paid":
+            return Fulfilment(outcome=Outcome.NOT_PAID, order_id=order_id)
+        return refunds.refund_order(
+            db=services.db,
+            gateway=services.gateway,
+            queue=services.queue,
+            order_id=order_id,
+            reason=refunds.GAVE_UP,
+            now=services.clock(),
+            payment_intent_id=checkout.payment_intent,
+        )
+
+    def async_payment_failed(body: dict[str, Any]) -> None:
+        fulfilment.fail_async_payment(
+            db=services.db,
+            gateway=services.gateway,
+            session_id=str(body["session_id"]),
+            now=services.clock(),
+        )
 
     def checkout_expired(body: dict[str, Any]) -> None:
         with services.db.reader() as session:
@@ -44,11 +77,41 @@ def build_handlers(services: Services) -> dict[str, Handler]:
         if order_id is None:
             log.warning("expired session %s matches no order", body["session_id"])
             return
-        fulfilment.expire(
+        expiry.expire_order(
             db=services.db,
             gateway=services.gateway,
             queue=services.queue,
             order_id=order_id,
+            now=services.clock(),
+        )
+
+    def refund_updated(body: dict[str, Any]) -> None:
+        outcomes.refund_updated(
+            db=services.db,
+            gateway=services.gateway,
+            refund_id=str(body.get("refund_id") or ""),
+            payment_intent_id=str(body.get("payment_intent") or ""),
+            now=services.clock(),
+        )
+
+    def dispute(body: dict[str, Any]) -> None:
+        outcomes.record_dispute(db=services.db, dispute=body["dispute"], now=services.clock())
+
+    def event_cancelled(body: dict[str, Any]) -> None:
+        after = body.get("after")
+        cancellation.fan_out_page(
+            db=services.db,
+            queue=services.queue,
+            event_id=uuid.UUID(str(body["event_id"])),
+            after=uuid.UUID(str(after)) if after else None,
+        )
+
+    def order_event_cancelled(body: dict[str, Any]) -> None:
+        cancellation.settle_order(
+            db=services.db,
+            gateway=services.gateway,
+            queue=services.queue,
+            order_id=uuid.UUID(str(body["order_id"])),
             now=services.clock(),
         )
 
@@ -67,7 +130,12 @@ def build_handlers(services: Services) -> dict[str, Handler]:
 
     return {
         "payment.checkout_completed": checkout_completed,
+        "payment.async_payment_failed": async_payment_failed,
         "payment.checkout_expired": checkout_expired,
+        "payment.refund_updated": refund_updated,
+        "payment.dispute": dispute,
+        "event.cancelled": event_cancelled,
+        "order.event_cancelled": order_event_cancelled,
         "email.send": send_email,
     }
 
@@ -78,28 +146,27 @@ def default_handlers() -> dict[str, Handler]:
 
 
 def sweep_pending_orders(services: Services, *, limit: int = 100) -> int:
-    """Expire PENDING orders whose hold ran out (gateway first); returns how many were handled."""
-    handled = 0
-    for order_id in fulfilment.due_for_expiry(services.db, now=services.clock(), limit=limit):
-        try:
-            fulfilment.expire(
-                db=services.db,
-                gateway=services.gateway,
-                queue=services.queue,
-                order_id=order_id,
-                now=services.clock(),
-            )
-            handled += 1
-        except Exception:  # one bad order must not stop the others; it is retried next sweep
-            log.exception("could not expire order %s", order_id)
-    return handled
+    """Expire due PENDING orders and resume refunds; returns how many orders were handled."""
+    result = expiry.sweep_orders(
+        db=services.db,
+        gateway=services.gateway,
+        queue=services.queue,
+        now=services.clock(),
+        limit=limit,
+    )
+    return result.orders_expired + result.payments_reconciled + result.refunds_resumed
 
 
 def sweep_steps(services: Services) -> list[SweepStep]:
-    """What one sweep does: free expired bare holds, then expire unpaid orders."""
+    """What one sweep does: free expired bare holds, then expire unpaid orders and resume
+    refunds."""
 
-    def sweep_orders(_db: Database, _clock: Clock) -> list[SeatChange]:
-        sweep_pending_orders(services)
-        return []
+    def holds(_db: Database, clock: Clock) -> expiry.SweepResult:
+        return expiry.sweep_holds(services.db, clock())
 
-    return [sweep_holds, sweep_orders]
+    def orders(_db: Database, clock: Clock) -> expiry.SweepResult:
+        return expiry.sweep_orders(
+            db=services.db, gateway=services.gateway, queue=services.queue, now=clock()
+        )
+
+    return [holds, orders]

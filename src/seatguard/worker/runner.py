@@ -15,6 +15,7 @@ the type the message ends in the dead-letter queue, where it can be inspected an
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import signal
 import threading
@@ -31,17 +32,30 @@ log = logging.getLogger("seatguard.worker")
 Handler = Callable[[dict[str, Any]], None]
 
 
+# Which delivery of its message a handler is running (1 = the first), so that a handler can
+# tell its last attempt and give up gracefully (refund, alert) instead of dead-lettering.
+_ATTEMPT: contextvars.ContextVar[int] = contextvars.ContextVar("delivery_attempt", default=1)
+
+
+def current_attempt() -> int:
+    return _ATTEMPT.get()
+
+
 class UnknownMessageType(Exception):
     pass
 
 
-def dispatch(handlers: Mapping[str, Handler], body: dict[str, Any]) -> None:
+def dispatch(handlers: Mapping[str, Handler], body: dict[str, Any], *, attempt: int = 1) -> None:
     kind = body.get("type")
     handler = handlers.get(kind) if isinstance(kind, str) else None
     if handler is None:
         raise UnknownMessageType(f"no handler for message type {kind!r}")
-    with request_context(body.get("request_id")):  # the id of the request that queued it
-        handler(body)
+    token = _ATTEMPT.set(attempt)
+    try:
+        with request_context(body.get("request_id")):  # the id of the request that queued it
+            handler(body)
+    finally:
+        _ATTEMPT.reset(token)
 
 
 def process_batch(
@@ -56,7 +70,7 @@ def process_batch(
     for message in messages:
         try:
             with heartbeat(queue, message):
-                dispatch(handlers, message.body)
+                dispatch(handlers, message.body, attempt=message.attempts)
         except Exception as exc:
             failed.append(message.id)
             log.warning(

@@ -4,7 +4,13 @@
   const SG = window.SG;
   const orderId = new URLSearchParams(location.search).get("order_id") || "";
   const $ = function (id) { return document.getElementById(id); };
-  const REASONS = { seats_taken: SG.t("reason_seats_taken"), amount_mismatch: SG.t("reason_amount_mismatch") };
+  const REASONS = {
+    seats_taken: SG.t("reason_seats_taken"),
+    amount_mismatch: SG.t("reason_amount_mismatch"),
+    event_cancelled: SG.t("reason_event_cancelled"),
+    event_started: SG.t("reason_event_started"),
+    fulfilment_failed: SG.t("reason_fulfilment_failed"),
+  };
 
   function link(href, label) { return SG.el("a", { href: href, text: label }); }
 
@@ -24,7 +30,7 @@
     if (order.status === "COMPLETED") {
       SG.text(status, SG.t("payment_confirmed"));
       actions.append(link("/my/tickets", SG.t("see_tickets")));
-    } else if (order.status === "REFUNDED") {
+    } else if (order.status === "REFUNDED" || order.status === "REFUNDING") {
       SG.text(status, REASONS[order.statusReason] || SG.t("order_refunded"));
       actions.append(link("/events/" + order.eventId, SG.t("choose_other_seats")));
     } else if (order.status === "EXPIRED") {
@@ -47,6 +53,10 @@
       return;
     }
     if (result.body.status !== "PENDING") { show(result.body); return; }
+    if (result.body.statusReason === "awaiting_payment") {
+      SG.text($("result-status"), SG.t("bank_processing"));
+      return;
+    }
     if (Date.now() - started > 120000) {
       SG.text($("result-status"), SG.t("still_waiting"));
       return;

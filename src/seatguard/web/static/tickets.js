@@ -4,7 +4,7 @@
   const SG = window.SG;
   const $ = function (id) { return document.getElementById(id); };
   const STATUS = { COMPLETED: "Paid", PENDING: "Awaiting payment", EXPIRED: "Expired",
-    FAILED: "Failed", REFUNDED: "Refunded", CANCELLED: "Cancelled" };
+    FAILED: "Failed", REFUNDING: "Being refunded", REFUNDED: "Refunded", CANCELLED: "Cancelled" };
 
   async function cancel(order, button) {
     button.disabled = true;
