@@ -210,7 +210,13 @@ def _big_event(db, clock, tickets: int) -> uuid.UUID:
         session.execute(
             insert(Ticket),
             [
-                {"order_id": order_id, "seat_id": s, "code": "x" * 120, "issued_at": now}
+                {
+                    "order_id": order_id,
+                    "seat_id": s,
+                    "code": "x" * 120,
+                    "short_code": uuid.uuid4().hex[:12].upper(),
+                    "issued_at": now,
+                }
                 for s in seat_ids
             ],
         )
