@@ -21,8 +21,8 @@ run: $(VENV)/.run-deps  ## install and serve the demo on http://127.0.0.1:4000
 	$(BIN)/seatguard serve
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from seatguard.bench.flash import Sale, flash_sale
-from seatguard.bench.limit import limit
-from seatguard.bench.markdown import render
-from seatguard.bench.pg import find_pgbench
-from seatguard.bench.plots import write_plots
-from seatguard.bench.report import ceiling_ratios, verdicts
-from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Load, holds, hot_seat, naive
-from seatguard.bench.stats import Run
+from bench.flash import Sale, flash_sale
+from bench.limit import limit
+from bench.markdown import render
+from bench.pg import find_pgbench
+from bench.plots import write_plots
+from bench.report import ceiling_ratios, verdicts
+from bench.runner import BenchSession, bench_session
+from bench.scenarios import Load, holds, hot_seat, naive
+from bench.stats import Run
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SMALL = Load(connections=8, requests=120, duration=5)

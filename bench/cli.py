@@ -9,17 +9,18 @@ from typing import Annotated
 
 import typer
 
-from seatguard.bench import report
-from seatguard.bench.flash import Sale, flash_sale
-from seatguard.bench.limit import limit
-from seatguard.bench.profile import enable as enable_profiling
-from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Grid, holds, hot_seat, http_floor, naive
-from seatguard.bench.stats import Run
+from bench import report
+from bench.flash import Sale, flash_sale
+from bench.limit import limit
+from bench.profile import enable as enable_profiling
+from bench.runner import BenchSession, bench_session
+from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
+from bench.stats import Run
 
 bench_app = typer.Typer(
     help="Load and contention benchmarks on loopback (results: docs/benchmarks.md).",
     no_args_is_help=True,
+    add_completion=False,
 )
 
 DbOpt = Annotated[str, typer.Option("--db", help="sqlite, postgresql, or both comma-separated")]
@@ -245,7 +246,7 @@ def _versions(s: BenchSession) -> dict[str, str]:
     import sqlite3
     import subprocess
 
-    from seatguard.bench.pg import find_pgbench
+    from bench.pg import find_pgbench
 
     versions = {"SQLite": sqlite3.sqlite_version}
     if s.cluster is not None:
@@ -267,8 +268,8 @@ def write_report(
     loads: tuple[str, str],
     command_line: str = "",
 ) -> None:
-    from seatguard.bench.markdown import command, render
-    from seatguard.bench.plots import write_plots
+    from bench.markdown import command, render
+    from bench.plots import write_plots
 
     folder = path.parent / "bench"
     report.save_json(runs, folder / "results.json")

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from seatguard.bench.stats import Run
+from bench.stats import Run
 
 console = Console(width=200)
 

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from seatguard.bench.report import ceiling_ratios, git_commit, machine, verdicts
-from seatguard.bench.stats import Run
+from bench.report import ceiling_ratios, git_commit, machine, verdicts
+from bench.stats import Run
 
-NOTES = Path("bench/notes.md")  # hand-written profile findings, included as they are
+NOTES = Path(__file__).with_name("notes.md")  # hand-written profile findings, included as they are
 
 COMMANDS = """\
 ```sh
+# from a source checkout (bench/ is not in the installed package): pip install -e '.[dev,bench]'
 make bench                                   # = seatguard bench all --report docs/benchmarks.md
 seatguard bench all --report docs/benchmarks.md [--quick]
 seatguard bench limit --connections 16,64,256 --workers 1,2 --duration 10
