@@ -35,6 +35,7 @@ test-slow: $(VENV)/.dev-deps  ## the slow scenarios alone
 
 bench: $(VENV)/.dev-deps  ## measure every scenario on loopback; rewrites docs/benchmarks.md
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	$(BIN)/seatguard bench all --report docs/benchmarks.md $(BENCH_ARGS)
 
 clean:

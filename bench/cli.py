@@ -11,11 +11,13 @@ import typer
 
 from bench import report
 from bench.flash import Sale, flash_sale
+from bench.lean import IMPLEMENTATIONS, WrkCell, health_rate, hold_rate
 from bench.limit import limit
 from bench.profile import enable as enable_profiling
 from bench.runner import BenchSession, bench_session
 from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
 from bench.stats import Run
+from bench.wrk import find_wrk
 
 bench_app = typer.Typer(
     help="Load and contention benchmarks on loopback (results: docs/benchmarks.md).",
@@ -71,6 +73,34 @@ def _measure(
 
 def run_holds(s: BenchSession, grid: Grid) -> list[Run]:
     return [holds(s.world(db), load=load, workers=w) for db, w, load in grid.cells()]
+
+
+def run_lean(s: BenchSession, grid: Grid, *, seats: int = 10_000) -> list[Run]:
+    """SeatGuard, then the lean baseline (PostgreSQL only), under wrk: holds, then ``/health``."""
+    require_wrk()
+    runs: list[Run] = []
+    for db, w, load in grid.cells():
+        for impl in IMPLEMENTATIONS:
+            if impl == "lean" and db != "postgresql":
+                continue
+            cell = WrkCell(db, impl, w, load.connections, load.duration)
+            runs.append(hold_rate(s.world(db), cell, seats=seats))
+    if "postgresql" in grid.dbs:
+        health = Grid(["postgresql"], grid.connections, grid.workers, grid.duration, 0)
+        for db, w, load in health.cells():
+            for impl in IMPLEMENTATIONS:
+                cell = WrkCell(db, impl, w, load.connections, load.duration)
+                runs.append(health_rate(s.world(db), cell))
+    return runs
+
+
+def require_wrk() -> None:
+    if find_wrk() is None:
+        report.console.print(
+            "wrk drives the SeatGuard-beside-lean runs and is not installed: "
+            "apt-get install wrk (make bench installs it where missing)"
+        )
+        raise typer.Exit(2)
 
 
 def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
@@ -161,6 +191,30 @@ _load_command(
     quick_caps=(3, 300),
     full_caps=(10, 50_000),
 )
+
+
+@bench_app.command("lean")
+def lean_cmd(
+    db: DbOpt = "postgresql,sqlite",
+    connections: ConnOpt = "64",
+    workers: WorkersOpt = "1,2",
+    duration: DurationOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """SeatGuard beside the lean baseline under wrk (holds, GET /health), with pgbench's ceiling."""
+    require_wrk()
+    dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
+    seconds = duration or (2 if quick else 10)
+
+    def scenario(s: BenchSession) -> list[Run]:
+        runs = run_limit(s, conns, seconds) if "postgresql" in dbs else []
+        return runs + run_lean(s, Grid(dbs, conns, procs, seconds, 0))
+
+    runs = _measure(scenario, profile=profile, keep=keep, json_path=json_path)
+    report.print_ratios(runs)
 
 
 @bench_app.command("hot-seat")
@@ -309,6 +363,7 @@ def all_cmd(
     seats: Annotated[int | None, typer.Option(help="flash-sale seats (default 10,000)")] = None,
 ) -> None:
     """Every scenario in one session (one PostgreSQL cluster): the published figures."""
+    require_wrk()
     enable_profiling(profile)
     dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
     seconds = duration or (2 if quick else 10)
@@ -319,6 +374,7 @@ def all_cmd(
         if "postgresql" in dbs:
             runs += run_limit(s, conns, seconds)
         runs += run_holds(s, Grid(dbs, conns, procs, seconds, requests))
+        runs += run_lean(s, Grid(dbs, conns, procs, seconds, requests))
         floor = Grid(dbs[-1:], conns, [1], seconds, requests)
         runs += [http_floor(s.world(d), load=load, workers=w) for d, w, load in floor.cells()]
         runs += run_hot(s, dbs, [1], 200 if quick else 1000, 5)
@@ -329,6 +385,7 @@ def all_cmd(
         versions = _versions(s)
         end_load = report.load_average()
         _finish(runs, json_path)
+        report.print_ratios(runs)
         if report_path is not None:
             write_report(runs, report_path, versions=versions, loads=(start_load, end_load))
 
