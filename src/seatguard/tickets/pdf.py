@@ -9,6 +9,7 @@ The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,7 @@ FALLBACK_FONT = "DejaVu"
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 QR_SIZE_MM = 70.0
 QR_QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
+_DARK_RUN = re.compile("1+")
 
 
 @cache
@@ -75,11 +77,10 @@ def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool
 
 def qr_modules(code: str) -> tuple[bytearray, ...]:
     """The ticket code's QR symbol (error correction M) as rows of 0/1 modules, no quiet zone."""
-    import segno
+    from seatguard.tickets.qr import qr_rows
 
-    return tuple(
-        bytearray(value & 1 for value in row) for row in segno.make_qr(code, error="m").matrix
-    )
+    size, rows = qr_rows(code)
+    return tuple(bytearray(int(c) for c in format(row, f"0{size}b")) for row in rows)
 
 
 def _draw_qr(pdf: FPDF, code: str, *, x: float, y: float, size: float) -> None:
@@ -90,21 +91,19 @@ def _draw_qr(pdf: FPDF, code: str, *, x: float, y: float, size: float) -> None:
     lands exactly on the module grid and the code is sharp at any zoom; one path (rather
     than a fill per rectangle) leaves no hairline seams between touching rectangles.
     """
-    rows = qr_modules(code)
-    modules = len(rows) + 2 * QR_QUIET_ZONE
+    from seatguard.tickets.qr import qr_rows
+
+    width, rows = qr_rows(code)
+    modules = width + 2 * QR_QUIET_ZONE
     unit = size / modules * pdf.k  # points per module
     left = x * pdf.k
     top = (pdf.h - y) * pdf.k
     ops = [f"q 0 g {unit:.4f} 0 0 {-unit:.4f} {left:.4f} {top:.4f} cm"]
+    bits = f"0{width}b"
     for row_index, row in enumerate(rows):
         y_modules = row_index + QR_QUIET_ZONE
-        start = None
-        for col, dark in enumerate((*row, 0)):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                ops.append(f"{start + QR_QUIET_ZONE} {y_modules} {col - start} 1 re")
-                start = None
+        for run in _DARK_RUN.finditer(format(row, bits)):
+            ops.append(f"{run.start() + QR_QUIET_ZONE} {y_modules} {run.end() - run.start()} 1 re")
     ops.append("f Q")
     # fpdf2 has no public call for raw path operators; its own drawing calls use _out.
     pdf._out("\n".join(ops))
@@ -194,7 +193,10 @@ def render_tickets_pdf(*, order: OrderView, tickets: list[TicketView]) -> bytes:
     ]
     texts = [line.text for above, below in pages for line in (*above, *below)]
     fallback = _needs_fallback(texts)
+    from seatguard.tickets.pdf_output import TicketOutputProducer, seed
+
     pdf = _new_document(order, tickets, fallback=fallback)
+    seed(pdf, {ord(char) for text in texts for char in text})
     for ticket, (above, below) in zip(tickets, pages, strict=True):
         _ticket_page(pdf, ticket.code, above, below, measure=not fallback)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=TicketOutputProducer))

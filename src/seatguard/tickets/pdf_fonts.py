@@ -105,6 +105,17 @@ def font_characters(family: str, style: str, path: Path) -> frozenset[int]:
     return _template(family, style, path).characters
 
 
+def cached_characters(font: object) -> frozenset[int] | None:
+    """The characters of ``font`` if ``add_cached_font`` made it (it shares the template's
+    cmap object), else None."""
+    cmap = getattr(font, "cmap", None)
+    with _lock:
+        for template in _templates.values():
+            if template.reusable and template.font.cmap is cmap:
+                return template.characters
+    return None
+
+
 def _copy_for(pdf: FPDF, template: _Template) -> TTFFont:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
     from fpdf.fonts import SubsetMap, TTFFont
