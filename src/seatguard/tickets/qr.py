@@ -7,7 +7,7 @@ depend on the data is computed once per version: the function patterns, the orde
 data bits fill the modules, and each mask as a row of bits. The Reed–Solomon remainder is a
 big-integer shift-and-xor per codeword, each row of the symbol one integer, and the mask is
 chosen by the standard's penalty score (N1–N4) computed on row and column strings with
-regular expressions. The level is raised above M while the data still fits the same version,
+string search. The level is raised above M while the data still fits the same version,
 as segno does. The standard's tables (error correction blocks, alignment pattern positions,
 format and version information) are segno's.
 """
@@ -15,7 +15,6 @@ format and version information) are segno's.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -212,20 +211,42 @@ def _codewords(data: bytes, level: int, version: int) -> bytes:
     return bytes(out)
 
 
-_RUNS = re.compile(r"0{5,}|1{5,}")
-_FINDER = re.compile(r"(?=10111010000|00001011101)")
+_FINDER_LIKE = "1011101"
+
+
+def _runs(lines: list[int], size: int) -> int:
+    """N1: 3 for each run of 5 to 5 + i same-coloured modules in a line, plus i.
+
+    ``same`` marks each module equal to its right neighbour; ``windows`` each start of 5 equal
+    modules in a row, so a run of length L has L - 4 of them in a block: the penalty L - 2 is
+    the block's length plus 2 per block."""
+    edge = (1 << (size - 1)) - 1
+    score = 0
+    for line in lines:
+        same = ~(line ^ (line >> 1)) & edge
+        windows = same & (same >> 1) & (same >> 2) & (same >> 3)
+        score += windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
+    return score
+
+
+def _finder_like(text: str) -> int:
+    """N3 occurrences: 1:1:3:1:1 with four light modules before or after (the quiet zone
+    counts as light); ``text`` holds the lines, each padded with four light modules."""
+    count = 0
+    at = text.find(_FINDER_LIKE)
+    while at != -1:
+        count += (text[at - 4 : at] == "0000") + (text[at + 7 : at + 11] == "0000")
+        at = text.find(_FINDER_LIKE, at + 1)
+    return count
 
 
 def _penalty(rows: list[int], size: int) -> int:
-    """The standard's penalty score (N1 runs, N2 blocks, N3 finder-like, N4 balance); rows
-    and columns go through each regular expression as one string, lines kept apart by "2"."""
+    """The standard's penalty score: N1 runs, N2 blocks, N3 finder-like, N4 balance."""
     width = f"0{size}b"
     lines = [format(row, width) for row in rows]
-    lines += map("".join, zip(*lines, strict=True))  # the columns
-    runs = _RUNS.findall("2".join(lines))
-    score = sum(map(len, runs)) - 2 * len(runs)  # 3 for a run of 5, one more per module
-    light = "0000"  # the quiet zone counts as light on both ends
-    score += 40 * len(_FINDER.findall(light + (light + "2" + light).join(lines) + light))
+    columns = ["".join(column) for column in zip(*lines, strict=True)]
+    score = _runs(rows, size) + _runs([int(column, 2) for column in columns], size)
+    score += 40 * _finder_like("0000" + "000020000".join(lines + columns) + "0000")
     pair = (1 << (size - 1)) - 1
     for a, b in itertools.pairwise(rows):
         same = ~(a ^ b)
