@@ -13,6 +13,7 @@ from bench import report
 from bench.flash import Sale, flash_sale
 from bench.lean import IMPLEMENTATIONS, WrkCell, health_rate, hold_rate
 from bench.limit import limit
+from bench.pdf import pdf_cost
 from bench.profile import enable as enable_profiling
 from bench.runner import BenchSession, bench_session
 from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
@@ -217,6 +218,23 @@ def lean_cmd(
     report.print_ratios(runs)
 
 
+def run_pdf(documents: int) -> list[Run]:
+    return [pdf_cost(tickets=n, documents=max(1, documents // n)) for n in (1, 4)]
+
+
+@bench_app.command("pdf")
+def pdf_cmd(
+    documents: Annotated[int | None, typer.Option(help="1-ticket documents (a quarter of 4)")] = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+) -> None:
+    """Ticket PDFs rendered in this process: CPU ms per page, 1- and 4-ticket documents."""
+    runs = run_pdf(documents or (40 if quick else 400))
+    _finish(runs, json_path)
+    for r in runs:
+        report.console.print(f"pdf, {r.extra['tickets_per_document']} ticket(s): {r.extra}")
+
+
 @bench_app.command("hot-seat")
 def hot_seat_cmd(
     db: DbOpt = "sqlite,postgresql",
@@ -382,6 +400,7 @@ def all_cmd(
         runs += run_naive(s, Grid(dbs, [contended], [1], seconds * 2, 200 if quick else 4000))
         sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs
         runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, buyers, seats, None))
+        runs += run_pdf(40 if quick else 400)
         versions = _versions(s)
         end_load = report.load_average()
         _finish(runs, json_path)

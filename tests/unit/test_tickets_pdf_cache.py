@@ -58,3 +58,17 @@ def test_a_new_alphabet_gets_its_own_subset_and_shows_every_character(subsets: l
     assert "Łukasz Żółć-Œuvre" in page_texts(first)[0]
     assert render_tickets_pdf(order=renamed, tickets=tickets) == first
     assert len(subsets) == 4
+
+
+def test_line_widths_are_what_fpdf2_measures():
+    from seatguard.tickets import pdf
+
+    order, tickets = sample(seats=1)
+    long_name = dataclasses.replace(order.event, name="Gran Festival de Música " * 4)
+    for view in (order, dataclasses.replace(order, event=long_name)):
+        doc = pdf._new_document(view, tickets, fallback=False)
+        doc.add_page()
+        above, below = pdf._ticket_lines(view, tickets[0], 1, 1)
+        for line in (*above, *below):
+            doc.set_font(pdf.FONT, "B" if line.bold else "", line.size)
+            assert pdf._width(doc, line.text) == pytest.approx(doc.get_string_width(line.text))

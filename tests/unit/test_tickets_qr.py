@@ -104,3 +104,31 @@ def _textbook_remainder(data: bytes, degree: int) -> bytes:
 @given(data=st.binary(min_size=1, max_size=120), degree=st.sampled_from([7, 10, 22, 26, 30]))
 def test_error_correction_is_the_reed_solomon_remainder(data: bytes, degree: int):
     assert qr._remainder(data, degree) == _textbook_remainder(data, degree)
+
+
+def _reference_penalty(rows: list[int], size: int) -> int:
+    """ISO/IEC 18004 7.8.3 on '0'/'1' strings with regular expressions (quiet zone light)."""
+    import itertools
+    import re
+
+    lines = [format(row, f"0{size}b") for row in rows]
+    lines += ["".join(column) for column in zip(*lines, strict=True)]
+    score = 0
+    for line in lines:
+        score += sum(len(run) - 2 for run in re.findall(r"0{5,}|1{5,}", line))
+        score += 40 * len(re.findall(r"(?=10111010000|00001011101)", "0000" + line + "0000"))
+    for a, b in itertools.pairwise(lines[:size]):
+        score += 3 * sum(1 for j in range(size - 1) if a[j] == a[j + 1] == b[j] == b[j + 1])
+    dark = "".join(lines[:size]).count("1")
+    total = size * size
+    k = 0
+    while abs(dark * 100 / total - 50) >= 5 * (k + 1):
+        k += 1
+    return score + 10 * k
+
+
+@settings(max_examples=200)
+@given(size=st.sampled_from([21, 25, 45, 49]), data=st.data())
+def test_the_mask_penalty_is_the_standards(size: int, data: st.DataObject):
+    rows = [data.draw(st.integers(0, (1 << size) - 1)) for _ in range(size)]
+    assert qr._penalty(rows, qr._transpose(rows, size), size) == _reference_penalty(rows, size)

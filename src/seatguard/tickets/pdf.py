@@ -153,7 +153,8 @@ def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
 
     ``multi_cell`` re-measures the line for every character it adds, several times the
     cost of ``cell``, and draws the same thing when the text fits on one line. Widths are
-    only measured when every character is in Lato (``get_string_width`` knows no fallback).
+    only measured when every character is in Lato (the sum of its glyph widths knows no
+    fallback).
     """
     from fpdf.enums import XPos, YPos
 
@@ -163,12 +164,18 @@ def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
     pdf.set_text_color(grey, grey, grey)
     pdf.set_font(FONT, "B" if line.bold else "", line.size)
     one_line = (
-        measure
-        and "\n" not in line.text
-        and pdf.get_string_width(line.text) < pdf.epw - 2 * pdf.c_margin
+        measure and "\n" not in line.text and _width(pdf, line.text) < pdf.epw - 2 * pdf.c_margin
     )
     write = pdf.cell if one_line else pdf.multi_cell
     write(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+
+
+def _width(pdf: FPDF, text: str) -> float:
+    """``pdf.get_string_width(text)`` for plain text in the current Lato font (no character
+    spacing or stretching is set): the glyph widths summed, without fpdf2's text fragments."""
+    font = pdf.current_font
+    assert font is not None
+    return float(font.get_text_width(text, pdf.font_size_pt, None)[1]) / pdf.k
 
 
 def _ticket_page(

@@ -15,7 +15,7 @@ format and version information) are segno's.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -72,10 +72,18 @@ class _Layout:
     """What a version's symbols share: size, function modules, data module order, masks."""
 
     size: int
-    function_rows: tuple[int, ...]  # dark function modules (no format information)
+    fixed_rows: tuple[int, ...]  # dark function modules and version information (7 and up)
     order: tuple[tuple[int, int], ...]  # (row, bit) of each data module, in placement order
     masks: tuple[tuple[int, ...], ...]  # per mask: per row, the data modules it inverts
-    version_rows: tuple[int, ...]  # version information (versions 7 and up)
+    fixed_columns: tuple[int, ...]  # the same by column (bit i of column j is row i)
+    mask_columns: tuple[tuple[int, ...], ...]
+
+
+def _transpose(rows: Sequence[int], size: int) -> list[int]:
+    width = f"0{size}b"
+    return [
+        int("".join(column), 2) for column in zip(*(format(r, width) for r in rows), strict=False)
+    ]
 
 
 _MASKS: tuple[Callable[[int, int], bool], ...] = (
@@ -153,7 +161,15 @@ def _layout(version: int) -> _Layout:
         )
         for pattern in _MASKS
     )
-    return _Layout(size, function_rows, tuple(order), masks, tuple(version_rows))
+    fixed = [f ^ v for f, v in zip(function_rows, version_rows, strict=True)]
+    return _Layout(
+        size,
+        tuple(fixed),
+        tuple(order),
+        masks,
+        tuple(_transpose(fixed, size)),
+        tuple(tuple(_transpose(m, size)) for m in masks),
+    )
 
 
 def _format_cells(size: int) -> list[tuple[int, int]]:
@@ -214,7 +230,7 @@ def _codewords(data: bytes, level: int, version: int) -> bytes:
 _FINDER_LIKE = "1011101"
 
 
-def _runs(lines: list[int], size: int) -> int:
+def _runs(lines: Sequence[int], size: int) -> int:
     """N1: 3 for each run of 5 to 5 + i same-coloured modules in a line, plus i.
 
     ``same`` marks each module equal to its right neighbour; ``windows`` each start of 5 equal
@@ -240,20 +256,19 @@ def _finder_like(text: str) -> int:
     return count
 
 
-def _penalty(rows: list[int], size: int) -> int:
+def _penalty(rows: Sequence[int], columns: Sequence[int], size: int) -> int:
     """The standard's penalty score: N1 runs, N2 blocks, N3 finder-like, N4 balance."""
     width = f"0{size}b"
-    lines = [format(row, width) for row in rows]
-    columns = ["".join(column) for column in zip(*lines, strict=True)]
-    score = _runs(rows, size) + _runs([int(column, 2) for column in columns], size)
-    score += 40 * _finder_like("0000" + "000020000".join(lines + columns) + "0000")
+    lines = [format(line, width) for line in (*rows, *columns)]
+    score = _runs(rows, size) + _runs(columns, size)
+    score += 40 * _finder_like("0000" + "000020000".join(lines) + "0000")
     pair = (1 << (size - 1)) - 1
     for a, b in itertools.pairwise(rows):
         same = ~(a ^ b)
         score += 3 * (same & (same >> 1) & ~(a ^ (a >> 1)) & pair).bit_count()
     dark = sum(row.bit_count() for row in rows)
     total = size * size
-    return score + 10 * ((abs(dark * 20 - total * 10) + total - 1) // total - 1)
+    return score + 10 * (abs(dark * 20 - total * 10) // total)  # 10 per whole 5% off 50%
 
 
 def qr_rows(text: str, *, mask: int | None = None) -> tuple[int, list[int]]:
@@ -274,19 +289,25 @@ def qr_rows(text: str, *, mask: int | None = None) -> tuple[int, list[int]]:
         if value == "1":
             rows[i] |= bit
     format_cells = _format_cells(size)
+    columns = _transpose(rows, size)
     best: tuple[int, list[int]] | None = None
     for number in range(8) if mask is None else (mask,):
         masked = [
-            r ^ m ^ f ^ v
-            for r, m, f, v in zip(
-                rows, layout.masks[number], layout.function_rows, layout.version_rows, strict=True
+            r ^ m ^ f
+            for r, m, f in zip(rows, layout.masks[number], layout.fixed_rows, strict=False)
+        ]
+        masked_columns = [
+            c ^ m ^ f
+            for c, m, f in zip(
+                columns, layout.mask_columns[number], layout.fixed_columns, strict=False
             )
         ]
         info = consts.FORMAT_INFO[level * 8 + number]
         for k, (i, j) in enumerate(format_cells):
             if (info >> (k % 15)) & 1:
                 masked[i] |= 1 << (size - 1 - j)
-        score = _penalty(masked, size) if mask is None else 0
+                masked_columns[j] |= 1 << (size - 1 - i)
+        score = _penalty(masked, masked_columns, size) if mask is None else 0
         if best is None or score < best[0]:
             best = (score, masked)
     assert best is not None
