@@ -224,7 +224,9 @@ def run_pdf(documents: int) -> list[Run]:
 
 @bench_app.command("pdf")
 def pdf_cmd(
-    documents: Annotated[int | None, typer.Option(help="1-ticket documents (a quarter of 4)")] = None,
+    documents: Annotated[
+        int | None, typer.Option(help="1-ticket documents (a quarter of 4)")
+    ] = None,
     quick: QuickOpt = False,
     json_path: JsonOpt = None,
 ) -> None:

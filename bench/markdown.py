@@ -22,6 +22,7 @@ make bench                                   # = seatguard bench all --report do
 seatguard bench all --report docs/benchmarks.md [--quick]
 seatguard bench limit --connections 16,64,256 --workers 1,2 --duration 10
 seatguard bench lean --db postgresql,sqlite --connections 64 --workers 1,2 --duration 10
+seatguard bench pdf --documents 400
 seatguard bench holds --db sqlite,postgresql --connections 16,64,256 --workers 1,2 --duration 10
 seatguard bench hot-seat --db sqlite,postgresql --attempts 1000 --seats 5
 seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
@@ -230,6 +231,24 @@ def _flash(runs: Sequence[Run]) -> list[str]:
     return _table(head, rows) if rows else []
 
 
+def _pdf(runs: Sequence[Run]) -> list[str]:
+    keys = [
+        "tickets_per_document",
+        "cpu_ms_per_page",
+        "cpu_ms_per_document",
+        "qr_cpu_ms_per_page",
+        "cold_document_cpu_ms",
+        "bytes_per_document",
+    ]
+    rows = [
+        [r.requests, *(r.extra.get(k, "–") for k in keys), _ms(r.p50_ms), _ms(r.p99_ms)]
+        for r in runs
+        if r.scenario == "pdf"
+    ]
+    head = ["documents", *keys, "p50 ms/page", "p99 ms/page"]
+    return _table(head, rows) if rows else []
+
+
 def render(
     runs: Sequence[Run],
     *,
@@ -287,6 +306,7 @@ def render(
         ),
         ("Naive read-then-write hold beside ours, same load", _simple(runs, "naive")),
         ("Flash sale: hold, check out, pay in the sandbox; fulfil, PDF, email", _flash(runs)),
+        ("Ticket PDFs: CPU per page, rendered one after another in one process", _pdf(runs)),
     ]
     for title, lines in sections:
         if lines:

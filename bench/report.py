@@ -272,6 +272,18 @@ def verdicts(runs: Sequence[Run]) -> list[Verdict]:
                 any(r.throughput >= 200 and r.workers == 2 for r in flash),
             )
         )
+    pdf = _pick(runs, "pdf")
+    if pdf:
+        out.append(
+            Verdict(
+                "ticket PDF: ≤ 5 ms CPU per page (1- and 4-ticket documents)",
+                ", ".join(
+                    f"{r.extra['cpu_ms_per_page']} ms ({r.extra['tickets_per_document']}-ticket)"
+                    for r in pdf
+                ),
+                all(r.extra["cpu_ms_per_page"] <= 5 for r in pdf),
+            )
+        )
     over = sum(r.oversold for r in runs if r.extra.get("implementation") != "naive")
     out.append(Verdict("0 seats oversold (every SeatGuard run)", str(over), over == 0))
     out.append(

@@ -17,6 +17,7 @@ from bench.flash import Sale, flash_sale
 from bench.lean import lean_of_ceiling, ratios
 from bench.limit import limit
 from bench.markdown import render
+from bench.pdf import pdf_cost
 from bench.pg import find_pgbench
 from bench.plots import write_plots
 from bench.report import ceiling_ratios, verdicts
@@ -192,6 +193,19 @@ def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run
     assert extra["queue_depth"], "the queue depth was sampled"
 
 
+def test_ticket_pdf_cost_per_page(runs: list[Run]) -> None:
+    for tickets in (1, 4):
+        run = pdf_cost(tickets=tickets, documents=3)
+        runs.append(run)
+        assert run.extra["tickets_per_document"] == tickets
+        assert run.requests == 3
+        assert 0 < run.p50_ms <= run.p99_ms
+        assert run.extra["cpu_ms_per_page"] > 0
+        assert 0 < run.extra["qr_cpu_ms_per_page"] < run.extra["cpu_ms_per_page"]
+        assert run.extra["cold_document_cpu_ms"] > 0
+        assert run.extra["bytes_per_document"] > 1000
+
+
 def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path) -> None:
     if not runs:
         pytest.skip("no runs to report")
@@ -216,3 +230,6 @@ def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path
         assert "| SeatGuard / lean | lean / pgbench |" in text
         assert "`GET /health`: ≥ 70% of the lean baseline's request rate" in found
         assert lean_of_ceiling(runs), "pgbench and the lean baseline ran at 8 connections"
+    if any(r.scenario == "pdf" for r in runs):
+        assert "## Ticket PDFs: CPU per page" in text
+        assert "ticket PDF: ≤ 5 ms CPU per page (1- and 4-ticket documents)" in found
