@@ -4,7 +4,9 @@ The output is a pure function of the data: the PDF creation date is the first ti
 ``issued_at``, so downloading the same tickets twice gives the same bytes. Text is set in
 Lato (shipped by the ``font-lato`` package), falling back to DejaVu Sans where the system
 has it for characters Lato lacks; DejaVu is embedded only in documents whose text needs it.
-The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``).
+The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``) and each glyph set
+is subset and embedded once (see ``seatguard.tickets.pdf_output``); the QR symbols come from
+``seatguard.tickets.qr``.
 """
 
 from __future__ import annotations
@@ -192,6 +194,8 @@ def _ticket_page(
 
 def render_tickets_pdf(*, order: OrderView, tickets: list[TicketView]) -> bytes:
     """One A5 page per ticket; the same data always gives the same bytes."""
+    from seatguard.tickets.pdf_output import TicketOutputProducer, seed
+
     if not tickets:
         raise ValueError("an order without tickets has nothing to print")
     pages = [
@@ -200,8 +204,6 @@ def render_tickets_pdf(*, order: OrderView, tickets: list[TicketView]) -> bytes:
     ]
     texts = [line.text for above, below in pages for line in (*above, *below)]
     fallback = _needs_fallback(texts)
-    from seatguard.tickets.pdf_output import TicketOutputProducer, seed
-
     pdf = _new_document(order, tickets, fallback=fallback)
     seed(pdf, {ord(char) for text in texts for char in text})
     for ticket, (above, below) in zip(tickets, pages, strict=True):
