@@ -33,18 +33,40 @@ if TYPE_CHECKING:
 PRINTABLE_ASCII = frozenset(range(0x20, 0x7F))
 CACHE_SIZE = 256  # glyph sets kept (a few per event: its texts and its holders' alphabets)
 
+_lock = threading.Lock()
+# (font file, font key, characters) -> the subset map's codes after seeding
+_seeded: OrderedDict[tuple[Any, ...], tuple[dict[Any, int], int, tuple[int, ...]]] = OrderedDict()
+
 
 def seed(pdf: FPDF, characters: set[int]) -> None:
     """Give ``characters`` (and printable ASCII) codes in a fixed order in every cached font
     of ``pdf``, before any text is written: the same characters then always get the same
-    codes, and the fonts' embedded objects are the same from document to document."""
-    wanted = sorted(PRINTABLE_ASCII | characters)
+    codes, and the fonts' embedded objects are the same from document to document.
+
+    The codes a character set gets are worked out once (fpdf2's ``SubsetMap.pick`` per
+    character) and copied into later documents' subset maps."""
+    wanted = tuple(sorted(PRINTABLE_ASCII | characters))
     for font in pdf.fonts.values():
         covered = cached_characters(font)
-        if isinstance(font, TTFFont) and covered is not None:
+        if not isinstance(font, TTFFont) or covered is None:
+            continue
+        subset = font.subset
+        key = (font.ttffile, font.fontkey, wanted)
+        with _lock:
+            state = _seeded.get(key)
+        if state is None:
             for code in wanted:
                 if code in covered:
-                    font.subset.pick(code)
+                    subset.pick(code)
+            state = (dict(subset._char_id_per_glyph), subset._next, tuple(subset._reserved))
+            with _lock:
+                _seeded[key] = state
+                while len(_seeded) > CACHE_SIZE:
+                    _seeded.popitem(last=False)
+        else:
+            subset._char_id_per_glyph = dict(state[0])
+            subset._next = state[1]
+            subset._reserved = list(state[2])
 
 
 class _Stream(PDFContentStream):
@@ -72,7 +94,6 @@ class _Embedded:
     font_file_length: int
 
 
-_lock = threading.Lock()
 _cache: OrderedDict[tuple[Any, ...], _Embedded] = OrderedDict()
 
 
@@ -190,3 +211,4 @@ class TicketOutputProducer(OutputProducer):
 def clear_output_cache() -> None:
     with _lock:
         _cache.clear()
+        _seeded.clear()
