@@ -21,8 +21,8 @@ run: $(VENV)/.run-deps  ## install and serve the demo on http://127.0.0.1:4000
 	$(BIN)/seatguard serve
 
 lint: $(VENV)/.dev-deps
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy
@@ -35,6 +35,7 @@ test-slow: $(VENV)/.dev-deps  ## the slow scenarios alone
 
 bench: $(VENV)/.dev-deps  ## measure every scenario on loopback; rewrites docs/benchmarks.md
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
 	$(BIN)/seatguard bench all --report docs/benchmarks.md $(BENCH_ARGS)
 
 # Error classes are keywords too: their first argument is the message the API translates.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Annotated
@@ -12,7 +14,6 @@ import uvicorn
 from rich.console import Console
 
 from seatguard.auth.cli import serve_auth, users_app
-from seatguard.bench.cli import bench_app
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
 from seatguard.common.logging import configure_logging, logging_config
@@ -32,10 +33,47 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tickets_app, name="tickets")
 app.add_typer(queue_app, name="queue")
-app.add_typer(bench_app, name="bench")
 app.command("auth")(serve_auth)
 app.command("import-original")(import_original_command)
 console = Console()
+
+BENCH_MISSING = (
+    "`seatguard bench` runs from a source checkout of SeatGuard: the benchmark lives in the "
+    "repository's bench/ folder and is not part of the installed package. Clone the repository, "
+    "install it there with `pip install -e '.[dev,bench]'`, and run `seatguard bench ...` "
+    "(or `make bench`) from that checkout."
+)
+
+
+def _bench_app() -> typer.Typer:
+    """The benchmark's command tree, imported only when ``seatguard bench`` runs."""
+    checkout = Path(__file__).resolve().parents[2]  # src/seatguard/cli.py -> the repository
+    if (checkout / "bench" / "cli.py").is_file() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    try:
+        module = importlib.import_module("bench.cli")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("bench", "bench.cli"):
+            raise
+        console.print(BENCH_MISSING)
+        raise typer.Exit(2) from None
+    bench_app = getattr(module, "bench_app", None)
+    if not isinstance(bench_app, typer.Typer):
+        console.print(BENCH_MISSING)
+        raise typer.Exit(2)
+    return bench_app
+
+
+@app.command(
+    "bench",
+    add_help_option=False,
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def bench(ctx: typer.Context) -> None:
+    """Load and contention benchmarks, from a source checkout (results: docs/benchmarks.md)."""
+    command = typer.main.get_command(_bench_app())
+    command.main(args=ctx.args, prog_name=f"{ctx.find_root().info_name} bench")
+
 
 HostOpt = Annotated[str | None, typer.Option(help="Interface to listen on")]
 PortOpt = Annotated[int | None, typer.Option(help="Port to listen on")]

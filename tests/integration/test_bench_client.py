@@ -10,10 +10,10 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from seatguard.bench.load import Client, Recorder, ensure_loopback, run_burst, run_load
-from seatguard.bench.profile import summarise
-from seatguard.bench.rawhttp import RawClient, RawHTTPError
-from seatguard.bench.stats import percentile, status_counts
+from bench.load import Client, Recorder, ensure_loopback, run_burst, run_load
+from bench.profile import summarise
+from bench.rawhttp import RawClient, RawHTTPError
+from bench.stats import percentile, status_counts
 from tests.support.sandbox import serve_app
 
 

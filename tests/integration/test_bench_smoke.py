@@ -12,15 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from seatguard.bench.flash import Sale, flash_sale
-from seatguard.bench.limit import limit
-from seatguard.bench.markdown import render
-from seatguard.bench.pg import find_pgbench
-from seatguard.bench.plots import write_plots
-from seatguard.bench.report import ceiling_ratios, verdicts
-from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Load, holds, hot_seat, naive
-from seatguard.bench.stats import Run
+from bench.cli import run_lean
+from bench.flash import Sale, flash_sale
+from bench.lean import lean_of_ceiling, ratios
+from bench.limit import limit
+from bench.markdown import render
+from bench.pdf import pdf_cost
+from bench.pg import find_pgbench
+from bench.plots import write_plots
+from bench.report import ceiling_ratios, verdicts
+from bench.runner import BenchSession, bench_session
+from bench.scenarios import Grid, Load, holds, hot_seat, naive
+from bench.stats import Run
+from bench.wrk import find_wrk
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 SMALL = Load(connections=8, requests=120, duration=5)
@@ -142,6 +146,35 @@ def test_pgbench_ceiling(bench: BenchSession, runs: list[Run]) -> None:
     assert 0 < run.p50_ms <= run.p99_ms
 
 
+def test_seatguard_beside_the_lean_baseline_under_wrk(bench: BenchSession, runs: list[Run]) -> None:
+    _pg(bench)
+    if find_wrk() is None:
+        if IN_CI:
+            pytest.fail("wrk is required in CI (.ci/run installs it)")
+        pytest.skip("wrk not installed")
+    got = run_lean(bench, Grid(["postgresql", "sqlite"], [8], [1], 2, 0), seats=500)
+    runs.extend(got)
+    by = {(r.scenario, r.db, r.extra["implementation"]): r for r in got}
+    assert set(by) == {
+        ("hold-rate", "postgresql", "seatguard"),
+        ("hold-rate", "postgresql", "lean"),
+        ("hold-rate", "sqlite", "seatguard"),
+        ("health-rate", "postgresql", "seatguard"),
+        ("health-rate", "postgresql", "lean"),
+    }
+    for run in got:
+        assert run.extra["driver"] == "wrk"
+        assert run.requests > 0
+        assert run.statuses == {"200": run.requests}, run.statuses  # every hold, every /health
+        assert run.oversold == 0
+        assert 0 < run.p50_ms <= run.p99_ms
+        assert run.rss_mb > 0
+        assert run.extra["server_cpu_s"] > 0
+    assert ratios(got, "hold-rate")[("postgresql", 1, 8)] > 0
+    assert ratios(got, "health-rate")[("postgresql", 1, 8)] > 0
+    assert ("sqlite", 1, 8) not in ratios(got, "hold-rate")  # the baseline is PostgreSQL only
+
+
 def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run]) -> None:
     sale = Sale(seats=40, buyers=12, connections=4, duration=30, fulfil_timeout=60)
     run = flash_sale(bench.world("sqlite"), sale=sale, workers=1)
@@ -158,6 +191,19 @@ def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run
     assert extra["jobs_outstanding"] == 0
     assert run.throughput > 0
     assert extra["queue_depth"], "the queue depth was sampled"
+
+
+def test_ticket_pdf_cost_per_page(runs: list[Run]) -> None:
+    for tickets in (1, 4):
+        run = pdf_cost(tickets=tickets, documents=3)
+        runs.append(run)
+        assert run.extra["tickets_per_document"] == tickets
+        assert run.requests == 3
+        assert 0 < run.p50_ms <= run.p99_ms
+        assert run.extra["cpu_ms_per_page"] > 0
+        assert 0 < run.extra["qr_cpu_ms_per_page"] < run.extra["cpu_ms_per_page"]
+        assert run.extra["cold_document_cpu_ms"] > 0
+        assert run.extra["bytes_per_document"] > 1000
 
 
 def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path) -> None:
@@ -179,3 +225,11 @@ def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path
     found = {v.target for v in verdicts(runs)}
     assert "0 seats oversold (every SeatGuard run)" in found
     assert all(ratio > 0 for ratio in ceiling_ratios(runs).values())
+    if any(r.scenario == "hold-rate" for r in runs):
+        assert "## SeatGuard beside the lean baseline: holds under wrk" in text
+        assert "| SeatGuard / lean | lean / pgbench |" in text
+        assert "`GET /health`: ≥ 70% of the lean baseline's request rate" in found
+        assert lean_of_ceiling(runs), "pgbench and the lean baseline ran at 8 connections"
+    if any(r.scenario == "pdf" for r in runs):
+        assert "## Ticket PDFs: CPU per page" in text
+        assert "ticket PDF: ≤ 5 ms CPU per page (1- and 4-ticket documents)" in found

@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL cluster for the test session (initdb + pg_ctl, no Docker).
 
-The cluster itself is the benchmark harness's (``seatguard.bench.pg``); tests add restarts.
+The cluster itself is the benchmark harness's (``bench.pg``); tests add restarts.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from seatguard.bench.pg import Cluster, find_pg_bin, free_port, start_cluster
+from bench.pg import Cluster, find_pg_bin, free_port, start_cluster
 
 __all__ = ["PostgresServer", "find_pg_bin", "free_port", "scratch_database", "start_postgres"]
 

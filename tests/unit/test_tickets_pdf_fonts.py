@@ -86,19 +86,21 @@ def test_a_cached_font_draws_exactly_like_add_font(cached_first):
 
 
 def test_one_document_does_not_leave_glyphs_in_the_next():
+    # Printable ASCII is embedded in every document (fixed codes, so glyph sets repeat): the
+    # leak to look for is a character outside it that only the other document used.
+    regular, _ = _lato_files()
+    lslash = TTFont(regular).getBestCmap()[ord("Ł")]
     order, tickets = sample(seats=1)
     first = render_tickets_pdf(order=order, tickets=tickets)
     other_order, other_tickets = sample(seats=3)
     other_order = dataclasses.replace(
-        other_order,
-        holder_name="Zygmunt Łukasz Żółć" if DEJAVU else "Zygmunt Wójcik",
-        holder_email="zygmunt@example.com",
+        other_order, holder_name="Zygmunt Łukasz Żółć", holder_email="zygmunt@example.com"
     )
     other = render_tickets_pdf(order=other_order, tickets=other_tickets)
-    assert any("Z" in glyphs for glyphs in embedded_fonts(other).values())
+    assert any(lslash in glyphs for glyphs in embedded_fonts(other).values())
     again = render_tickets_pdf(order=order, tickets=tickets)
     assert again == first
-    assert all("Z" not in glyphs for glyphs in embedded_fonts(again).values())
+    assert all(lslash not in glyphs for glyphs in embedded_fonts(again).values())
 
 
 def test_text_that_lato_covers_embeds_only_lato():

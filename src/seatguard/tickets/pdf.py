@@ -4,11 +4,14 @@ The output is a pure function of the data: the PDF creation date is the first ti
 ``issued_at``, so downloading the same tickets twice gives the same bytes. Text is set in
 Lato (shipped by the ``font-lato`` package), falling back to DejaVu Sans where the system
 has it for characters Lato lacks; DejaVu is embedded only in documents whose text needs it.
-The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``).
+The fonts are parsed once per process (see ``seatguard.tickets.pdf_fonts``) and each glyph set
+is subset and embedded once (see ``seatguard.tickets.pdf_output``); the QR symbols come from
+``seatguard.tickets.qr``.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +30,7 @@ FALLBACK_FONT = "DejaVu"
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 QR_SIZE_MM = 70.0
 QR_QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
+_DARK_RUN = re.compile("1+")
 
 
 @cache
@@ -79,11 +83,10 @@ def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool
 
 def qr_modules(code: str) -> tuple[bytearray, ...]:
     """The ticket code's QR symbol (error correction M) as rows of 0/1 modules, no quiet zone."""
-    import segno
+    from seatguard.tickets.qr import qr_rows
 
-    return tuple(
-        bytearray(value & 1 for value in row) for row in segno.make_qr(code, error="m").matrix
-    )
+    size, rows = qr_rows(code)
+    return tuple(bytearray(int(c) for c in format(row, f"0{size}b")) for row in rows)
 
 
 def _draw_qr(pdf: FPDF, code: str, *, x: float, y: float, size: float) -> None:
@@ -94,21 +97,19 @@ def _draw_qr(pdf: FPDF, code: str, *, x: float, y: float, size: float) -> None:
     lands exactly on the module grid and the code is sharp at any zoom; one path (rather
     than a fill per rectangle) leaves no hairline seams between touching rectangles.
     """
-    rows = qr_modules(code)
-    modules = len(rows) + 2 * QR_QUIET_ZONE
+    from seatguard.tickets.qr import qr_rows
+
+    width, rows = qr_rows(code)
+    modules = width + 2 * QR_QUIET_ZONE
     unit = size / modules * pdf.k  # points per module
     left = x * pdf.k
     top = (pdf.h - y) * pdf.k
     ops = [f"q 0 g {unit:.4f} 0 0 {-unit:.4f} {left:.4f} {top:.4f} cm"]
+    bits = f"0{width}b"
     for row_index, row in enumerate(rows):
         y_modules = row_index + QR_QUIET_ZONE
-        start = None
-        for col, dark in enumerate((*row, 0)):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                ops.append(f"{start + QR_QUIET_ZONE} {y_modules} {col - start} 1 re")
-                start = None
+        for run in _DARK_RUN.finditer(format(row, bits)):
+            ops.append(f"{run.start() + QR_QUIET_ZONE} {y_modules} {run.end() - run.start()} 1 re")
     ops.append("f Q")
     # fpdf2 has no public call for raw path operators; its own drawing calls use _out.
     pdf._out("\n".join(ops))
@@ -167,7 +168,8 @@ def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
 
     ``multi_cell`` re-measures the line for every character it adds, several times the
     cost of ``cell``, and draws the same thing when the text fits on one line. Widths are
-    only measured when every character is in Lato (``get_string_width`` knows no fallback).
+    only measured when every character is in Lato (the sum of its glyph widths knows no
+    fallback).
     """
     from fpdf.enums import XPos, YPos
 
@@ -177,12 +179,18 @@ def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
     pdf.set_text_color(grey, grey, grey)
     pdf.set_font(FONT, "B" if line.bold else "", line.size)
     one_line = (
-        measure
-        and "\n" not in line.text
-        and pdf.get_string_width(line.text) < pdf.epw - 2 * pdf.c_margin
+        measure and "\n" not in line.text and _width(pdf, line.text) < pdf.epw - 2 * pdf.c_margin
     )
     write = pdf.cell if one_line else pdf.multi_cell
     write(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+
+
+def _width(pdf: FPDF, text: str) -> float:
+    """``pdf.get_string_width(text)`` for plain text in the current Lato font (no character
+    spacing or stretching is set): the glyph widths summed, without fpdf2's text fragments."""
+    font = pdf.current_font
+    assert font is not None
+    return float(font.get_text_width(text, pdf.font_size_pt, None)[1]) / pdf.k
 
 
 def _ticket_page(
@@ -201,6 +209,8 @@ def render_tickets_pdf(
     *, order: OrderView, tickets: list[TicketView], language: str | None = None
 ) -> bytes:
     """One A5 page per ticket in ``language`` (English unless told); same data, same bytes."""
+    from seatguard.tickets.pdf_output import TicketOutputProducer, seed
+
     if not tickets:
         raise ValueError("an order without tickets has nothing to print")
     with use_language(language):
@@ -208,9 +218,10 @@ def render_tickets_pdf(
             _ticket_lines(order, ticket, index, len(tickets))
             for index, ticket in enumerate(tickets, start=1)
         ]
-        texts = [line.text for above, below in pages for line in (*above, *below)]
-        fallback = _needs_fallback(texts)
-        pdf = _new_document(order, tickets, fallback=fallback)
+    texts = [line.text for above, below in pages for line in (*above, *below)]
+    fallback = _needs_fallback(texts)
+    pdf = _new_document(order, tickets, fallback=fallback)
+    seed(pdf, {ord(char) for text in texts for char in text})
     for ticket, (above, below) in zip(tickets, pages, strict=True):
         _ticket_page(pdf, ticket.code, above, below, measure=not fallback)
-    return bytes(pdf.output())
+    return bytes(pdf.output(output_producer_class=TicketOutputProducer))

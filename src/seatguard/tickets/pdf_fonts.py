@@ -6,8 +6,9 @@ simply be shared between documents. What can be shared is what fpdf2 itself trea
 immutable when it copies a font (see ``TTFFont.__deepcopy__``): the cmap, the glyph ids,
 the descriptor and the names. Each document gets a copy with its own subset map, its own
 widths table and missing-glyph list, and its own ``fontTools`` font opened lazily from the
-file's bytes kept in memory, so nothing used by one document reaches another and the same
-text still gives the same bytes.
+file's bytes kept in memory (opened only when the document's fonts are subset, see
+``seatguard.tickets.pdf_output``), so nothing used by one document reaches another and the
+same text still gives the same bytes.
 
 That font is opened with ``recalcBBoxes=False``: recomputing the bounding boxes makes
 ``fontTools`` decompile every kept glyph when the subset is saved, which is most of the
@@ -22,8 +23,9 @@ from __future__ import annotations
 import io
 import threading
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fpdf import FPDF
@@ -105,12 +107,61 @@ def font_characters(family: str, style: str, path: Path) -> frozenset[int]:
     return _template(family, style, path).characters
 
 
-def _copy_for(pdf: FPDF, template: _Template) -> TTFFont:
+def cached_characters(font: object) -> frozenset[int] | None:
+    """The characters of ``font`` if ``add_cached_font`` made it (it shares the template's
+    cmap object), else None."""
+    cmap = getattr(font, "cmap", None)
+    with _lock:
+        for template in _templates.values():
+            if template.reusable and template.font.cmap is cmap:
+                return template.characters
+    return None
+
+
+@cache
+def _document_font_class() -> type[TTFFont]:
     from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
-    from fpdf.fonts import SubsetMap, TTFFont
+    from fpdf.fonts import TTFFont
+
+    class DocumentFont(TTFFont):
+        """One document's copy of a parsed font. Its ``fontTools`` font is opened from the
+        file's bytes on first use: only subsetting needs it, and a document whose glyph set
+        was embedded before is written without subsetting (``pdf_output``)."""
+
+        __slots__ = ("_data", "_opened")
+        _data: bytes
+        _opened: Any
+
+        @property
+        def ttfont(self) -> Any:
+            if self._opened is None:
+                self._opened = TTFont(
+                    io.BytesIO(self._data),
+                    recalcTimestamp=False,
+                    recalcBBoxes=False,
+                    lazy=True,
+                    fontNumber=self.collection_font_number,
+                )
+            return self._opened
+
+        @ttfont.setter
+        def ttfont(self, value: Any) -> None:
+            self._opened = value
+
+        def close(self) -> None:
+            if self._opened is not None:
+                self._opened.close()
+            self._hbfont = None
+
+    return DocumentFont
+
+
+def _copy_for(pdf: FPDF, template: _Template) -> TTFFont:
+    from fpdf.fonts import SubsetMap
 
     source = template.font
-    font = TTFFont.__new__(TTFFont)
+    kind = _document_font_class()
+    font: Any = kind.__new__(kind)
     for name in _SHARED:
         setattr(font, name, getattr(source, name))
     font.i = len(pdf.fonts) + 1
@@ -118,15 +169,11 @@ def _copy_for(pdf: FPDF, template: _Template) -> TTFFont:
     font.missing_glyphs = []
     font.biggest_size_pt = 0
     font._hbfont = None
-    font.ttfont = TTFont(
-        io.BytesIO(template.data),
-        recalcTimestamp=False,
-        recalcBBoxes=False,
-        lazy=True,
-        fontNumber=source.collection_font_number,
-    )
+    font._data = template.data
+    font.ttfont = None
     font.subset = SubsetMap(font)
-    return font
+    made: TTFFont = font
+    return made
 
 
 def add_cached_font(pdf: FPDF, family: str, style: str, path: Path) -> None:

@@ -9,17 +9,21 @@ from typing import Annotated
 
 import typer
 
-from seatguard.bench import report
-from seatguard.bench.flash import Sale, flash_sale
-from seatguard.bench.limit import limit
-from seatguard.bench.profile import enable as enable_profiling
-from seatguard.bench.runner import BenchSession, bench_session
-from seatguard.bench.scenarios import Grid, holds, hot_seat, http_floor, naive
-from seatguard.bench.stats import Run
+from bench import report
+from bench.flash import Sale, flash_sale
+from bench.lean import IMPLEMENTATIONS, WrkCell, health_rate, hold_rate
+from bench.limit import limit
+from bench.pdf import pdf_cost
+from bench.profile import enable as enable_profiling
+from bench.runner import BenchSession, bench_session
+from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
+from bench.stats import Run
+from bench.wrk import find_wrk
 
 bench_app = typer.Typer(
     help="Load and contention benchmarks on loopback (results: docs/benchmarks.md).",
     no_args_is_help=True,
+    add_completion=False,
 )
 
 DbOpt = Annotated[str, typer.Option("--db", help="sqlite, postgresql, or both comma-separated")]
@@ -70,6 +74,34 @@ def _measure(
 
 def run_holds(s: BenchSession, grid: Grid) -> list[Run]:
     return [holds(s.world(db), load=load, workers=w) for db, w, load in grid.cells()]
+
+
+def run_lean(s: BenchSession, grid: Grid, *, seats: int = 10_000) -> list[Run]:
+    """SeatGuard, then the lean baseline (PostgreSQL only), under wrk: holds, then ``/health``."""
+    require_wrk()
+    runs: list[Run] = []
+    for db, w, load in grid.cells():
+        for impl in IMPLEMENTATIONS:
+            if impl == "lean" and db != "postgresql":
+                continue
+            cell = WrkCell(db, impl, w, load.connections, load.duration)
+            runs.append(hold_rate(s.world(db), cell, seats=seats))
+    if "postgresql" in grid.dbs:
+        health = Grid(["postgresql"], grid.connections, grid.workers, grid.duration, 0)
+        for db, w, load in health.cells():
+            for impl in IMPLEMENTATIONS:
+                cell = WrkCell(db, impl, w, load.connections, load.duration)
+                runs.append(health_rate(s.world(db), cell))
+    return runs
+
+
+def require_wrk() -> None:
+    if find_wrk() is None:
+        report.console.print(
+            "wrk drives the SeatGuard-beside-lean runs and is not installed: "
+            "apt-get install wrk (make bench installs it where missing)"
+        )
+        raise typer.Exit(2)
 
 
 def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
@@ -162,6 +194,49 @@ _load_command(
 )
 
 
+@bench_app.command("lean")
+def lean_cmd(
+    db: DbOpt = "postgresql,sqlite",
+    connections: ConnOpt = "64",
+    workers: WorkersOpt = "1,2",
+    duration: DurationOpt = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """SeatGuard beside the lean baseline under wrk (holds, GET /health), with pgbench's ceiling."""
+    require_wrk()
+    dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
+    seconds = duration or (2 if quick else 10)
+
+    def scenario(s: BenchSession) -> list[Run]:
+        runs = run_limit(s, conns, seconds) if "postgresql" in dbs else []
+        return runs + run_lean(s, Grid(dbs, conns, procs, seconds, 0))
+
+    runs = _measure(scenario, profile=profile, keep=keep, json_path=json_path)
+    report.print_ratios(runs)
+
+
+def run_pdf(documents: int) -> list[Run]:
+    return [pdf_cost(tickets=n, documents=max(1, documents // n)) for n in (1, 4)]
+
+
+@bench_app.command("pdf")
+def pdf_cmd(
+    documents: Annotated[
+        int | None, typer.Option(help="1-ticket documents (a quarter of 4)")
+    ] = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+) -> None:
+    """Ticket PDFs rendered in this process: CPU ms per page, 1- and 4-ticket documents."""
+    runs = run_pdf(documents or (40 if quick else 400))
+    _finish(runs, json_path)
+    for r in runs:
+        report.console.print(f"pdf, {r.extra['tickets_per_document']} ticket(s): {r.extra}")
+
+
 @bench_app.command("hot-seat")
 def hot_seat_cmd(
     db: DbOpt = "sqlite,postgresql",
@@ -245,7 +320,7 @@ def _versions(s: BenchSession) -> dict[str, str]:
     import sqlite3
     import subprocess
 
-    from seatguard.bench.pg import find_pgbench
+    from bench.pg import find_pgbench
 
     versions = {"SQLite": sqlite3.sqlite_version}
     if s.cluster is not None:
@@ -267,8 +342,8 @@ def write_report(
     loads: tuple[str, str],
     command_line: str = "",
 ) -> None:
-    from seatguard.bench.markdown import command, render
-    from seatguard.bench.plots import write_plots
+    from bench.markdown import command, render
+    from bench.plots import write_plots
 
     folder = path.parent / "bench"
     report.save_json(runs, folder / "results.json")
@@ -308,6 +383,7 @@ def all_cmd(
     seats: Annotated[int | None, typer.Option(help="flash-sale seats (default 10,000)")] = None,
 ) -> None:
     """Every scenario in one session (one PostgreSQL cluster): the published figures."""
+    require_wrk()
     enable_profiling(profile)
     dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
     seconds = duration or (2 if quick else 10)
@@ -318,6 +394,7 @@ def all_cmd(
         if "postgresql" in dbs:
             runs += run_limit(s, conns, seconds)
         runs += run_holds(s, Grid(dbs, conns, procs, seconds, requests))
+        runs += run_lean(s, Grid(dbs, conns, procs, seconds, requests))
         floor = Grid(dbs[-1:], conns, [1], seconds, requests)
         runs += [http_floor(s.world(d), load=load, workers=w) for d, w, load in floor.cells()]
         runs += run_hot(s, dbs, [1], 200 if quick else 1000, 5)
@@ -325,9 +402,11 @@ def all_cmd(
         runs += run_naive(s, Grid(dbs, [contended], [1], seconds * 2, 200 if quick else 4000))
         sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs
         runs += run_flash(s, sale_dbs, [1 if quick else 2], flash_size(quick, buyers, seats, None))
+        runs += run_pdf(40 if quick else 400)
         versions = _versions(s)
         end_load = report.load_average()
         _finish(runs, json_path)
+        report.print_ratios(runs)
         if report_path is not None:
             write_report(runs, report_path, versions=versions, loads=(start_load, end_load))
 

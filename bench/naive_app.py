@@ -2,7 +2,7 @@
 
 ``SELECT status``; if it says AVAILABLE, ``UPDATE`` the seat with no condition on its status.
 Two requests that read before either writes both "win": the benchmark counts those grants.
-Run as ``python -m seatguard.bench.naive_app --port P [--workers N]`` with ``DATABASE_URL``.
+Run as ``python -m bench.naive_app --port P [--workers N]`` with ``DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
-        "seatguard.bench.naive_app:create_naive_app",
+        "bench.naive_app:create_naive_app",
         factory=True,
         host=args.host,
         port=args.port,

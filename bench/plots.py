@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from seatguard.bench.stats import Run
+from bench.stats import Run
 
 
 def _pyplot() -> Any:

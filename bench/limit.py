@@ -9,9 +9,9 @@ from pathlib import Path
 
 import psycopg
 
-from seatguard.bench.pg import Cluster, find_pgbench
-from seatguard.bench.stats import Run, quantiles
-from seatguard.bench.world import World, make_event
+from bench.pg import Cluster, find_pgbench
+from bench.stats import Run, quantiles
+from bench.world import World, make_event
 
 # One transaction of the script = one hold and its release, as one HTTP user does them.
 # The hold has the shape of holds.hold_seats: lock the target row in id order with SKIP

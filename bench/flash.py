@@ -20,12 +20,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from seatguard.bench.load import Client, LoadResult, Recorder, run_load
-from seatguard.bench.pg import free_port
-from seatguard.bench.profile import profiled
-from seatguard.bench.server import RssSampler, spawn
-from seatguard.bench.stats import Run, latencies_ms, quantiles, status_counts
-from seatguard.bench.world import World, audit, make_event
+from bench.load import Client, LoadResult, Recorder, run_load
+from bench.pg import free_port
+from bench.profile import profiled
+from bench.server import RssSampler, spawn
+from bench.stats import Run, latencies_ms, quantiles, status_counts
+from bench.world import World, audit, make_event
 from seatguard.booking.models import Order, Ticket
 from seatguard.queue.models import Job
 

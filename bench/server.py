@@ -15,9 +15,20 @@ from pathlib import Path
 
 import httpx
 
-from seatguard.bench.pg import free_port
+from bench.pg import free_port
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+CHECKOUT = Path(__file__).resolve().parents[1]  # the repository: ``python -m bench.…`` needs it
+
+
+def child_env(env: dict[str, str]) -> dict[str, str]:
+    """This environment plus ``env``, with the repository on PYTHONPATH (``bench`` is no package
+    of the installed ``seatguard``, so a child started as ``python -m bench.…`` finds it here)."""
+    merged = {**os.environ, **env}
+    paths = [p for p in merged.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(CHECKOUT) not in paths:
+        merged["PYTHONPATH"] = os.pathsep.join([*paths, str(CHECKOUT)])
+    return merged
 
 
 def rss_bytes(pid: int) -> int:
@@ -175,7 +186,7 @@ def spawn(
         base = f"http://127.0.0.1:{port}"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+            cmd, env=child_env(env), stdout=log, stderr=subprocess.STDOUT
         )
     try:
         if health is not None:

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from seatguard.bench.load import Client, Recorder, run_burst
-from seatguard.bench.serving import serve_and_load, under
-from seatguard.bench.stats import Run, latencies_ms
-from seatguard.bench.world import World, audit, make_event
+from bench.load import Client, Recorder, run_burst
+from bench.serving import serve_and_load, under
+from bench.stats import Run, latencies_ms
+from bench.world import World, audit, make_event
 from seatguard.booking.models import Seat
 
 HOLD = "/api/v1/seats/lock"
@@ -132,7 +132,7 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
 def naive(world: World, *, load: Load, workers: int, implementation: str, per_seat: int = 8) -> Run:
     """Consecutive attempts race for the same seat, ``per_seat`` users each: count grants.
 
-    ``implementation`` is "naive" (read-then-write, served by ``seatguard.bench.naive_app``)
+    ``implementation`` is "naive" (read-then-write, served by ``bench.naive_app``)
     or "seatguard" (the real hold endpoint); the load is the same.
     """
     seats_needed = max(1, load.requests // per_seat + 1)
@@ -165,7 +165,7 @@ def naive(world: World, *, load: Load, workers: int, implementation: str, per_se
         under(load, op),
         workers=workers,
         connections=load.connections,
-        args=["seatguard.bench.naive_app", "--workers", str(workers)] if is_naive else None,
+        args=["bench.naive_app", "--workers", str(workers)] if is_naive else None,
     )
     grants = Counter(s.key for s in served.samples if s.status == 200)
     double = sum(max(0, n - 1) for n in grants.values())

@@ -9,16 +9,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from seatguard.bench.report import ceiling_ratios, git_commit, machine, verdicts
-from seatguard.bench.stats import Run
+from bench.lean import lean_of_ceiling, ratios
+from bench.report import ceiling_ratios, git_commit, machine, verdicts
+from bench.stats import Run
 
-NOTES = Path("bench/notes.md")  # hand-written profile findings, included as they are
+NOTES = Path(__file__).with_name("notes.md")  # hand-written profile findings, included as they are
 
 COMMANDS = """\
 ```sh
+# from a source checkout (bench/ is not in the installed package): pip install -e '.[dev,bench]'
 make bench                                   # = seatguard bench all --report docs/benchmarks.md
 seatguard bench all --report docs/benchmarks.md [--quick]
 seatguard bench limit --connections 16,64,256 --workers 1,2 --duration 10
+seatguard bench lean --db postgresql,sqlite --connections 64 --workers 1,2 --duration 10
+seatguard bench pdf --documents 400
 seatguard bench holds --db sqlite,postgresql --connections 16,64,256 --workers 1,2 --duration 10
 seatguard bench hot-seat --db sqlite,postgresql --attempts 1000 --seats 5
 seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
@@ -35,6 +39,10 @@ def command() -> str:
 
 def _answers(r: Run) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in r.statuses.items())
+
+
+def _met(met: bool | None) -> str:
+    return "not measured" if met is None else "yes" if met else "**no**"
 
 
 def _row(cells: Sequence[object]) -> str:
@@ -90,6 +98,61 @@ def _holds(runs: Sequence[Run]) -> list[str]:
         "oversold",
         "peak RSS MiB",
     ]
+    return _table(head, rows) if rows else []
+
+
+def _lean(runs: Sequence[Run], scenario: str) -> list[str]:
+    """SeatGuard and the lean baseline under wrk, with SeatGuard/lean and lean/pgbench."""
+    ours = ratios(runs, scenario)
+    ceiling = lean_of_ceiling(runs) if scenario == "hold-rate" else {}
+
+    def ratio(r: Run) -> str:
+        key = (r.db, r.workers, r.connections)
+        return f"{ours[key]:.0%}" if key in ours else "–"
+
+    def share(r: Run) -> str:
+        key = (r.workers, r.connections)
+        lean = r.extra.get("implementation") == "lean"
+        return f"{ceiling[key]:.1%}" if lean and key in ceiling else "–"
+
+    rows = [
+        [
+            r.extra.get("implementation", "?"),
+            r.db,
+            r.workers,
+            r.connections,
+            f"{r.throughput:,.0f} {r.unit}",
+            ratio(r),
+            share(r),
+            r.extra.get("server_cpu_ms_per_request", "–"),
+            _ms(r.p50_ms),
+            _ms(r.p95_ms),
+            _ms(r.p99_ms),
+            _answers(r),
+            r.oversold,
+            f"{r.rss_mb:.0f}",
+        ]
+        for r in runs
+        if r.scenario == scenario
+    ]
+    head = [
+        "implementation",
+        "db",
+        "workers",
+        "conns",
+        "throughput",
+        "SeatGuard / lean",
+        "lean / pgbench",
+        "server CPU ms/request",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "answers",
+        "oversold",
+        "peak RSS MiB",
+    ]
+    if scenario != "hold-rate":
+        head, rows = head[:6] + head[7:], [r[:6] + r[7:] for r in rows]
     return _table(head, rows) if rows else []
 
 
@@ -168,6 +231,24 @@ def _flash(runs: Sequence[Run]) -> list[str]:
     return _table(head, rows) if rows else []
 
 
+def _pdf(runs: Sequence[Run]) -> list[str]:
+    keys = [
+        "tickets_per_document",
+        "cpu_ms_per_page",
+        "cpu_ms_per_document",
+        "qr_cpu_ms_per_page",
+        "cold_document_cpu_ms",
+        "bytes_per_document",
+    ]
+    rows = [
+        [r.requests, *(r.extra.get(k, "–") for k in keys), _ms(r.p50_ms), _ms(r.p99_ms)]
+        for r in runs
+        if r.scenario == "pdf"
+    ]
+    head = ["documents", *keys, "p50 ms/page", "p99 ms/page"]
+    return _table(head, rows) if rows else []
+
+
 def render(
     runs: Sequence[Run],
     *,
@@ -182,8 +263,12 @@ def render(
     out += [
         "Measured on loopback by `seatguard bench`, which starts everything itself: a throwaway "
         "PostgreSQL cluster (initdb, `fsync=off`), or a temporary SQLite file; the real "
-        "`seatguard booking` server as a subprocess with N uvicorn workers; and a bounded "
-        "asyncio load generator (request count and wall-clock caps; it stops by itself). "
+        "`seatguard booking` server as a subprocess with N uvicorn workers; beside it the lean "
+        "baseline (`bench/lean_app.py`: raw ASGI, uvicorn with httptools and uvloop, psycopg "
+        "async connections with prepared statements, the token verified, the same hold "
+        "statement on the same `seats` table); `wrk` for the throughput runs and a bounded "
+        "asyncio load generator where a scenario needs logic (request count and wall-clock "
+        "caps; it stops by itself). "
         "Every ratio below compares figures taken in the same run on the same machine.",
         "",
         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{git_commit()}`.",
@@ -201,9 +286,14 @@ def render(
     out += ["## Targets", ""]
     out += _table(
         ["target", "measured", "met"],
-        [[v.target, v.measured, "yes" if v.met else "**no**"] for v in verdicts(runs)],
+        [[v.target, v.measured, _met(v.met)] for v in verdicts(runs)],
     )
     sections = [
+        (
+            "SeatGuard beside the lean baseline: holds under wrk (rotating seats, 2,000 users)",
+            _lean(runs, "hold-rate"),
+        ),
+        ("SeatGuard beside the lean baseline: `GET /health` under wrk", _lean(runs, "health-rate")),
         ("Holds: hold then release distinct seats of a 10,000-seat event", _holds(runs)),
         (
             "Ceiling: the same conditional UPDATE straight on PostgreSQL (pgbench)",
@@ -216,6 +306,7 @@ def render(
         ),
         ("Naive read-then-write hold beside ours, same load", _simple(runs, "naive")),
         ("Flash sale: hold, check out, pay in the sandbox; fulfil, PDF, email", _flash(runs)),
+        ("Ticket PDFs: CPU per page, rendered one after another in one process", _pdf(runs)),
     ]
     for title, lines in sections:
         if lines:

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from seatguard.bench.load import LoadResult, Operation, Sample, run_load
-from seatguard.bench.profile import profiled
-from seatguard.bench.server import RssSampler, spawn
-from seatguard.bench.stats import Run, quantiles, status_counts
-from seatguard.bench.world import World
+from bench.load import LoadResult, Operation, Sample, run_load
+from bench.profile import profiled
+from bench.server import RssSampler, spawn
+from bench.stats import Run, quantiles, status_counts
+from bench.world import World
 
 if TYPE_CHECKING:
-    from seatguard.bench.scenarios import Load
+    from bench.scenarios import Load
 
 
 def booking_args(workers: int) -> list[str]:

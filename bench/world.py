@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from seatguard.bench.pg import Cluster
+from bench.pg import Cluster
 from seatguard.booking.catalogue import create_event
 from seatguard.booking.domain import Genre
 from seatguard.booking.models import Order, OrderItem, Seat, Ticket

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from seatguard.bench.rawhttp import RawClient, RawHTTPError, RawResponse
+from bench.rawhttp import RawClient, RawHTTPError, RawResponse
 
 Client = httpx.AsyncClient | RawClient
 

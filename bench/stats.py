@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from seatguard.bench.load import Sample
+from bench.load import Sample
 
 
 def percentile(values: Sequence[float], q: float) -> float:

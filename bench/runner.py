@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seatguard.bench.pg import Cluster, start_cluster
-from seatguard.bench.world import World, new_world
+from bench.pg import Cluster, start_cluster
+from bench.world import World, new_world
 
 
 @dataclass
