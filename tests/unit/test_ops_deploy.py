@@ -337,3 +337,41 @@ def test_the_grafana_dashboard_queries_the_metrics_we_export():
     ):
         assert series in exprs
     assert "histogram_quantile(0.99" in exprs
+
+
+# --- liveness and readiness -----------------------------------------------------------------
+
+PROBE = re.compile(r"/(health|ready)\b")
+
+
+def test_every_probe_means_what_the_app_serves(compose, tmp_path):
+    """Restarting probes (image, ECS, compose) ask /health; traffic probes (ALB) ask /ready;
+    and the app answers /health without its database while /ready fails without it."""
+    runtime = dict(runtime_stage()[1:])
+    restarting = {
+        "Dockerfile HEALTHCHECK": runtime["HEALTHCHECK"],
+        "ECS container healthCheck": re.search(
+            r"healthCheck = .*?command\s+=\s*(\[.*?\])", hcl("modules/service/main.tf"), re.DOTALL
+        ).group(1),  # type: ignore[union-attr]
+    }
+    for name, svc in seatguard_services(compose).items():
+        check = svc.get("healthcheck", {})
+        if not check.get("disable"):
+            restarting[f"compose {name}"] = json.dumps(check.get("test", runtime["HEALTHCHECK"]))
+    for name, command in restarting.items():
+        assert "ready" not in PROBE.findall(command), name  # never restart for an outage
+    assert PROBE.findall(restarting["Dockerfile HEALTHCHECK"]) == ["health"]
+    assert PROBE.findall(restarting["ECS container healthCheck"]) == ["health"]
+    target_group = re.search(r"health_check\s*{(.*?)}", hcl("alb.tf"), re.DOTALL)
+    assert target_group
+    assert re.search(r'path\s*=\s*"/ready"', target_group.group(1))
+
+    from fastapi.testclient import TestClient
+
+    from seatguard.app import create_app
+
+    missing = tmp_path / "no-such-dir" / "seatguard.db"  # the database is unreachable
+    settings = Settings(env="test", database_url=f"sqlite:///{missing}", jwt_secret="x" * 40)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 503
