@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from seatguard.common.emails import EmailAddress
 from seatguard.common.schemas import CamelModel
 
 # Generous bounds for the wire; the password policy gives the precise 422 messages.
@@ -16,7 +17,7 @@ PasswordField = Field(min_length=1, max_length=1024)
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    email: EmailStr = Field(max_length=320)
+    email: EmailAddress
     password: str = PasswordField
     name: str | None = Field(default=None, max_length=200)
 

@@ -15,6 +15,7 @@ from seatguard.auth.passwords import Passwords, check_policy
 from seatguard.auth.throttle import ThrottlePolicy
 from seatguard.auth.tokens import AccessToken, issue_access_token
 from seatguard.common.db import Database
+from seatguard.common.emails import check_email
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.security import Role
 from seatguard.settings import Settings
@@ -40,7 +41,10 @@ def register(
     now: datetime,
     role: Role = Role.CUSTOMER,
 ) -> User:
-    email = normalise_email(email)
+    try:
+        email = normalise_email(check_email(email))
+    except ValueError as exc:
+        raise Invalid(str(exc), code="invalid_email") from exc
     check_policy(password, email=email)
     password_hash = passwords.hash(password)  # slow: outside the write transaction
     user = User(
