@@ -98,6 +98,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         log_config=logging_config(settings),
         access_log=False,  # seatguard.access logs each request, with its request id
         timeout_graceful_shutdown=3,  # open seat streams never end by themselves
+        **settings.uvicorn_proxy_options,
     )
 
 
@@ -122,6 +123,7 @@ def booking(
         log_level="warning",
         log_config=logging_config(settings),
         timeout_graceful_shutdown=3,  # open seat streams never end by themselves
+        **settings.uvicorn_proxy_options,
     )
 
 

@@ -48,13 +48,31 @@ def test_auth_tree_is_independent_of_booking(fresh_url: str):
     engine = make_engine(fresh_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version_auth")).scalar() == (
-            "a0001"
+            "a0002"
         )
     engine.dispose()
     auth_migrate.downgrade(fresh_url, "base")
     after = tables(fresh_url)
     assert "users" not in after
     assert "events" in after
+
+
+def test_auth_models_match_the_migrations(fresh_url: str):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from seatguard.auth.models import AuthBase
+
+    auth_migrate.upgrade(fresh_url)
+    engine = make_engine(fresh_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "version_table": "alembic_version_auth"}
+            )
+            assert compare_metadata(context, AuthBase.metadata) == []
+    finally:
+        engine.dispose()
 
 
 def seatguard(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -375,3 +376,37 @@ def test_every_probe_means_what_the_app_serves(compose, tmp_path):
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/ready").status_code == 503
+
+
+# --- forwarded headers --------------------------------------------------------------------
+
+
+def test_only_the_proxy_in_front_is_trusted_with_forwarded_headers(compose):
+    assert Settings(_env_file=None).trusted_proxy_list == []  # default: nobody
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name, svc in seatguard_services(compose).items():
+        assert svc["environment"]["TRUSTED_PROXIES"] == proxy_address, name
+    # nginx is the edge: it replaces whatever X-Forwarded-For the client sent.
+    conf = (DEPLOY / "nginx.conf").read_text()
+    assert re.search(r"proxy_set_header X-Forwarded-For \$remote_addr;", conf)
+    assert "$proxy_add_x_forwarded_for" not in conf
+    # On AWS the load balancer, in the public subnets, is the one trusted proxy.
+    main = hcl("main.tf")
+    assert re.search(
+        r"TRUSTED_PROXIES\s*=\s*join\(\",\", module\.network\.public_subnet_cidrs\)", main
+    )
+    assert "aws_subnet.public[*].cidr_block" in hcl("modules/network/outputs.tf")
+    assert "subnets                    = module.network.public_subnet_ids" in hcl("alb.tf")
+
+
+def test_trusted_proxies_must_be_addresses_and_reach_uvicorn():
+    settings = Settings(_env_file=None, trusted_proxies="10.0.0.0/24, 172.28.0.10")
+    assert settings.uvicorn_proxy_options == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": ["10.0.0.0/24", "172.28.0.10"],
+    }
+    assert Settings(_env_file=None).uvicorn_proxy_options["proxy_headers"] is False
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        Settings(_env_file=None, trusted_proxies="*")

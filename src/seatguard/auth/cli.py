@@ -42,6 +42,7 @@ def serve_auth(
         workers=workers or settings.workers,
         log_level="warning",
         log_config=logging_config(settings),
+        **settings.uvicorn_proxy_options,
     )
 
 

@@ -83,18 +83,17 @@ def login(
 ) -> AccessToken:
     """Unknown email and wrong password get the same answer after the same work."""
     email = normalise_email(email)
+    with db.unit_of_work() as session:  # counted as a failure until the password matches
+        throttle.claim_attempt(session, policy=policy, email=email, address=address, now=now)
     with db.reader() as session:
-        throttle.ensure_allowed(session, policy=policy, email=email, address=address, now=now)
         user = find_user(session, email=email)
     if user is None:
         passwords.burn(password)
     if user is None or not passwords.verify(user.password_hash, password):
-        with db.unit_of_work() as session:
-            throttle.record_failure(session, policy=policy, email=email, address=address, now=now)
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
     rehashed = passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
     with db.unit_of_work() as session:
-        throttle.clear_failures(session, policy=policy, email=email)
+        throttle.forgive(session, policy=policy, email=email, address=address)
         if rehashed is not None:  # an imported bcrypt hash, or Argon2id parameters changed
             fresh = session.get(User, user.id)
             if fresh is not None and fresh.password_hash == user.password_hash:
