@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
     jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
     auth_port: int = Field(default=3000, validation_alias="AUTH_PORT")
+    # How long a user's role and session version are cached per process (role changes and
+    # `seatguard users revoke` take effect within this; at most a minute).
+    role_cache_seconds: float = Field(
+        default=30, gt=0, le=60, validation_alias="ROLE_CACHE_SECONDS"
+    )
     # Login backoff: free failures per address-and-account and per account, then waits that
     # double up to LOGIN_BACKOFF_MAX; counts are forgotten after LOGIN_THROTTLE_WINDOW.
     login_max_failures: int = Field(default=5, ge=1, validation_alias="LOGIN_MAX_FAILURES")

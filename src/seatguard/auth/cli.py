@@ -87,6 +87,24 @@ def create_admin(
     console.print(f"{'created' if created else 'promoted'} admin {user.email} ({user.id})")
 
 
+@users_app.command("revoke")
+def revoke(email: str) -> None:
+    """End every session of the account EMAIL (each token it holds stops working)."""
+    settings = get_settings()
+    db = _database()
+    try:
+        user = service.revoke_sessions(db, email=email, now=system_clock())
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    console.print(
+        f"ended every session of {user.email}: its tokens are refused within "
+        f"{settings.role_cache_seconds:g} s; it can log in again"
+    )
+
+
 @users_app.command("set-role")
 def set_role(email: str, role: Role) -> None:
     """Give the account EMAIL the role ROLE (customer, staff or admin)."""

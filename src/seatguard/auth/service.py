@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from seatguard.common.db import Database
 from seatguard.common.emails import check_email
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.security import Role
+from seatguard.common.standing import Standing
 from seatguard.settings import Settings
 
 BAD_CREDENTIALS = "The email or password is incorrect."
@@ -99,7 +100,14 @@ def login(
             if fresh is not None and fresh.password_hash == user.password_hash:
                 fresh.password_hash = rehashed
                 fresh.updated_at = now
-    return issue_access_token(settings, user_id=user.id, email=user.email, role=user.role, now=now)
+    return issue_access_token(
+        settings,
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        now=now,
+        token_version=user.token_version,
+    )
 
 
 def get_user(session: Session, *, user_id: str) -> User:
@@ -117,6 +125,34 @@ def set_role(db: Database, *, email: str, role: Role, now: datetime) -> User:
         user.role = role.value
         user.updated_at = now
     return user
+
+
+def revoke_sessions(db: Database, *, email: str, now: datetime) -> User:
+    """End every session of the account: tokens issued before now stop being accepted."""
+    with db.unit_of_work() as session:
+        user = find_user(session, email=email)
+        if user is None:
+            raise NotFound("No account has this email.", code="user_not_found")
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(token_version=User.token_version + 1, updated_at=now)
+        )
+        session.refresh(user)
+    return user
+
+
+def load_standing(db: Database, user_id: str) -> Standing | None:
+    """The user's current role and session version, or None for a subject we do not know."""
+    if not user_id or len(user_id) > 36 or "\x00" in user_id:
+        return None  # not an id of ours (and PostgreSQL text cannot hold NUL)
+    with db.reader() as session:
+        row = session.execute(
+            select(User.role, User.token_version).where(User.id == user_id)
+        ).one_or_none()
+    if row is None:
+        return None
+    return Standing(role=Role(row.role), token_version=row.token_version)
 
 
 def create_admin(

@@ -25,7 +25,13 @@ class AccessToken:
 
 
 def issue_access_token(
-    settings: Settings, *, user_id: str, email: str, role: str, now: datetime
+    settings: Settings,
+    *,
+    user_id: str,
+    email: str,
+    role: str,
+    now: datetime,
+    token_version: int = 0,
 ) -> AccessToken:
     lifetime = parse_duration(settings.jwt_lifetime)
     issued_at = int(now.timestamp())
@@ -35,6 +41,7 @@ def issue_access_token(
         "id": user_id,
         "email": email,
         "role": role,
+        "ver": token_version,  # refused once `seatguard users revoke` raises the user's
         "iat": issued_at,
         "exp": issued_at + expires_in,
         "iss": settings.jwt_issuer,
