@@ -3,6 +3,7 @@ booking routes and the auth service alike, whatever the token still claims."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -87,12 +88,14 @@ def test_a_promotion_takes_effect_within_the_cache_time_without_a_new_token(clie
 def test_revoke_ends_every_session_within_the_cache_time(client, db, clock):
     register(client, db, clock, Role.ADMIN)
     phone, laptop = log_in(client), log_in(client)
+    pdf = f"/api/v1/tickets/{uuid.uuid4()}/download"  # reads the bearer token itself
     for session in (phone, laptop):
         assert client.get("/auth/me", headers=session).status_code == 200
+        assert client.get(pdf, headers=session).status_code == 404
     service.revoke_sessions(db, email=EMAIL, now=clock())
     clock.advance(seconds=TTL)
     for session in (phone, laptop):
-        for path in ("/auth/me", "/api/v1/booking-orders"):
+        for path in ("/auth/me", "/api/v1/booking-orders", pdf):
             answer = client.get(path, headers=session)
             assert answer.status_code == 401, path
             assert answer.json()["error"] == "session_revoked"

@@ -57,13 +57,28 @@ async def get_principal(
         principal = await run_in_threadpool(decode_token, credentials.credentials, settings)
     else:  # a signature check is ~50 µs of CPU: cheaper on the loop than a threadpool hop
         principal = decode_token(credentials.credentials, settings)
-    standings: StandingCache | None = getattr(request.app.state, "standings", None)
+    standings = _standings(request)
     if standings is None:
         return principal
     fresh, standing = standings.peek(principal.user_id)
     if not fresh:  # at most once per user and ROLE_CACHE_SECONDS: a database read
         standing = await run_in_threadpool(standings.load, principal.user_id)
     return apply_standing(principal, standing)
+
+
+def principal_now(request: Request, token: str, settings: Settings) -> Principal:
+    """``get_principal`` for a synchronous route that reads the token itself (blocking)."""
+    principal = decode_token(token, settings)
+    standings = _standings(request)
+    if standings is None:
+        return principal
+    fresh, standing = standings.peek(principal.user_id)
+    return apply_standing(principal, standing if fresh else standings.load(principal.user_id))
+
+
+def _standings(request: Request) -> StandingCache | None:
+    standings: StandingCache | None = getattr(request.app.state, "standings", None)
+    return standings
 
 
 async def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
