@@ -57,7 +57,7 @@ class World:
         }
 
     def headers(self, user_id: str) -> dict[str, str]:
-        token = mint_token(self.settings, user_id=user_id, email=f"{user_id}@bench.invalid")
+        token = mint_token(self.settings, user_id=user_id, email=f"{user_id}@bench.test")
         return {"Authorization": f"Bearer {token}"}
 
 

@@ -88,6 +88,8 @@ locals {
     EMAIL_FROM         = var.email_from
     DB_POOL_SIZE       = tostring(var.db_pool_size)
     QUEUE_MAX_ATTEMPTS = tostring(var.queue_max_receive_count)
+    # The ALB's X-Forwarded-For names the client; nothing else may (login throttling).
+    TRUSTED_PROXIES = join(",", module.network.public_subnet_cidrs)
   }
 }
 

@@ -26,6 +26,7 @@ from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.common.health import router as health_router
 from seatguard.common.http import install_common
+from seatguard.common.ready import auth_tree, booking_tree
 from seatguard.payments.gateway import PaymentGateway
 from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
@@ -116,6 +117,7 @@ def create_app(
     app.state.clock = clock
     app.state.services = services
     app.state.seats = seat_store_for(database, pool_size=settings.db_pool_size)
+    app.state.migration_trees = [booking_tree(database), auth_tree(auth_database)]
 
     if settings.public_ticket_links:
         from seatguard.compat.env import warn_public_ticket_links

@@ -145,6 +145,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         log_config=logging_config(settings),
         access_log=False,  # seatguard.access logs each request, with its request id
         timeout_graceful_shutdown=3,  # open seat streams never end by themselves
+        **settings.uvicorn_proxy_options,
     )
 
 
@@ -169,6 +170,7 @@ def booking(
         log_level="warning",
         log_config=logging_config(settings),
         timeout_graceful_shutdown=3,  # open seat streams never end by themselves
+        **settings.uvicorn_proxy_options,
     )
 
 
@@ -235,19 +237,28 @@ def worker(
 @app.command()
 def seed(
     reset: Annotated[bool, typer.Option(help="delete all booking data first")] = False,
+    force: Annotated[
+        bool, typer.Option(help="with --reset: delete even when orders or tickets exist")
+    ] = False,
 ) -> None:
     """Load the demo events (idempotent)."""
-    from seatguard.booking.seed import reset_booking_data, seed_demo
+    from seatguard.booking.seed import ResetWouldDeleteSales, reset_booking_data, seed_demo
     from seatguard.common.migrate import upgrade
 
     settings = get_settings()
     upgrade(settings.database_url)
     db = Database(settings.database_url)
-    with db.unit_of_work() as session:
-        if reset:
-            reset_booking_data(session)
-        added = seed_demo(session, now=system_clock())
-    db.dispose()
+    try:
+        with db.unit_of_work() as session:
+            if reset:
+                deleted = reset_booking_data(session, force=force)
+                console.print(f"Deleted {deleted.orders} orders and {deleted.tickets} tickets.")
+            added = seed_demo(session, now=system_clock())
+    except ResetWouldDeleteSales as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
     console.print(f"Seeded {added} new demo events.")
 
 

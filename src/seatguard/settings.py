@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -44,11 +45,24 @@ class Settings(BaseSettings):
     jwt_public_key: str | None = Field(default=None, validation_alias="JWT_PUBLIC_KEY")
     jwks_url: str | None = Field(default=None, validation_alias="JWKS_URL")
     auth_port: int = Field(default=3000, validation_alias="AUTH_PORT")
-    login_max_failures: int = Field(default=5, ge=1, validation_alias="LOGIN_MAX_FAILURES")
-    login_max_failures_per_address: int = Field(
-        default=50, ge=1, validation_alias="LOGIN_MAX_FAILURES_PER_ADDRESS"
+    # How long a user's role and session version are cached per process (role changes and
+    # `seatguard users revoke` take effect within this; at most a minute).
+    role_cache_seconds: float = Field(
+        default=30, gt=0, le=60, validation_alias="ROLE_CACHE_SECONDS"
     )
+    # Login backoff: free failures per address-and-account and per account, then waits that
+    # double up to LOGIN_BACKOFF_MAX; counts are forgotten after LOGIN_THROTTLE_WINDOW.
+    login_max_failures: int = Field(default=5, ge=1, validation_alias="LOGIN_MAX_FAILURES")
+    login_max_failures_per_account: int = Field(
+        default=20, ge=1, validation_alias="LOGIN_MAX_FAILURES_PER_ACCOUNT"
+    )
+    login_backoff_max: str = Field(default="1m", validation_alias="LOGIN_BACKOFF_MAX")
     login_throttle_window: str = Field(default="15m", validation_alias="LOGIN_THROTTLE_WINDOW")
+    # Reverse proxies whose X-Forwarded-For/-Proto are believed: addresses or networks, comma
+    # separated. None by default, so a client cannot choose the address it is throttled under.
+    trusted_proxies: str = Field(
+        default="", validation_alias=AliasChoices("TRUSTED_PROXIES", "FORWARDED_ALLOW_IPS")
+    )
 
     hold_minutes: float = Field(default=15, gt=0, le=24 * 60, validation_alias="HOLD_MINUTES")
     max_holds_per_event: int = Field(default=8, ge=1, validation_alias="MAX_HOLDS_PER_EVENT")
@@ -206,6 +220,28 @@ class Settings(BaseSettings):
         if self.env == "production" and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError("JWT_SECRET must be set to a real secret in production")
         return self
+
+    @model_validator(mode="after")
+    def _trusted_proxies_are_addresses(self) -> Settings:
+        for entry in self.trusted_proxy_list:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+                ) from exc
+        return self
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+
+    @property
+    def uvicorn_proxy_options(self) -> dict[str, Any]:
+        """uvicorn's forwarded-header options: trust only TRUSTED_PROXIES (uvicorn's own
+        default would trust loopback)."""
+        trusted = self.trusted_proxy_list
+        return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
 
     @property
     def resolved_log_format(self) -> Literal["json", "text"]:

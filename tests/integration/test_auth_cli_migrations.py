@@ -57,6 +57,24 @@ def test_auth_tree_is_independent_of_booking(fresh_url: str):
     assert "events" in after
 
 
+def test_auth_models_match_the_migrations(fresh_url: str):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from seatguard.auth.models import AuthBase
+
+    auth_migrate.upgrade(fresh_url)
+    engine = make_engine(fresh_url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "version_table": "alembic_version_auth"}
+            )
+            assert compare_metadata(context, AuthBase.metadata) == []
+    finally:
+        engine.dispose()
+
+
 def seatguard(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SEATGUARD_ENV": "test", "DATABASE_URL": url}
     return subprocess.run(
@@ -104,3 +122,31 @@ def test_users_commands_create_promote_and_set_roles(fresh_url: str):
     assert missing.returncode == 1
     bad_role = seatguard(fresh_url, "users", "set-role", "boss@example.com", "root")
     assert bad_role.returncode == 2
+    bad_email = seatguard(
+        fresh_url, "users", "create-admin", "boss@example.com\r\nBcc: x@y.z", "--password", PASSWORD
+    )
+    assert bad_email.returncode == 1
+    assert "control characters" in bad_email.stdout
+
+
+def test_users_revoke_raises_the_session_version(fresh_url: str):
+    from seatguard.auth.service import load_standing
+
+    made = seatguard(fresh_url, "users", "create-admin", "boss@example.com", "--password", PASSWORD)
+    assert made.returncode == 0, made.stderr
+    db = Database(fresh_url)
+    try:
+        with db.reader() as session:
+            user_id = session.scalars(select(User.id)).one()
+        before = load_standing(db, user_id)
+        revoked = seatguard(fresh_url, "users", "revoke", "BOSS@example.com")
+        assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+        assert "ended every session of boss@example.com" in revoked.stdout
+        after = load_standing(db, user_id)
+    finally:
+        db.dispose()
+    assert before is not None
+    assert after is not None
+    assert after.token_version == before.token_version + 1
+    missing = seatguard(fresh_url, "users", "revoke", "ghost@example.com")
+    assert missing.returncode == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy import select
@@ -57,3 +59,57 @@ def test_register_and_login_on_auth_then_hold_on_booking(
     with db.reader() as session:
         holder = session.scalar(select(Seat.held_by).where(Seat.id == seats[0]))
     assert holder == user_id
+
+
+def test_demotion_and_revoke_reach_a_separate_booking_process(db: Database, settings: Settings):
+    """Auth and booking as two processes: `users set-role` and `users revoke` (the CLI, a
+    third process) change what booking allows within ROLE_CACHE_SECONDS, here 1 s."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.support.factories import event_body
+
+    env = {
+        "DATABASE_URL": settings.database_url,
+        "JWT_SECRET": settings.jwt_secret,
+        "ROLE_CACHE_SECONDS": "1",
+    }
+
+    def users(*args: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-m", "seatguard", "users", *args],
+            env={**os.environ, "SEATGUARD_ENV": "test", **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    users("create-admin", "chief@example.com", "--password", PASSWORD)
+    with (
+        seatguard_process(["auth"], env=env) as auth_base,
+        seatguard_process(["booking"], env=env) as booking_base,
+        httpx.Client(timeout=30) as client,
+    ):
+        login = client.post(
+            f"{auth_base}/auth/login", json={"email": "chief@example.com", "password": PASSWORD}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        body = event_body(date=system_clock() + timedelta(days=30))
+
+        def create() -> int:
+            return client.post(
+                f"{booking_base}/api/v1/events", json=body, headers=headers
+            ).status_code
+
+        assert create() == 201
+        users("set-role", "chief@example.com", "customer")
+        time.sleep(1.2)
+        assert create() == 403
+        users("revoke", "chief@example.com")
+        time.sleep(1.2)
+        assert create() == 401
+        assert client.get(f"{auth_base}/auth/me", headers=headers).status_code == 401

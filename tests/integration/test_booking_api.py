@@ -222,9 +222,9 @@ def test_bad_tokens_and_bodies_are_4xx(app_client, settings, db, clock):
     assert_error(app_client.post("/api/v1/seats/lock", content=huge, headers=headers), 413)
 
 
-def test_health_checks_the_database(app_client):
-    response = app_client.get("/health")
-    assert response.json() == {"status": "ok", "database": "ok"}
+def test_health_is_liveness_and_ready_checks_the_database(app_client):
+    assert app_client.get("/health").json() == {"status": "ok"}
+    assert app_client.get("/ready").json()["database"] == "ok"
 
 
 def test_rows_named_with_unicode_digits_are_listed_not_500(app_client, auth_header, clock):

@@ -5,17 +5,23 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
+from contextlib import ExitStack
 
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from seatguard.app import create_app
+from seatguard.auth import migrate as auth_migrate
+from seatguard.common import migrate as booking_migrate
+from seatguard.common.db import Database
 from seatguard.common.logging import JsonFormatter, RequestIdFilter, current_request_id
 from seatguard.payments.webhooks import sign_payload
 from seatguard.settings import Settings
 from seatguard.worker.runner import dispatch
 from tests.support.factories import make_event
+from tests.support.postgres import scratch_database
 
 
 def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -140,7 +146,12 @@ def test_the_request_id_travels_from_the_webhook_into_the_queue_message(app_clie
 def test_ready_answers_200_when_the_database_and_queue_answer(app_client):
     response = app_client.get("/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "queue": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "queue": "ok",
+    }
     assert app_client.get("/health").status_code == 200
 
 
@@ -149,12 +160,47 @@ def test_ready_answers_503_naming_the_database_when_it_cannot_connect(tmp_path):
     settings = Settings(env="test", database_url=f"sqlite:///{missing}", jwt_secret="x" * 40)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         response = client.get("/ready")
+        alive = client.get("/health")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["database"] == "down"
     assert "database" in body["failed"]
     assert response.headers["Retry-After"]
+    # Liveness does not depend on the database: an outage must not restart the process.
+    assert alive.status_code == 200
+    assert alive.json() == {"status": "ok"}
+
+
+def test_ready_answers_503_until_every_migration_tree_is_at_head(backend, tmp_path, request):
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'unmigrated.db'}"
+        else:
+            url = stack.enter_context(
+                scratch_database(request.getfixturevalue("postgres_url"), f"ready_{os.getpid()}")
+            )
+        settings = Settings(env="test", database_url=url, jwt_secret="x" * 40)
+        booking_migrate.upgrade(url, "0002")  # one release behind, auth tree missing
+        for step in ("behind", "booking at head", "both at head"):
+            if step == "booking at head":
+                booking_migrate.upgrade(url)
+            elif step == "both at head":
+                auth_migrate.upgrade(url)
+            db = Database(url)
+            try:
+                with TestClient(create_app(settings, db=db)) as client:
+                    response = client.get("/ready")
+                    alive = client.get("/health")
+            finally:
+                db.dispose()
+            assert alive.status_code == 200, step
+            if step == "both at head":
+                assert response.status_code == 200, response.text
+            else:
+                assert response.status_code == 503, step
+                assert response.json()["database"] == "ok"
+                assert response.json()["failed"] == ["migrations"]
 
 
 def test_ready_names_the_queue_when_only_the_queue_is_down(app_client, database_url, db):

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from seatguard.app import create_app
 from seatguard.common.security import Role, mint_token
+from seatguard.payments.schemas import CheckoutIn
 from seatguard.payments.webhooks import sign_payload
 from tests.support.factories import make_event
 from tests.support.payflow import live_stack
@@ -184,7 +185,7 @@ def test_oversized_chunked_bodies_are_refused_with_413(app_client, auth_header, 
     assert answer.json()["error"] == "payload_too_large"
 
 
-def test_login_is_throttled(app_client):
+def test_login_is_throttled_by_backoff_never_locked_out(app_client, clock):
     email = "victim@example.com"
     created = app_client.post(
         "/auth/register", json={"email": email, "password": "violet harbour lantern 42"}
@@ -196,11 +197,15 @@ def test_login_is_throttled(app_client):
     ]
     assert codes[0] == 401
     assert codes[-1] == 429, codes
-    # Throttled means throttled, even for the right password, until the window passes.
-    right = app_client.post(
-        "/auth/login", json={"email": email, "password": "violet harbour lantern 42"}
-    )
-    assert right.status_code == 429
+    # Guessing is slowed; the right password from the same address, after the short wait
+    # the answer names, succeeds: someone else's failures cannot lock its owner out.
+    right = {"email": email, "password": "violet harbour lantern 42"}
+    waiting = app_client.post("/auth/login", json=right)
+    assert waiting.status_code == 429
+    retry_after = int(waiting.headers["Retry-After"])
+    assert 1 <= retry_after <= 60
+    clock.advance(seconds=retry_after)
+    assert app_client.post("/auth/login", json=right).status_code == 200
 
 
 def test_cors_answers_only_configured_origins(settings, db, clock):
@@ -310,3 +315,168 @@ def test_nul_bytes_in_any_text_input_are_bad_input_not_500(app_client, db, clock
     }
     failures = {k: a.status_code for k, a in answers.items() if a.status_code >= 500}
     assert failures == {}
+
+
+# --- hostile input: every place a token, code, header or JSON field is decoded ---------------
+
+UNICODE_DIGITS = ["²", "٣", "１２", "²³⁴.x", "١٢٣٤٥٦٧٨٩٠.abc"]
+HOSTILE_TEXT = [
+    *UNICODE_DIGITS,
+    "",
+    ".",
+    "..",
+    "1.",
+    ".x",
+    "9" * 40 + ".x",
+    "-1.x",
+    "1e9.x",
+    "1.é",
+    "1.\u202e",
+    "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    "SG1.²." + "A" * 86,
+    "SG1.." + "A" * 86,
+    "SG1.AAAA.AAAA",
+    "SG1." + "A" * 44 + "==.x",
+]
+
+
+def test_ticket_download_tokens_never_get_a_500(app_client, auth_header):
+    order = "00000000-0000-4000-8000-000000000001"
+    for token in HOSTILE_TEXT:
+        answer = app_client.get(f"/api/v1/tickets/{order}/download", params={"token": token})
+        assert 400 <= answer.status_code < 500, (token, answer.status_code)
+        assert answer.json()["error"], token
+
+
+def test_ticket_codes_at_the_door_never_get_a_500(app_client, auth_header):
+    staff = auth_header("door", Role.STAFF)
+    for text in HOSTILE_TEXT:
+        answer = app_client.post("/api/v1/tickets/check-in", json={"code": text}, headers=staff)
+        assert 400 <= answer.status_code < 500, (text, answer.status_code)
+
+
+def test_hostile_headers_never_get_a_500(app_client, settings):
+    hostile = [t.encode("utf-8") for t in HOSTILE_TEXT if t] + [b"\xff\xfe", b"Bearer \xc2\xb2.x"]
+    for value in hostile:
+        for name, path, method in (
+            ("Authorization", "/api/v1/booking-orders", "GET"),
+            ("Authorization", "/auth/me", "GET"),
+            ("Stripe-Signature", "/api/v1/stripe/webhook", "POST"),
+            ("Stripe-Signature", "/api/v1/sqs/messaging", "POST"),
+            ("X-Request-ID", "/api/v1/events", "GET"),
+            ("Authorization", "/sandbox/stripe/v1/checkout/sessions", "POST"),
+        ):
+            for prefix in (b"", b"Bearer ", b"Basic ", b"t="):
+                answer = app_client.request(
+                    method, path, headers={name: prefix + value}, content=b"{}"
+                )
+                assert answer.status_code < 500, (name, prefix + value, answer.status_code)
+
+
+def _signed(settings, event: object) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event).encode()
+    header = sign_payload(body, settings.stripe_webhook_secret, int(time.time()))
+    return body, {"Stripe-Signature": header, "Content-Type": "application/json"}
+
+
+def test_correctly_signed_webhooks_of_the_wrong_shape_are_400_and_change_nothing(
+    app_client, settings, db
+):
+    from seatguard.payments.models import PaymentEvent
+
+    good = {
+        "id": "evt_shape",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_1", "object": "checkout.session"}},
+    }
+    shapes = {
+        "data a string": {**good, "data": "cs_test_1"},
+        "data a list": {**good, "data": [good["data"]]},
+        "data.object a string": {**good, "data": {"object": "cs_test_1"}},
+        "data.object null": {**good, "data": {"object": None}},
+        "object id a dict": {**good, "data": {"object": {"id": {"$ne": ""}}}},
+        "no data": {k: v for k, v in good.items() if k != "data"},
+        "id a number": {**good, "id": 7},
+        "id empty": {**good, "id": ""},
+        "type a list": {**good, "type": ["checkout.session.completed"]},
+        "a list": [good],
+        "a string": "checkout.session.completed",
+        "null": None,
+    }
+    for name, event in shapes.items():
+        for path in ("/api/v1/stripe/webhook", "/api/v1/sqs/messaging"):
+            body, headers = _signed(settings, event)
+            answer = app_client.post(path, content=body, headers=headers)
+            assert answer.status_code == 400, (name, path, answer.status_code, answer.text)
+            assert answer.json()["error"] == "invalid_payload", name
+    with db.reader() as session:
+        assert session.query(PaymentEvent).count() == 0
+
+
+BAD_EMAILS = [
+    "ana@example.com\r\nBcc: everyone@example.com",
+    "ana@example.com\n",
+    "\rana@example.com",
+    "ana@exa\x00mple.com",
+    "ana @example.com",
+    "ana@example.com, bob@example.com",
+    "<ana@example.com>",
+    "ana",
+    "@example.com",
+    "ana@",
+    "a" * 330 + "@example.com",
+]
+
+
+def test_bad_email_addresses_are_refused_at_checkout_and_registration(
+    app_client, db, clock, auth_header
+):
+    from seatguard.booking.models import Order
+
+    _, seats = make_event(db, now=clock())
+    alice = auth_header("alice")
+    for email in BAD_EMAILS:
+        answer = app_client.post(
+            "/api/v1/stripe/create/checkout/session",
+            json={"seatIds": [str(seats[0])], "customerEmail": email},
+            headers=alice,
+        )
+        assert answer.status_code == 422, (email, answer.status_code)
+        registered = app_client.post(
+            "/auth/register", json={"email": email, "password": "violet harbour lantern 42"}
+        )
+        assert registered.status_code == 422, (email, registered.status_code)
+    with db.reader() as session:
+        assert session.query(Order).count() == 0  # nothing half-made
+    seat = app_client.get(f"/api/v1/seats/{seats[0]}").json()
+    assert seat["status"] == "AVAILABLE"
+    fine = CheckoutIn.model_validate(
+        {"seatIds": [str(seats[0])], "customerEmail": " ana.lopez+tickets@example.com "}
+    )
+    assert fine.customer_email == "ana.lopez+tickets@example.com"
+
+
+def test_the_sandbox_refuses_bad_emails_like_stripe(app_client):
+    from urllib.parse import urlencode
+
+    for email in BAD_EMAILS[:4]:
+        answer = app_client.post(
+            "/sandbox/stripe/v1/checkout/sessions",
+            content=urlencode(
+                {
+                    "mode": "payment",
+                    "success_url": "http://127.0.0.1/ok",
+                    "customer_email": email,
+                    "line_items[0][price_data][currency]": "usd",
+                    "line_items[0][price_data][unit_amount]": "100",
+                    "line_items[0][price_data][product_data][name]": "Seat",
+                    "line_items[0][quantity]": "1",
+                }
+            ),
+            headers={
+                "Authorization": "Bearer sk_test_sandbox",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        assert answer.status_code == 400, (email, answer.status_code, answer.text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -340,3 +341,75 @@ def test_the_grafana_dashboard_queries_the_metrics_we_export():
     ):
         assert series in exprs
     assert "histogram_quantile(0.99" in exprs
+
+
+# --- liveness and readiness -----------------------------------------------------------------
+
+PROBE = re.compile(r"/(health|ready)\b")
+
+
+def test_every_probe_means_what_the_app_serves(compose, tmp_path):
+    """Restarting probes (image, ECS, compose) ask /health; traffic probes (ALB) ask /ready;
+    and the app answers /health without its database while /ready fails without it."""
+    runtime = dict(runtime_stage()[1:])
+    restarting = {
+        "Dockerfile HEALTHCHECK": runtime["HEALTHCHECK"],
+        "ECS container healthCheck": re.search(
+            r"healthCheck = .*?command\s+=\s*(\[.*?\])", hcl("modules/service/main.tf"), re.DOTALL
+        ).group(1),  # type: ignore[union-attr]
+    }
+    for name, svc in seatguard_services(compose).items():
+        check = svc.get("healthcheck", {})
+        if not check.get("disable"):
+            restarting[f"compose {name}"] = json.dumps(check.get("test", runtime["HEALTHCHECK"]))
+    for name, command in restarting.items():
+        assert "ready" not in PROBE.findall(command), name  # never restart for an outage
+    assert PROBE.findall(restarting["Dockerfile HEALTHCHECK"]) == ["health"]
+    assert PROBE.findall(restarting["ECS container healthCheck"]) == ["health"]
+    target_group = re.search(r"health_check\s*{(.*?)}", hcl("alb.tf"), re.DOTALL)
+    assert target_group
+    assert re.search(r'path\s*=\s*"/ready"', target_group.group(1))
+
+    from fastapi.testclient import TestClient
+
+    from seatguard.app import create_app
+
+    missing = tmp_path / "no-such-dir" / "seatguard.db"  # the database is unreachable
+    settings = Settings(env="test", database_url=f"sqlite:///{missing}", jwt_secret="x" * 40)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get("/health").status_code == 200
+        assert client.get("/ready").status_code == 503
+
+
+# --- forwarded headers --------------------------------------------------------------------
+
+
+def test_only_the_proxy_in_front_is_trusted_with_forwarded_headers(compose):
+    assert Settings(_env_file=None).trusted_proxy_list == []  # default: nobody
+    proxy_address = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet)
+    for name, svc in seatguard_services(compose).items():
+        assert svc["environment"]["TRUSTED_PROXIES"] == proxy_address, name
+    # nginx is the edge: it replaces whatever X-Forwarded-For the client sent.
+    conf = (DEPLOY / "nginx.conf").read_text()
+    assert re.search(r"proxy_set_header X-Forwarded-For \$remote_addr;", conf)
+    assert "$proxy_add_x_forwarded_for" not in conf
+    # On AWS the load balancer, in the public subnets, is the one trusted proxy.
+    main = hcl("main.tf")
+    assert re.search(
+        r"TRUSTED_PROXIES\s*=\s*join\(\",\", module\.network\.public_subnet_cidrs\)", main
+    )
+    assert "aws_subnet.public[*].cidr_block" in hcl("modules/network/outputs.tf")
+    assert "subnets                    = module.network.public_subnet_ids" in hcl("alb.tf")
+
+
+def test_trusted_proxies_must_be_addresses_and_reach_uvicorn():
+    settings = Settings(_env_file=None, trusted_proxies="10.0.0.0/24, 172.28.0.10")
+    assert settings.uvicorn_proxy_options == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": ["10.0.0.0/24", "172.28.0.10"],
+    }
+    assert Settings(_env_file=None).uvicorn_proxy_options["proxy_headers"] is False
+    with pytest.raises(ValueError, match="TRUSTED_PROXIES"):
+        Settings(_env_file=None, trusted_proxies="*")

@@ -12,7 +12,14 @@ from seatguard.common.errors import AppError
 from seatguard.payments.webhooks import sign_payload, verify_event
 
 SECRET = "whsec_unit_secret"
-EVENT = json.dumps({"id": "evt_1", "object": "event", "type": "checkout.session.completed"})
+EVENT = json.dumps(
+    {
+        "id": "evt_1",
+        "object": "event",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_1", "object": "checkout.session"}},
+    }
+)
 PAYLOAD = EVENT.encode()
 
 

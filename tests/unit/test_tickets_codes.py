@@ -139,3 +139,34 @@ def test_development_key_is_generated_once_and_kept(tmp_path):
         ticket_id=TICKET, event_id=EVENT, seat_label="A1", private_key=first.private_key
     )
     assert verify_code(signed, second.public_key).seat_label == "A1"
+
+
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def lenient(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@pytest.mark.parametrize("label", ["A1", "PLATEA B12", "Балкон 7", "GENERAL G50 x"])
+def test_a_code_is_accepted_in_exactly_one_spelling(label):
+    """Every other text that a lenient base64 decoder maps to the same bytes is refused."""
+    genuine = code(label)
+    assert verify_code(genuine, KEY.public_key()).seat_label == label
+    version, payload, signature = genuine.split(".")
+    variants = []
+    for index, part in ((1, payload), (2, signature)):
+        for char in B64URL:
+            changed = part[:-1] + char
+            if changed != part and lenient(changed) == lenient(part):
+                pieces = [version, payload, signature]
+                pieces[index] = changed
+                variants.append(".".join(pieces))
+        for stray in ("=", "==", "!", " ", "\n", "+", "/"):
+            pieces = [version, payload, signature]
+            pieces[index] = part[:5] + stray + part[5:]
+            variants.append(".".join(pieces))
+    assert any(lenient(v.split(".")[2]) == lenient(signature) for v in variants[:3])
+    for variant in variants:
+        with pytest.raises((MalformedCode, ForgedCode)):
+            verify_code(variant, KEY.public_key())

@@ -15,6 +15,7 @@ from seatguard.auth.routes import install_auth
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.common.http import install_common
+from seatguard.common.ready import auth_tree
 from seatguard.settings import Settings
 
 log = logging.getLogger("seatguard.auth")
@@ -46,6 +47,7 @@ def create_auth_app(
     app.state.settings = settings
     app.state.db = database
     app.state.clock = clock
+    app.state.migration_trees = [auth_tree(database)]
     if passwords is not None:
         app.state.passwords = passwords
 

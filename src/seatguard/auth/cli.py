@@ -42,6 +42,7 @@ def serve_auth(
         workers=workers or settings.workers,
         log_level="warning",
         log_config=logging_config(settings),
+        **settings.uvicorn_proxy_options,
     )
 
 
@@ -84,6 +85,24 @@ def create_admin(
     finally:
         db.dispose()
     console.print(f"{'created' if created else 'promoted'} admin {user.email} ({user.id})")
+
+
+@users_app.command("revoke")
+def revoke(email: str) -> None:
+    """End every session of the account EMAIL (each token it holds stops working)."""
+    settings = get_settings()
+    db = _database()
+    try:
+        user = service.revoke_sessions(db, email=email, now=system_clock())
+    except AppError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from exc
+    finally:
+        db.dispose()
+    console.print(
+        f"ended every session of {user.email}: its tokens are refused within "
+        f"{settings.role_cache_seconds:g} s; it can log in again"
+    )
 
 
 @users_app.command("set-role")

@@ -27,16 +27,22 @@ class User(AuthBase):
     role: Mapped[str] = mapped_column(String(16), default="customer")
     # "en", "es", or "" when the account has not said (the browser's choice applies then)
     language: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # Raised by ``seatguard users revoke``: tokens carrying an older ``ver`` are refused.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class LoginThrottle(AuthBase):
-    """Failed logins counted per key (``email:…`` or ``addr:…``) in a fixed window."""
+    """Login attempts counted per key (``acct:…`` or ``pair:<address>|…``), for backoff.
+
+    ``next_attempt_at`` is when the key may try again; rows untouched for the throttle window
+    are forgotten."""
 
     __tablename__ = "login_throttle"
-    __table_args__ = (Index("ix_login_throttle_window", "window_started_at"),)
+    __table_args__ = (Index("ix_login_throttle_last_failed", "last_failed_at"),)
 
     key: Mapped[str] = mapped_column(String(400), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())

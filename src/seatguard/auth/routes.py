@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -22,6 +25,8 @@ from seatguard.common.db import Database
 from seatguard.common.deps import CurrentUser, NowDep, SettingsDep
 from seatguard.common.errors import error_body, localised_body
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.common.standing import StandingCache
+from seatguard.settings import Settings
 
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
 keys_router = APIRouter(tags=["auth"])
@@ -98,8 +103,15 @@ def jwks_document(settings: SettingsDep) -> JwksOut:
 
 
 def install_auth(app: FastAPI, *, db: Database) -> None:
-    """Mount the auth routes on ``app`` (at ``/auth``) with ``db`` holding the auth tables."""
+    """Mount the auth routes on ``app`` (at ``/auth``) with ``db`` holding the auth tables,
+    and make every token check on ``app`` follow the users' current standing there."""
     app.state.auth_db = db
+    settings: Settings = app.state.settings
+    app.state.standings = StandingCache(
+        partial(service.load_standing, db),
+        ttl=timedelta(seconds=settings.role_cache_seconds),
+        clock=app.state.clock,
+    )
 
     @app.exception_handler(TooManyAttempts)
     async def _throttled(request: Request, exc: TooManyAttempts) -> JSONResponse:

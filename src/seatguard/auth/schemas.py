@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from seatguard.common.emails import EmailAddress
 from seatguard.common.schemas import CamelModel
 
 # The languages an account may choose (seatguard.common.i18n.LANGUAGES); "" clears the choice.
@@ -19,7 +20,7 @@ PasswordField = Field(min_length=1, max_length=1024)
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    email: EmailStr = Field(max_length=320)
+    email: EmailAddress
     password: str = PasswordField
     name: str | None = Field(default=None, max_length=200)
     language: Language = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,9 +15,11 @@ from seatguard.auth.passwords import Passwords, check_policy
 from seatguard.auth.throttle import ThrottlePolicy
 from seatguard.auth.tokens import AccessToken, issue_access_token
 from seatguard.common.db import Database
+from seatguard.common.emails import check_email
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.i18n import N_
 from seatguard.common.security import Role
+from seatguard.common.standing import Standing
 from seatguard.settings import Settings
 
 BAD_CREDENTIALS = N_("The email or password is incorrect.")
@@ -42,7 +44,10 @@ def register(
     role: Role = Role.CUSTOMER,
     language: str = "",
 ) -> User:
-    email = normalise_email(email)
+    try:
+        email = normalise_email(check_email(email))
+    except ValueError as exc:
+        raise Invalid(str(exc), code="invalid_email") from exc
     check_policy(password, email=email)
     password_hash = passwords.hash(password)  # slow: outside the write transaction
     user = User(
@@ -82,18 +87,17 @@ def login(
 ) -> AccessToken:
     """Unknown email and wrong password get the same answer after the same work."""
     email = normalise_email(email)
+    with db.unit_of_work() as session:  # counted as a failure until the password matches
+        throttle.claim_attempt(session, policy=policy, email=email, address=address, now=now)
     with db.reader() as session:
-        throttle.ensure_allowed(session, policy=policy, email=email, address=address, now=now)
         user = find_user(session, email=email)
     if user is None:
         passwords.burn(password)
     if user is None or not passwords.verify(user.password_hash, password):
-        with db.unit_of_work() as session:
-            throttle.record_failure(session, policy=policy, email=email, address=address, now=now)
         raise Unauthorized(BAD_CREDENTIALS, code="invalid_credentials")
     rehashed = passwords.hash(password) if passwords.needs_rehash(user.password_hash) else None
     with db.unit_of_work() as session:
-        throttle.clear_failures(session, policy=policy, email=email)
+        throttle.forgive(session, policy=policy, email=email, address=address)
         if rehashed is not None:  # an imported bcrypt hash, or Argon2id parameters changed
             fresh = session.get(User, user.id)
             if fresh is not None and fresh.password_hash == user.password_hash:
@@ -106,6 +110,7 @@ def login(
         role=user.role,
         now=now,
         language=user.language,
+        token_version=user.token_version,
     )
 
 
@@ -143,6 +148,34 @@ def set_role(db: Database, *, email: str, role: Role, now: datetime) -> User:
         user.role = role.value
         user.updated_at = now
     return user
+
+
+def revoke_sessions(db: Database, *, email: str, now: datetime) -> User:
+    """End every session of the account: tokens issued before now stop being accepted."""
+    with db.unit_of_work() as session:
+        user = find_user(session, email=email)
+        if user is None:
+            raise NotFound("No account has this email.", code="user_not_found")
+        session.execute(
+            update(User)
+            .where(User.id == user.id)
+            .values(token_version=User.token_version + 1, updated_at=now)
+        )
+        session.refresh(user)
+    return user
+
+
+def load_standing(db: Database, user_id: str) -> Standing | None:
+    """The user's current role and session version, or None for a subject we do not know."""
+    if not user_id or len(user_id) > 36 or "\x00" in user_id:
+        return None  # not an id of ours (and PostgreSQL text cannot hold NUL)
+    with db.reader() as session:
+        row = session.execute(
+            select(User.role, User.token_version).where(User.id == user_id)
+        ).one_or_none()
+    if row is None:
+        return None
+    return Standing(role=Role(row.role), token_version=row.token_version)
 
 
 def create_admin(

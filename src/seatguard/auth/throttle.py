@@ -1,8 +1,19 @@
-"""Failed logins counted per email and per client address, in the database.
+"""Login throttling by exponential backoff, per account and per address-and-account.
 
-Each key has a fixed window that starts at its first failure: once ``limit`` failures fall
-inside it, logins for that key are refused (429, ``Retry-After``) until the window ends. The
-counter is one atomic upsert + conditional UPDATE, so it holds across processes and replicas.
+Two keys count a login's attempts: the account (``acct:<email>``, every address together)
+and the pair (``pair:<address>|<email>``). Each key has free attempts (``limit``); after
+that, each failure doubles the wait before the key may try again (1 s, 2 s, 4 s …), never
+longer than ``backoff_max``. A success clears both keys; keys unused for ``forget_after``
+are forgotten.
+
+So guessing one account is slowed to one try per ``backoff_max`` whatever the addresses,
+while someone else's failures can delay a correct password by at most ``backoff_max``:
+failures for other accounts from the same address never count against it, and there are no
+long lockouts to turn against a user.
+
+An attempt is counted *before* its password is checked (and forgiven on success), in one
+transaction with the keys' rows locked, so parallel guesses cannot all slip through one
+opening. The counters are rows in the database, so they hold across processes and replicas.
 """
 
 from __future__ import annotations
@@ -12,13 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from seatguard.auth.models import LoginThrottle
-from seatguard.common.db import UTCDateTime
 from seatguard.common.errors import AppError
 from seatguard.common.security import parse_duration
 from seatguard.settings import Settings
@@ -38,68 +48,64 @@ class TooManyAttempts(AppError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ThrottlePolicy:
-    per_email: int
-    per_address: int
-    window: timedelta
+    per_pair: int  # free attempts per address-and-account
+    per_account: int  # free attempts per account, from every address
+    backoff_max: timedelta
+    forget_after: timedelta
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ThrottlePolicy:
         return cls(
-            per_email=settings.login_max_failures,
-            per_address=settings.login_max_failures_per_address,
-            window=parse_duration(settings.login_throttle_window),
+            per_pair=settings.login_max_failures,
+            per_account=settings.login_max_failures_per_account,
+            backoff_max=parse_duration(settings.login_backoff_max),
+            forget_after=parse_duration(settings.login_throttle_window),
         )
 
     def keys(self, *, email: str, address: str | None) -> Iterator[tuple[str, int]]:
-        yield f"email:{email[:380]}", self.per_email
+        yield f"acct:{email[:380]}", self.per_account
         if address:
-            yield f"addr:{address[:380]}", self.per_address
+            yield f"pair:{address[:64]}|{email[:320]}", self.per_pair
+
+    def wait(self, failures: int, limit: int) -> timedelta:
+        """How long a key with ``failures`` must wait before its next attempt."""
+        over = failures - limit
+        if over < 0:
+            return timedelta(0)
+        return min(self.backoff_max, timedelta(seconds=2 ** min(over, 40)))
 
 
-def ensure_allowed(
+def claim_attempt(
     session: Session, *, policy: ThrottlePolicy, email: str, address: str | None, now: datetime
 ) -> None:
-    """Raise ``TooManyAttempts`` while any of the caller's keys is over its limit."""
+    """Count one attempt for each of the caller's keys, or raise ``TooManyAttempts``
+    (nothing counted) while any of them must still wait."""
     limits = dict(policy.keys(email=email, address=address))
-    rows = session.execute(
-        select(LoginThrottle.key, LoginThrottle.failures, LoginThrottle.window_started_at).where(
-            LoginThrottle.key.in_(limits), LoginThrottle.window_started_at > now - policy.window
-        )
-    ).all()
-    waits = [
-        (row.window_started_at + policy.window - now).total_seconds()
-        for row in rows
-        if row.failures >= limits[row.key]
-    ]
-    if waits:
-        raise TooManyAttempts(max(1, math.ceil(max(waits))))
-
-
-def record_failure(
-    session: Session, *, policy: ThrottlePolicy, email: str, address: str | None, now: datetime
-) -> None:
-    stale = now - policy.window
-    session.execute(delete(LoginThrottle).where(LoginThrottle.window_started_at <= stale))
+    stale = now - policy.forget_after
+    session.execute(delete(LoginThrottle).where(LoginThrottle.last_failed_at <= stale))
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    at_now = literal(now, UTCDateTime())
-    for key, _limit in policy.keys(email=email, address=address):
+    for key in sorted(limits):
         session.execute(
             insert(LoginThrottle)
-            .values(key=key, failures=0, window_started_at=now)
+            .values(key=key, failures=0, last_failed_at=now, next_attempt_at=now)
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        expired = LoginThrottle.window_started_at <= stale
-        session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(
-                failures=case((expired, 1), else_=LoginThrottle.failures + 1),
-                window_started_at=case((expired, at_now), else_=LoginThrottle.window_started_at),
-            )
-        )
+    rows = session.scalars(
+        select(LoginThrottle)
+        .where(LoginThrottle.key.in_(limits))
+        .order_by(LoginThrottle.key)
+        .with_for_update()
+    ).all()
+    waits = [(row.next_attempt_at - now).total_seconds() for row in rows]
+    if max(waits, default=0) > 0:
+        raise TooManyAttempts(max(1, math.ceil(max(waits))))
+    for row in rows:
+        row.failures += 1
+        row.last_failed_at = now
+        row.next_attempt_at = now + policy.wait(row.failures, limits[row.key])
 
 
-def clear_failures(session: Session, *, policy: ThrottlePolicy, email: str) -> None:
-    """A successful login forgives the account's failures (not the address's)."""
-    key, _limit = next(policy.keys(email=email, address=None))
-    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+def forgive(session: Session, *, policy: ThrottlePolicy, email: str, address: str | None) -> None:
+    """A successful login clears its account's and its address's count for that account."""
+    keys = [key for key, _limit in policy.keys(email=email, address=address)]
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))

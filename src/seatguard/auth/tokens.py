@@ -32,6 +32,7 @@ def issue_access_token(
     role: str,
     now: datetime,
     language: str = "",
+    token_version: int = 0,
 ) -> AccessToken:
     """A signed token; it carries the account's language as ``lang`` when there is one."""
     lifetime = parse_duration(settings.jwt_lifetime)
@@ -42,6 +43,7 @@ def issue_access_token(
         "id": user_id,
         "email": email,
         "role": role,
+        "ver": token_version,  # refused once `seatguard users revoke` raises the user's
         "iat": issued_at,
         "exp": issued_at + expires_in,
         "iss": settings.jwt_issuer,

@@ -6,14 +6,16 @@ Ids are derived from names (uuid5), so seeding twice changes nothing.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from seatguard.booking.demo_posters import poster_url
 from seatguard.booking.domain import Genre, SeatStatus
 from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
+from seatguard.common.errors import Conflict
 
 NAMESPACE = uuid.UUID("6f1f0f4e-3f5e-4c55-9a55-5ea79a4d0000")
 
@@ -102,8 +104,38 @@ def seed_demo(session: Session, *, now: datetime) -> int:
     return added
 
 
-def reset_booking_data(session: Session) -> None:
-    """Delete every booking row (``seatguard seed --reset``)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sales:
+    orders: int
+    tickets: int
+
+
+class ResetWouldDeleteSales(Conflict):
+    code = "reset_would_delete_sales"
+
+    def __init__(self, sales: Sales) -> None:
+        super().__init__(
+            f"This database holds {sales.orders} orders and {sales.tickets} tickets; "
+            "--reset would delete them. Add --force to delete them anyway.",
+            details={"orders": sales.orders, "tickets": sales.tickets},
+        )
+        self.sales = sales
+
+
+def count_sales(session: Session) -> Sales:
+    orders = session.scalar(select(func.count()).select_from(Order)) or 0
+    tickets = session.scalar(select(func.count()).select_from(Ticket)) or 0
+    return Sales(orders=orders, tickets=tickets)
+
+
+def reset_booking_data(session: Session, *, force: bool = False) -> Sales:
+    """Delete every booking row (``seatguard seed --reset``); returns what was deleted.
+
+    Refuses (``ResetWouldDeleteSales``) when orders or tickets exist, unless ``force``."""
+    sales = count_sales(session)
+    if (sales.orders or sales.tickets) and not force:
+        raise ResetWouldDeleteSales(sales)
     session.execute(update(Seat).values(order_id=None))
     for table in (Ticket, OrderItem, Order, Seat, Event):
         session.execute(delete(table))
+    return sales

@@ -16,6 +16,7 @@ from seatguard.common.db import Database
 from seatguard.common.errors import Forbidden, Unauthorized
 from seatguard.common.schemas import Page
 from seatguard.common.security import Principal, decode_token
+from seatguard.common.standing import StandingCache, apply_standing
 from seatguard.queue.base import Queue
 from seatguard.settings import Settings
 
@@ -46,6 +47,7 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def get_principal(
+    request: Request,
     settings: Annotated[Settings, Depends(get_settings_dep)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
@@ -53,9 +55,31 @@ async def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("A bearer token is required.", code="missing_token")
     if settings.jwks_url:  # a key-set fetch is network I/O: keep it off the event loop
-        return await run_in_threadpool(decode_token, credentials.credentials, settings)
-    # A signature check is ~50 µs of CPU: cheaper on the loop than a threadpool hop.
-    return decode_token(credentials.credentials, settings)
+        principal = await run_in_threadpool(decode_token, credentials.credentials, settings)
+    else:  # a signature check is ~50 µs of CPU: cheaper on the loop than a threadpool hop
+        principal = decode_token(credentials.credentials, settings)
+    standings = _standings(request)
+    if standings is None:
+        return principal
+    fresh, standing = standings.peek(principal.user_id)
+    if not fresh:  # at most once per user and ROLE_CACHE_SECONDS: a database read
+        standing = await run_in_threadpool(standings.load, principal.user_id)
+    return apply_standing(principal, standing)
+
+
+def principal_now(request: Request, token: str, settings: Settings) -> Principal:
+    """``get_principal`` for a synchronous route that reads the token itself (blocking)."""
+    principal = decode_token(token, settings)
+    standings = _standings(request)
+    if standings is None:
+        return principal
+    fresh, standing = standings.peek(principal.user_id)
+    return apply_standing(principal, standing if fresh else standings.load(principal.user_id))
+
+
+def _standings(request: Request) -> StandingCache | None:
+    standings: StandingCache | None = getattr(request.app.state, "standings", None)
+    return standings
 
 
 async def require_admin(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:

@@ -46,6 +46,7 @@ class Principal:
     user_id: str
     role: Role
     email: str | None = None
+    token_version: int = 0  # the ``ver`` claim; ``seatguard users revoke`` raises the user's
 
     @property
     def is_admin(self) -> bool:
@@ -129,7 +130,15 @@ def decode_token(token: str, settings: Settings) -> Principal:
     except ValueError as exc:
         raise Unauthorized("The token carries an unknown role.", code="invalid_token") from exc
     email = claims.get("email")
-    return Principal(user_id=subject, role=role, email=email if isinstance(email, str) else None)
+    version = claims.get("ver", 0)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise Unauthorized("The token carries a malformed version.", code="invalid_token")
+    return Principal(
+        user_id=subject,
+        role=role,
+        email=email if isinstance(email, str) else None,
+        token_version=version,
+    )
 
 
 def parse_duration(text: str) -> timedelta:

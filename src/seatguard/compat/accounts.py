@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from seatguard.auth.models import User
 from seatguard.auth.passwords import is_bcrypt
 from seatguard.auth.service import normalise_email
+from seatguard.common.emails import is_valid_email
 from seatguard.common.security import Role
 from seatguard.compat.original import as_utc
 
@@ -77,7 +78,7 @@ def copy_accounts(
         email = normalise_email(str(row.get("email") or ""))
         password_hash = str(row.get("password") or "")
         usable = is_bcrypt(password_hash) and len(password_hash) <= 255
-        if not user_id or len(user_id) > 36 or not email or len(email) > 320 or not usable:
+        if not user_id or len(user_id) > 36 or not is_valid_email(email) or not usable:
             count.invalid += 1
             notes.append(f"users: account {user_id or '?'} has no usable id, email or hash")
         else:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Event, Order, OrderItem, Seat
 from seatguard.common.db import Database, make_engine
+from seatguard.common.emails import is_valid_email
 from seatguard.compat import original as src
 from seatguard.compat.accounts import copy_accounts, read_accounts
 from seatguard.tickets.issue import issue_tickets
@@ -272,7 +273,7 @@ class _Copy:
                     else sum(self.seat_price[s] for s in seats),
                     checkout_session_id=provider_id,
                     payment_intent_id=checkout.get("payment_intent_id") or None,
-                    customer_email=checkout.get("customer_email") or None,
+                    customer_email=_email_or_none(checkout.get("customer_email")),
                     customer_name=checkout.get("customer_name") or None,
                     created_at=created,
                     updated_at=updated,
@@ -305,3 +306,8 @@ class _Copy:
             else:
                 found[order_id] = row
         return found
+
+
+def _email_or_none(value: object) -> str | None:
+    """The original stored any text here; an address no mail server would take is dropped."""
+    return value.strip() if isinstance(value, str) and is_valid_email(value) else None

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking.checkout import CheckoutRequest, start_checkout
 from seatguard.common.deps import CurrentUser, NowDep
+from seatguard.common.emails import is_valid_email
 from seatguard.common.errors import Forbidden, Invalid
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.payments.inbox import record_event
@@ -26,6 +27,11 @@ from seatguard.payments.webhooks import verify_event
 from seatguard.runtime import Services
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["payments"])
+
+
+def _valid_or_none(email: str | None) -> str | None:
+    """A token's email claim is only used as the receipt address when it is a valid one."""
+    return email if is_valid_email(email) else None
 
 
 def get_services(request: Request) -> Services:
@@ -54,7 +60,7 @@ def create_checkout_session(
             user_id=user.user_id,
             seat_ids=seat_ids,
             currency=body.currency,
-            customer_email=body.customer_email or user.email,
+            customer_email=body.customer_email or _valid_or_none(user.email),
             success_url=settings.stripe_success_url,
             cancel_url=settings.stripe_cancel_url,
         ),

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from seatguard.common.emails import EmailAddress
 from seatguard.common.schemas import CamelModel
 
 
@@ -32,7 +33,7 @@ class CheckoutIn(CamelModel):
     currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$")
     items: list[CheckoutItemIn] = Field(default_factory=list, max_length=100)
     seat_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
-    customer_email: str | None = Field(default=None, max_length=320)
+    customer_email: EmailAddress | None = None
 
     _normalise = field_validator("seat_ids", mode="before")(_seat_ids)
 

@@ -59,14 +59,27 @@ def verify_event(
         event = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidPayload("The webhook payload is not valid JSON.") from exc
-    if not isinstance(event, dict) or event.get("object") != "event" or "type" not in event:
+    if not _is_event(event):
         raise InvalidPayload("The webhook payload is not a Stripe event.")
-    return event
+    checked: dict[str, Any] = event
+    return checked
+
+
+def _is_event(event: object) -> bool:
+    """Stripe's event shape, as far as anything downstream reads it: a string ``id`` and
+    ``type``, and ``data.object`` an object whose ``id``, when present, is a string."""
+    if not isinstance(event, dict) or event.get("object") != "event":
+        return False
+    if not all(isinstance(event.get(key), str) and event[key] for key in ("id", "type")):
+        return False
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    return isinstance(obj, dict) and isinstance(obj.get("id", ""), str)
 
 
 def _timestamp(header: str) -> int:
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t":
+        if key == "t" and value.isascii() and value.isdigit():
             return int(value)
     raise ValueError("no timestamp")

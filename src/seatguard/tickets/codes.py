@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -56,10 +57,21 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def b64url_decode(text: str) -> bytes:
-    if not text or not text.isascii():
-        raise ValueError("empty or non-ASCII base64url text")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Unpadded base64url in its one canonical spelling, or ``ValueError``.
+
+    Base64 lets the unused low bits of the last character vary (``...Q`` and ``...R`` can decode
+    to the same bytes) and decoders skip stray characters; both are refused, so a code has
+    exactly one accepted text."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not unpadded base64url text")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(data) != text:
+        raise ValueError("not the canonical base64url spelling")
+    return data
 
 
 ELLIPSIS = "…"

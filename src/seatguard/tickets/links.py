@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import uuid
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from seatguard.settings import Settings
 
 DOWNLOAD_PATH = "/api/v1/tickets/{order_id}/download"
 _PURPOSE = b"seatguard ticket download link v1"
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 def _key(settings: Settings) -> bytes:
@@ -51,9 +53,9 @@ def verify_download_token(
 ) -> None:
     """Return quietly if ``token`` opens ``order_id`` at ``now``; raise 403 otherwise."""
     expiry, _, mac = token.partition(".")
-    if not expiry.isdigit() or len(expiry) > 12 or not mac:
+    if not _ASCII_DIGITS.fullmatch(expiry) or not mac.isascii():  # "²".isdigit() is True
         raise Forbidden("This download link is not valid.", code="invalid_download_link")
-    if not hmac.compare_digest(mac, _mac(order_id, int(expiry), settings)):
+    if not hmac.compare_digest(mac.encode("ascii"), _mac(order_id, int(expiry), settings).encode()):
         raise Forbidden("This download link is not valid.", code="invalid_download_link")
     if int(expiry) <= int(now.timestamp()):
         raise Forbidden(

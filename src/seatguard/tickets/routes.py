@@ -17,11 +17,11 @@ from seatguard.common.deps import (
     ReaderDep,
     SettingsDep,
     StaffUser,
+    principal_now,
 )
 from seatguard.common.errors import Conflict, NotFound, Unauthorized
 from seatguard.common.request_language import request_language
 from seatguard.common.schemas import ERROR_RESPONSES, ErrorOut
-from seatguard.common.security import decode_token
 from seatguard.tickets import door, service
 from seatguard.tickets.door import OfflineScan
 from seatguard.tickets.guessing import GuessLimiter
@@ -146,8 +146,8 @@ def order_tickets(order_id: uuid.UUID, user: CurrentUser, session: ReaderDep) ->
     responses={200: {"content": {"application/pdf": {}}, "description": "The tickets as PDF"}},
 )
 def download(
-    order_id: uuid.UUID,
     request: Request,
+    order_id: uuid.UUID,
     session: ReaderDep,
     settings: SettingsDep,
     now: NowDep,
@@ -158,7 +158,7 @@ def download(
     if token is not None:  # a presented link is always checked, whatever else comes with it
         verify_download_token(token, order_id, now, settings)
     elif bearer is not None:
-        user = decode_token(bearer.credentials, settings)
+        user = principal_now(request, bearer.credentials, settings)
         service.order_for(session, order_id=order_id, user_id=user.user_id, is_admin=user.is_admin)
     elif not settings.public_ticket_links:
         raise Unauthorized("A bearer token or a signed link is required.", code="missing_token")

@@ -188,4 +188,4 @@ def load_ticket_views(
 
 
 def _seat_order(section: str, row: str, number: str) -> tuple[str, str, int, str]:
-    return (section, row, int(number) if number.isdigit() else 0, number)
+    return (section, row, int(number) if number.isascii() and number.isdigit() else 0, number)

@@ -6,6 +6,11 @@ output "public_subnet_ids" {
   value = aws_subnet.public[*].id
 }
 
+output "public_subnet_cidrs" {
+  description = "Where the load balancer's addresses are: the proxies the services trust."
+  value       = aws_subnet.public[*].cidr_block
+}
+
 output "private_subnet_ids" {
   value = aws_subnet.private[*].id
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from typing import Annotated, Any
 
@@ -35,7 +34,7 @@ def _key_from(header: str | None) -> str | None:
     if scheme.lower() == "basic":
         try:
             return base64.b64decode(value.strip()).decode().split(":", 1)[0]
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error, non-ASCII text
             return None
     return None
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from seatguard.common.emails import is_valid_email
 from seatguard.payments.sandbox import html
 from seatguard.payments.sandbox.cards import Decline
 from seatguard.payments.sandbox.core import Sandbox, get_sandbox
@@ -122,4 +123,6 @@ def _check_card_fields(values: dict[str, str], *, now: datetime) -> Decline | No
         )
     if not re.fullmatch(r"\d{3,4}", values["cvc"]):
         return Decline(code="invalid_cvc", message="Your card's security code is invalid.")
+    if values["email"] and not is_valid_email(values["email"]):
+        return Decline(code="email_invalid", message="Your email address is invalid.")
     return None

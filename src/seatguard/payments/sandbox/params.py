@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from seatguard.common.emails import is_valid_email
 from seatguard.payments.sandbox.errors import SandboxError, invalid_request, missing
 
 MIN_SESSION_SECONDS = 30 * 60
@@ -155,3 +156,11 @@ def check_session_shape(params: dict[str, Any]) -> None:
             "This sandbox supports only `payment_method_types[]=card`.",
             param="payment_method_types",
         )
+
+
+def email(params: dict[str, Any], name: str) -> str | None:
+    """An optional email address; Stripe answers 400 ``email_invalid`` for a malformed one."""
+    value = text(params, name, max_len=800)
+    if value is not None and not is_valid_email(value):
+        raise invalid_request(f"Invalid email address: {value[:40]!r}", param=name)
+    return value

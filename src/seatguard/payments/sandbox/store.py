@@ -92,7 +92,7 @@ class SandboxStore:
             success_url=str(params.text(p, "success_url", required=True)),
             cancel_url=params.text(p, "cancel_url"),
             client_reference_id=params.text(p, "client_reference_id", max_len=200),
-            customer_email=params.text(p, "customer_email", max_len=800),
+            customer_email=params.email(p, "customer_email"),
             meta=params.metadata(p),
             status="open",
             payment_status="unpaid",

@@ -1,7 +1,7 @@
 """users.language: the account's language for pages, emails and tickets
 
 Revision ID: a0003
-Revises: a0001
+Revises: a0002
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a0003"
-down_revision: str | None = "a0001"
+down_revision: str | None = "a0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
