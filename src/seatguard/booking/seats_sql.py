@@ -106,7 +106,8 @@ WITH released AS (
 SELECT s.id, s.event_id, s.section, s."row", s.number, s.price_minor,
        s.status, s.held_by, s.held_until,
        (SELECT count(*) FROM released) AS released,
-       (SELECT count(*) FROM notified) AS notified
+       (SELECT count(*) FROM notified) AS notified,
+       s.order_id
 FROM seats s
 WHERE s.id = %(seat)s
 """

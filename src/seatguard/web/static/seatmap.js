@@ -151,7 +151,6 @@
     const b = buttons.get(id);
     if (b) { b.dataset.status = "AVAILABLE"; }
     if (!mine.size) { expiresAt = null; }
-    save();
   }
 
   /* The seat is in a checkout: cancel that order (the payment session first, server-side),
@@ -228,12 +227,12 @@
 
   function listen() {
     const source = new EventSource("/api/v1/events/" + eventId + "/seats/stream");
-    source.addEventListener("snapshot", function (ev) {
+    source.addEventListener("snapshot", async function (ev) {
       const data = JSON.parse(ev.data);
       skewMs = new Date(data.serverTime).getTime() - Date.now();
       data.seats.forEach(function (s) { setStatus(s.id, s.status); });
       restorePick();
-      syncMine();
+      await syncMine();  // the account's own holds are known before the map says it is live
       SG.text($("live-state"), SG.t("live_on"));
       root.dataset.live = "on";
       render();
