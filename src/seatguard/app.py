@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
+from seatguard.admin.pages import invite_router
 from seatguard.admin.pages import router as admin_pages
 from seatguard.admin.posters import MOUNT
 from seatguard.admin.routes import poster_router
@@ -137,6 +138,7 @@ def create_app(
     install_auth(app, db=auth_database)
     install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
     app.include_router(admin_pages)  # the organizer's back office
+    app.include_router(invite_router)  # a new staff member chooses a password
     if not settings.poster_s3_bucket:  # uploaded posters, from disk
         app.mount(
             MOUNT, StaticFiles(directory=settings.poster_dir, check_dir=False), name="posters"
