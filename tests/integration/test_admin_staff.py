@@ -278,3 +278,16 @@ def test_the_invitation_email_is_in_the_chosen_language(client, admin, outbox, l
     assert message["Content-Language"] == language
     subject = {"en": "choose a password", "es": "elige una contraseña"}[language]
     assert subject in message["Subject"]
+
+
+def test_the_invitation_page_speaks_the_visitors_language(client, admin, outbox):
+    spanish = {"Accept-Language": "es", "Accept": "text/html"}
+    broken = client.get("/invite/not-a-token", headers=spanish)
+    assert broken.status_code == 400
+    assert "Este enlace de invitación no es válido" in broken.text
+    invite(client, admin, DOOR)
+    token = invitation_link(outbox, DOOR).rsplit("/", 1)[1]
+    page = client.get(f"/invite/{token}", headers=spanish)
+    assert page.status_code == 200
+    assert "Elige tu contraseña" in page.text
+    assert f"Tu cuenta: {DOOR}" in page.text
