@@ -12,10 +12,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
+from seatguard.admin.pages import invite_router
 from seatguard.admin.pages import router as admin_pages
 from seatguard.admin.posters import MOUNT
 from seatguard.admin.routes import poster_router
 from seatguard.admin.routes import router as admin_router
+from seatguard.admin.team_routes import router as team_router
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import live, sweeper
@@ -132,9 +134,11 @@ def create_app(
     app.include_router(tickets_router, prefix=API_PREFIX)
     app.include_router(admin_router, prefix=API_PREFIX)
     app.include_router(poster_router, prefix=API_PREFIX)
+    app.include_router(team_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
     app.include_router(admin_pages)  # the organizer's back office
+    app.include_router(invite_router)  # a new staff member chooses a password
     if not settings.poster_s3_bucket:  # uploaded posters, from disk
         app.mount(
             MOUNT, StaticFiles(directory=settings.poster_dir, check_dir=False), name="posters"

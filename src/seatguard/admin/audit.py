@@ -27,6 +27,7 @@ class Action(StrEnum):
     SEAT_STATUS_CHANGED = "seat.status_changed"
     ORDER_REFUNDED = "order.refunded"
     ROLE_CHANGED = "user.role_changed"
+    SESSIONS_REVOKED = "user.sessions_revoked"
     EXPORTED = "data.exported"
 
 

@@ -11,9 +11,14 @@ import uuid
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from seatguard.auth import invites
+from seatguard.auth.deps import AuthDatabaseDep
 from seatguard.booking.domain import OrderStatus
 from seatguard.booking.schemas import MAX_SEATS_PER_EVENT
-from seatguard.common.i18n import N_
+from seatguard.common.deps import NowDep, SettingsDep
+from seatguard.common.errors import AppError
+from seatguard.common.i18n import N_, gettext, use_language
+from seatguard.common.request_language import request_language
 from seatguard.web.pages import page
 
 # Offered in the editor's time-zone box (any IANA zone may be typed).
@@ -31,6 +36,7 @@ ZONES = (
 )
 
 router = APIRouter(prefix="/admin", include_in_schema=False, default_response_class=HTMLResponse)
+invite_router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 @router.get("")
@@ -52,6 +58,32 @@ def new_event(request: Request) -> HTMLResponse:
 @router.get("/events/{event_id}")
 def dashboard(event_id: uuid.UUID, request: Request) -> HTMLResponse:
     return page(request, "admin/event.html", title=N_("Event dashboard"), event_id=event_id)
+
+
+@router.get("/events/{event_id}/door")
+def door(event_id: uuid.UUID, request: Request) -> HTMLResponse:
+    return page(request, "admin/door.html", title=N_("Door"), event_id=event_id)
+
+
+@router.get("/staff")
+def staff(request: Request) -> HTMLResponse:
+    return page(request, "admin/staff.html", title=N_("Staff"))
+
+
+@invite_router.get("/invite/{token}")
+def invitation(
+    token: str, request: Request, auth_db: AuthDatabaseDep, settings: SettingsDep, now: NowDep
+) -> HTMLResponse:
+    """Choose a password for an invited account (the link of the invitation email)."""
+    try:
+        user = invites.invited_user(auth_db, settings=settings, token=token, now=now)
+    except AppError as exc:
+        with use_language(request_language(request)):
+            problem = gettext(exc.message)
+        return page(
+            request, "invite.html", status_code=400, title=N_("Invitation"), problem=problem
+        )
+    return page(request, "invite.html", title=N_("Invitation"), email=user.email, token=token)
 
 
 @router.get("/orders")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -93,3 +93,60 @@ class OrderSummaryOut(CamelModel):
     seats: int
     created_at: datetime
     completed_at: datetime | None
+
+
+class DoorSlotOut(CamelModel):
+    start: datetime = Field(description="Start of a 10-minute slot (UTC)")
+    admitted: int
+
+
+class DoorSectionOut(CamelModel):
+    section: str
+    tickets: int
+    admitted: int
+
+
+class DoorScanOut(CamelModel):
+    ticket_id: uuid.UUID
+    at: datetime
+    section: str
+    row: str
+    number: str
+    name: str = Field(description="The buyer's name (or email)")
+
+
+class DoorBoardOut(CamelModel):
+    event_id: uuid.UUID
+    name: str
+    tickets: int = Field(description="Valid tickets (refunded orders' tickets are void)")
+    admitted: int
+    remaining: int
+    by_slot: list[DoorSlotOut] = Field(description="Admissions per 10 minutes, oldest first")
+    by_section: list[DoorSectionOut]
+    last_scans: list[DoorScanOut] = Field(description="The last 20 admissions, newest first")
+
+
+class StaffMemberOut(CamelModel):
+    id: str
+    email: str
+    name: str
+    role: str
+    created_at: datetime
+
+
+class InviteIn(CamelModel):
+    email: str = Field(max_length=320)
+    role: Literal["staff", "admin"] = "staff"
+    language: Literal["en", "es"] | None = Field(
+        default=None, description="The invitation email's language (the admin's when omitted)"
+    )
+
+
+class InvitationOut(CamelModel):
+    member: StaffMemberOut
+    created: bool = Field(description="A new account was created (else an existing one)")
+    expires_at: datetime = Field(description="The link works until then, once")
+
+
+class RoleIn(CamelModel):
+    role: Literal["customer", "staff", "admin"]

@@ -9,10 +9,11 @@ import uvicorn
 from rich.console import Console
 
 from seatguard.auth import service
+from seatguard.auth.models import User
 from seatguard.auth.passwords import default_passwords
 from seatguard.common.clock import system_clock
-from seatguard.common.db import Database
-from seatguard.common.errors import AppError
+from seatguard.common.db import Database, normalise_url
+from seatguard.common.errors import AppError, NotFound
 from seatguard.common.logging import configure_logging, logging_config
 from seatguard.common.metrics import reset_multiprocess_metrics
 from seatguard.common.security import Role
@@ -91,14 +92,7 @@ def create_admin(
 def revoke(email: str) -> None:
     """End every session of the account EMAIL (each token it holds stops working)."""
     settings = get_settings()
-    db = _database()
-    try:
-        user = service.revoke_sessions(db, email=email, now=system_clock())
-    except AppError as exc:
-        console.print(f"[red]{exc.message}[/]")
-        raise typer.Exit(1) from exc
-    finally:
-        db.dispose()
+    user = _audited(email, role=None)
     console.print(
         f"ended every session of {user.email}: its tokens are refused within "
         f"{settings.role_cache_seconds:g} s; it can log in again"
@@ -108,12 +102,37 @@ def revoke(email: str) -> None:
 @users_app.command("set-role")
 def set_role(email: str, role: Role) -> None:
     """Give the account EMAIL the role ROLE (customer, staff or admin)."""
-    db = _database()
+    user = _audited(email, role=role)
+    console.print(f"{user.email} is now {user.role}")
+
+
+def _audited(email: str, *, role: Role | None) -> User:
+    """Give EMAIL the role (or, without one, end its sessions) and write it to the audit log
+    with the actor ``cli``: the same service functions as the back office."""
+    from seatguard.admin import team  # the booking side loads only for these commands
+    from seatguard.common.migrate import upgrade
+
+    settings = get_settings()
+    auth_db = _database()
+    upgrade(settings.database_url)
+    db = auth_db if auth_db.url == normalise_url(settings.database_url) else None
+    db = db or Database(settings.database_url)
     try:
-        user = service.set_role(db, email=email, role=role, now=system_clock())
+        with auth_db.reader() as session:
+            found = service.find_user(session, email=email)
+        if found is None:
+            raise NotFound("No account has this email.", code="user_not_found")
+        if role is None:
+            return team.revoke_sessions(
+                auth_db=auth_db, db=db, actor=team.CLI, user_id=found.id, now=system_clock()
+            )
+        return team.change_role(
+            auth_db=auth_db, db=db, actor=team.CLI, user_id=found.id, role=role, now=system_clock()
+        )
     except AppError as exc:
         console.print(f"[red]{exc.message}[/]")
         raise typer.Exit(1) from exc
     finally:
-        db.dispose()
-    console.print(f"{user.email} is now {user.role}")
+        auth_db.dispose()
+        if db is not auth_db:
+            db.dispose()

@@ -8,9 +8,10 @@ from functools import partial
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from seatguard.auth import service
+from seatguard.auth import invites, service
 from seatguard.auth.deps import AuthDatabaseDep, ClientAddress, PasswordsDep, PolicyDep
 from seatguard.auth.schemas import (
+    AcceptInvitationIn,
     JwksOut,
     LoginIn,
     ProfileIn,
@@ -69,6 +70,26 @@ def login(
         now=now,
     )
     return TokenOut(access_token=token.token, expires_in=token.expires_in)
+
+
+@router.post("/invitations/accept", response_model=UserOut)
+def accept_invitation(
+    body: AcceptInvitationIn,
+    db: AuthDatabaseDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    now: NowDep,
+) -> UserOut:
+    """Choose the invited account's password with the emailed link's token (works once)."""
+    user = invites.accept(
+        db,
+        settings=settings,
+        passwords=passwords,
+        token=body.token,
+        password=body.password,
+        now=now,
+    )
+    return UserOut.model_validate(user)
 
 
 @router.get("/me", response_model=UserOut)

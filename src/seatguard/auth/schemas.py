@@ -66,3 +66,10 @@ class TokenOut(BaseModel):
 
 class JwksOut(BaseModel):
     keys: list[dict[str, str]]
+
+
+class AcceptInvitationIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    token: str = Field(min_length=1, max_length=4096)
+    password: str = PasswordField

@@ -9,11 +9,11 @@
     return body.message || SG.t("try_again");
   }
 
-  async function login(email, password) {
+  async function login(email, password, next) {
     const result = await SG.api("/auth/login", { method: "POST", body: { email: email, password: password } });
     if (!result.ok) { return problem(result); }
     SG.setToken(result.body.access_token);
-    location.assign(SG.safeNext(new URLSearchParams(location.search).get("next")));
+    location.assign(next || SG.safeNext(new URLSearchParams(location.search).get("next")));
     return null;
   }
 
@@ -45,5 +45,16 @@
     const result = await SG.api("/auth/register", { method: "POST", body: body });
     if (!result.ok) { return problem(result); }
     return login(body.email, body.password);
+  });
+
+  /* An invitation: choose the password, then straight to the door (staff) or the back office. */
+  const invite = document.getElementById("invite-form");
+  wire(invite, async function (data) {
+    const password = String(data.get("password"));
+    const body = { token: invite.dataset.token, password: password };
+    const result = await SG.api("/auth/invitations/accept", { method: "POST", body: body });
+    if (!result.ok) { return problem(result); }
+    SG.text(document.getElementById("form-error"), SG.t("password_set"));
+    return login(invite.dataset.email, password, result.body.role === "admin" ? "/admin" : "/staff/check-in");
   });
 })();
