@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from seatguard.booking.models import Event, Order, OrderItem, Ticket
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
+from seatguard.tickets.short_codes import new_short_code
 from tests.support.factories import make_event
 
 
@@ -44,7 +45,15 @@ def sell(db: Database, clock: FrozenClock, *, orders: int) -> None:
             session.add(order)
             session.flush()
             session.add(OrderItem(order_id=order.id, seat_id=seat_id, amount=1500))
-            session.add(Ticket(order_id=order.id, seat_id=seat_id, code="c", issued_at=clock()))
+            session.add(
+                Ticket(
+                    order_id=order.id,
+                    seat_id=seat_id,
+                    code="c",
+                    short_code=new_short_code(),
+                    issued_at=clock(),
+                )
+            )
 
 
 def count(db: Database, model: type[object]) -> int:
