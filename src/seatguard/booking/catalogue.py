@@ -29,6 +29,7 @@ from seatguard.booking.schemas import (
     MySeatOut,
     SeatOut,
 )
+from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, seats_json
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 
@@ -154,6 +155,44 @@ def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list
         (seat_out(s, now) for s in seats),
         key=lambda s: (s.section, s.row, _natural(s.number)),
     )
+
+
+def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+    """The event's seat map as plain rows (no ORM object per seat), in map order."""
+    load_event(session, event_id)
+    rows = session.execute(
+        select(
+            Seat.id,
+            Seat.event_id,
+            Seat.section,
+            Seat.row,
+            Seat.number,
+            Seat.price_minor,
+            Seat.status,
+            Seat.held_until,
+        ).where(Seat.event_id == event_id)
+    ).all()
+    return in_map_order(
+        map_seat(
+            id=r[0],
+            event_id=r[1],
+            section=r[2],
+            row=r[3],
+            number=r[4],
+            price_minor=r[5],
+            status=r[6],
+            held_until=r[7],
+            now=now,
+        )
+        for r in rows
+    )
+
+
+def event_detail_json(session: Session, *, event_id: uuid.UUID, now: datetime) -> bytes:
+    """``EventDetailOut`` as JSON, the seats written directly (a stadium has 100,000)."""
+    head = get_event(session, event_id=event_id, now=now).model_dump_json(by_alias=True)
+    seats = seats_json(map_seats(session, event_id=event_id, now=now))
+    return head[:-1].encode() + b',"seats":' + seats + b"}"
 
 
 def _natural(label: str) -> tuple[int, str]:

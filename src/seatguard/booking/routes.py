@@ -98,7 +98,7 @@ def list_events(
 
 
 @router.post("/events", status_code=201, response_model=EventDetailOut, tags=["events"])
-def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) -> EventDetailOut:
+def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) -> Response:
     with db.unit_of_work() as session:
         event_id = catalogue.create_event(session, data=body, now=now)
         seats = sum(r.seats for s in body.sections for r in s.rows)
@@ -111,12 +111,13 @@ def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) 
             now=now,
             details={"name": body.name, "seats": seats},
         )
-    return _detail(db, event_id, now)
+    with db.reader() as session:
+        return _json(catalogue.event_detail_json(session, event_id=event_id, now=now), 201)
 
 
 @router.get("/events/{event_id}", response_model=EventDetailOut, tags=["events"])
-def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> EventDetailOut:
-    return catalogue.event_detail(session, event_id=event_id, now=now)
+def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> Response:
+    return _json(catalogue.event_detail_json(session, event_id=event_id, now=now))
 
 
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])
@@ -225,10 +226,5 @@ def get_seat(seat_id: uuid.UUID, session: ReaderDep, now: NowDep) -> SeatOut:
     return catalogue.get_seat(session, seat_id=seat_id, now=now)
 
 
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
-
-
-def _detail(db: DatabaseDep, event_id: uuid.UUID, now: NowDep) -> EventDetailOut:
-    with db.reader() as session:
-        return catalogue.event_detail(session, event_id=event_id, now=now)
+def _json(body: bytes, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")

@@ -12,7 +12,7 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from seatguard.booking.domain import Genre, SeatStatus
 from seatguard.common.schemas import CamelModel
 
-MAX_SEATS_PER_EVENT = 50_000
+MAX_SEATS_PER_EVENT = 100_000
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_lower=True)]

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import catalogue, live, seats_sql
 from seatguard.booking.holds import Hold, hold_seats, release_seat
-from seatguard.booking.models import Seat
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -218,9 +216,7 @@ class SessionSeatStore:
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
         def read() -> list[MapSeat]:
             with self._db.reader() as session:
-                catalogue.load_event(session, event_id)
-                seats = session.scalars(select(Seat).where(Seat.event_id == event_id)).all()
-                return in_map_order(_from_row(s, now) for s in seats)
+                return catalogue.map_seats(session, event_id=event_id, now=now)
 
         return await run_in_threadpool(read)
 
