@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from seatguard.admin import audit
-from seatguard.booking import catalogue, seat_service
+from seatguard.booking import catalogue, live, seat_service
 from seatguard.booking.domain import Genre
+from seatguard.booking.map_http import written_response
 from seatguard.booking.schemas import (
     EventDetailOut,
     EventIn,
@@ -29,7 +30,7 @@ from seatguard.booking.schemas import (
 )
 from seatguard.booking.seat_service import HoldPolicy
 from seatguard.booking.seat_store import SeatStore
-from seatguard.booking.seatmap import seat_json, seats_json
+from seatguard.booking.seatmap import seat_json
 from seatguard.common.deps import (
     AdminUser,
     CurrentUser,
@@ -55,6 +56,13 @@ async def get_seat_store(request: Request) -> SeatStore:
 
 
 SeatsDep = Annotated[SeatStore, Depends(get_seat_store)]
+
+
+async def get_seat_feed(request: Request) -> live.SeatFeed:
+    return live.feed_for(request.app.state.db)
+
+
+FeedDep = Annotated[live.SeatFeed, Depends(get_seat_feed)]
 
 Text = Annotated[str | None, Query(max_length=200)]
 
@@ -154,9 +162,12 @@ def cancel_event(event_id: uuid.UUID, db: DatabaseDep, now: NowDep, admin: Admin
 
 
 @router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])
-async def event_seats(event_id: uuid.UUID, seats: SeatsDep, now: NowDep) -> Response:
-    found = await seat_service.seat_map(seats, event_id=event_id, now=now)
-    return _json(seats_json(found))
+async def event_seats(
+    event_id: uuid.UUID, request: Request, seats: SeatsDep, feed: FeedDep, now: NowDep
+) -> Response:
+    """The seat map. gzip when accepted; a weak ``ETag`` answers ``If-None-Match`` with 304."""
+    written = await seat_service.written_seat_map(seats, feed, event_id=event_id, now=now)
+    return written_response(written, request.headers)
 
 
 @router.get("/events/{event_id}/seats/mine", response_model=list[MySeatOut], tags=["seats"])
