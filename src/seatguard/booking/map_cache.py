@@ -32,10 +32,13 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from seatguard.booking.seatmap import LOCKED, MapSeat, seats_json
+from seatguard.booking.seatmap import AVAILABLE, LOCKED, MapSeat, seats_json
 
 DEFAULT_MAX_BYTES = 96 * 1024 * 1024
 _WRITE_INLINE = 5000  # seats; bigger maps are written and compressed off the event loop
+
+
+Taken = tuple[uuid.UUID, str, datetime | None]  # a seat that is not AVAILABLE: status, hold end
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +48,7 @@ class WrittenMap:
     etag: str
     fresh_until: datetime | None  # the earliest running hold's expiry: stale from then on
     stamp: tuple[int, int]  # (all-events epoch, event epoch) when its read began
+    taken: tuple[Taken, ...]  # what a live stream needs of it: the seats not AVAILABLE
 
     @property
     def size(self) -> int:
@@ -60,6 +64,7 @@ def write_map(seats: list[MapSeat], *, stamp: tuple[int, int] = (0, 0)) -> Writt
         etag='W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"',
         fresh_until=min(holds, default=None),
         stamp=stamp,
+        taken=tuple((s.id, s.status, s.held_until) for s in seats if s.status != AVAILABLE),
     )
 
 
