@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -65,3 +66,29 @@ def test_the_detail_written_directly_equals_the_model(db, clock) -> None:
     assert json.loads(written) == json.loads(model.model_dump_json(by_alias=True))
     status = {s["id"]: s["status"] for s in json.loads(written)["seats"]}
     assert [status[str(s)] for s in seat_ids[:3]] == ["LOCKED", "AVAILABLE", "SOLD"]
+
+
+def test_a_big_event_page_lists_sections_not_seats(app_client, auth_header, clock) -> None:
+    admin = auth_header("boss", role=Role.ADMIN)
+    body = stadium_body(sections=3, rows=1, seats_per_row=700)  # 2,100 seats: over the line
+    event = app_client.post("/api/v1/events", json=body, headers=admin).json()
+    seats = [s["id"] for s in event["seats"] if s["section"] == "Tribuna B"]
+    held = app_client.post(
+        "/api/v1/seats/lock", json={"seatIds": seats[:3]}, headers=auth_header("ann")
+    )
+    assert held.status_code == 200, held.text
+    html = app_client.get(f"/events/{event['id']}").text
+    assert 'data-mode="sections"' in html
+    assert 'class="seat ' not in html
+    free = re.findall(r'data-section="(Tribuna \w)".*?data-free-count>(\d+)<', html, re.S)
+    assert free == [("Tribuna A", "700"), ("Tribuna B", "697"), ("Tribuna C", "700")]
+    clock.advance(minutes=16)  # the holds ran out: free again, with no sweep
+    html = app_client.get(f"/events/{event['id']}").text
+    assert re.findall(r"data-free-count>(\d+)<", html) == ["700", "700", "700"]
+
+    small = app_client.post(
+        "/api/v1/events", json=stadium_body(sections=2, rows=1, seats_per_row=1000), headers=admin
+    ).json()
+    html = app_client.get(f"/events/{small['id']}").text
+    assert 'data-mode="seats"' in html
+    assert html.count('class="seat seat-available"') == 2000

@@ -188,6 +188,34 @@ def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[M
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SectionSummary:
+    name: str
+    prices: list[int]  # the lowest and the highest (one when they are the same)
+    seats: int
+    free: int
+
+
+def section_overview(
+    session: Session, *, event_id: uuid.UUID, now: datetime
+) -> list[SectionSummary]:
+    """Each section's prices, size and seats free now, in map order (one query)."""
+    load_event(session, event_id)
+    free = func.count().filter(free_now(now))
+    rows = session.execute(
+        select(
+            Seat.section, func.min(Seat.price_minor), func.max(Seat.price_minor), func.count(), free
+        )
+        .where(Seat.event_id == event_id)
+        .group_by(Seat.section)
+        .order_by(Seat.section)
+    ).all()
+    return [
+        SectionSummary(name=name, prices=sorted({low, high}), seats=count, free=available)
+        for name, low, high, count, available in rows
+    ]
+
+
 def event_detail_json(session: Session, *, event_id: uuid.UUID, now: datetime) -> bytes:
     """``EventDetailOut`` as JSON, the seats written directly (a stadium has 100,000)."""
     head = get_event(session, event_id=event_id, now=now).model_dump_json(by_alias=True)
