@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,6 +229,9 @@ def _natural(label: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, label)
 
 
+_INSERT_CHUNK = 5000  # seat rows per INSERT: keeps a stadium's creation small in memory
+
+
 def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID:
     if data.date <= now:
         raise Invalid("The event date must be in the future.", code="date_in_past")
@@ -248,7 +252,7 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
     )
     session.add(event)
     session.flush()
-    rows = [
+    rows = (
         {
             "id": uuid.uuid4(),
             "event_id": event.id,
@@ -263,8 +267,9 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
         for section in data.sections
         for row in section.rows
         for i in range(row.seats)
-    ]
-    session.execute(insert(Seat), rows)
+    )
+    while chunk := list(itertools.islice(rows, _INSERT_CHUNK)):  # a stadium: 100,000 rows
+        session.execute(insert(Seat), chunk)
     return event.id
 
 
