@@ -60,7 +60,7 @@ def write_map(seats: list[MapSeat], *, stamp: tuple[int, int] = (0, 0)) -> Writt
     holds = [s.held_until for s in seats if s.status == LOCKED and s.held_until is not None]
     return WrittenMap(
         body=body,
-        gzipped=gzip.compress(body, compresslevel=5, mtime=0),
+        gzipped=gzip.compress(body, compresslevel=1, mtime=0),  # rebuilt often: speed first
         etag='W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"',
         fresh_until=min(holds, default=None),
         stamp=stamp,
