@@ -13,6 +13,7 @@ import pytest
 from seatguard.booking import live
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.holds import SeatChange
+from seatguard.booking.map_cache import write_map
 from seatguard.booking.seatmap import MapSeat
 from seatguard.common.db import Database
 from seatguard.web.stream import SeatMap
@@ -105,12 +106,15 @@ def seat(status: SeatStatus, held_until: datetime | None = None) -> MapSeat:
 
 def test_the_stream_map_reports_only_real_changes_and_runs_out_holds() -> None:
     held, free = seat(SeatStatus.LOCKED, NOW + timedelta(seconds=30)), seat(SeatStatus.AVAILABLE)
-    seat_map = SeatMap([held, free])
+    seat_map = SeatMap(write_map([held, free]).taken)
     assert seat_map.next_expiry() == NOW + timedelta(seconds=30)
     assert seat_map.apply([live.SeatUpdate(seat_id=free.id, status="AVAILABLE")]) == []
     assert seat_map.expire(NOW) == []
     ran_out = seat_map.expire(NOW + timedelta(seconds=31))
     assert [(c["seatId"], c["change"]) for c in ran_out] == [(str(held.id), "freed")]
     assert seat_map.next_expiry() is None
-    sold = seat_map.replace([dataclasses.replace(held, status="SOLD"), free])
+    sold = seat_map.replace(write_map([dataclasses.replace(held, status="SOLD"), free]).taken)
     assert [c["change"] for c in sold] == ["sold"]
+    freed = seat_map.replace(write_map([held, free]).taken[:0])  # nothing taken any more
+    assert [(c["seatId"], c["change"]) for c in freed] == [(str(held.id), "freed")]
+    assert seat_map.state == {}  # a stream remembers only the seats that are not AVAILABLE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,7 @@ from seatguard.booking.schemas import (
     MySeatOut,
     SeatOut,
 )
+from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, seats_json
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.queue.base import Queue
@@ -159,9 +161,78 @@ def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list
     )
 
 
+def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+    """The event's seat map as plain rows (no ORM object per seat), in map order."""
+    load_event(session, event_id)
+    rows = session.execute(
+        select(
+            Seat.id,
+            Seat.event_id,
+            Seat.section,
+            Seat.row,
+            Seat.number,
+            Seat.price_minor,
+            Seat.status,
+            Seat.held_until,
+        ).where(Seat.event_id == event_id)
+    ).all()
+    return in_map_order(
+        map_seat(
+            id=r[0],
+            event_id=r[1],
+            section=r[2],
+            row=r[3],
+            number=r[4],
+            price_minor=r[5],
+            status=r[6],
+            held_until=r[7],
+            now=now,
+        )
+        for r in rows
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SectionSummary:
+    name: str
+    prices: list[int]  # the lowest and the highest (one when they are the same)
+    seats: int
+    free: int
+
+
+def section_overview(
+    session: Session, *, event_id: uuid.UUID, now: datetime
+) -> list[SectionSummary]:
+    """Each section's prices, size and seats free now, in map order (one query)."""
+    load_event(session, event_id)
+    free = func.count().filter(free_now(now))
+    rows = session.execute(
+        select(
+            Seat.section, func.min(Seat.price_minor), func.max(Seat.price_minor), func.count(), free
+        )
+        .where(Seat.event_id == event_id)
+        .group_by(Seat.section)
+        .order_by(Seat.section)
+    ).all()
+    return [
+        SectionSummary(name=name, prices=sorted({low, high}), seats=count, free=available)
+        for name, low, high, count, available in rows
+    ]
+
+
+def event_detail_json(session: Session, *, event_id: uuid.UUID, now: datetime) -> bytes:
+    """``EventDetailOut`` as JSON, the seats written directly (a stadium has 100,000)."""
+    head = get_event(session, event_id=event_id, now=now).model_dump_json(by_alias=True)
+    seats = seats_json(map_seats(session, event_id=event_id, now=now))
+    return head[:-1].encode() + b',"seats":' + seats + b"}"
+
+
 def _natural(label: str) -> tuple[int, str]:
     digits = "".join(ch for ch in label if "0" <= ch <= "9")  # ASCII only: "²" is a digit too
     return (int(digits) if digits else 0, label)
+
+
+_INSERT_CHUNK = 5000  # seat rows per INSERT: keeps a stadium's creation small in memory
 
 
 def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID:
@@ -184,7 +255,7 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
     )
     session.add(event)
     session.flush()
-    rows = [
+    rows = (
         {
             "id": uuid.uuid4(),
             "event_id": event.id,
@@ -199,8 +270,9 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
         for section in data.sections
         for row in section.rows
         for i in range(row.seats)
-    ]
-    session.execute(insert(Seat), rows)
+    )
+    while chunk := list(itertools.islice(rows, _INSERT_CHUNK)):  # a stadium: 100,000 rows
+        session.execute(insert(Seat), chunk)
     return event.id
 
 

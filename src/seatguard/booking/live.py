@@ -27,6 +27,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from seatguard.booking.holds import Hold, SeatChange
+from seatguard.booking.map_cache import SeatMapCache
 from seatguard.common.db import Database
 
 log = logging.getLogger("seatguard.live")
@@ -80,7 +81,8 @@ class Subscription:
 
 
 class SeatFeed:
-    """Per-event fan-out of seat updates to the subscribers of this process."""
+    """Per-event fan-out of seat updates to the subscribers of this process, and the seat
+    maps this process keeps (``maps``), forgotten as their events change."""
 
     def __init__(self, *, max_queue: int = 1000) -> None:
         self._lock = threading.Lock()
@@ -88,6 +90,7 @@ class SeatFeed:
         self._max_queue = max_queue
         self.ready = threading.Event()  # set once changes are being received
         self.ready.set()
+        self.maps = SeatMapCache()
 
     def publish(self, changes: list[SeatChange], *, held_until: datetime | None = None) -> None:
         updates: dict[uuid.UUID, list[SeatUpdate]] = {}
@@ -100,12 +103,14 @@ class SeatFeed:
             self.deliver(event_id, batch)
 
     def deliver(self, event_id: uuid.UUID, updates: list[SeatUpdate]) -> None:
+        self.maps.invalidate(event_id)
         with self._lock:
             targets = list(self._subscribers.get(event_id, ()))
         for sub in targets:
             sub.offer(list(updates))
 
     def resync_all(self) -> None:
+        self.maps.invalidate_all()
         with self._lock:
             targets = [s for subs in self._subscribers.values() for s in subs]
         for sub in targets:
@@ -227,6 +232,15 @@ def feed_for(db: Database) -> SeatFeed:
         return feed
 
 
+def touched(db: Database, event_ids: Iterable[uuid.UUID]) -> None:
+    """This process changed seats of ``event_ids`` (committed): forget their kept maps now,
+    before the notification comes back through the listener."""
+    feed = _feeds.get(_key(db.engine))
+    if feed is not None:
+        for event_id in event_ids:
+            feed.maps.invalidate(event_id)
+
+
 def close_feed(db: Database) -> None:
     with _feeds_lock:
         feed = _feeds.pop(_key(db.engine), None)
@@ -257,13 +271,13 @@ def announce(
     if engine.dialect.name == "postgresql":
         for payload in encode(changes, held_until):
             session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": payload})
-        return
     pending = session.info.setdefault(_PENDING, (_key(engine), []))
     pending[1].append((list(changes), held_until))
 
 
 # Registered once for every session (a listener per session costs more than the hold's
-# own statements): a commit publishes what its transaction announced, a rollback drops it.
+# own statements): a commit publishes what its transaction announced (on PostgreSQL the
+# listener delivers it; this process only forgets its kept maps at once), a rollback drops it.
 @event.listens_for(Session, "after_commit")
 def _publish_announced(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
@@ -273,8 +287,12 @@ def _publish_announced(session: Session) -> None:
     feed = _feeds.get(key)
     if feed is None:  # nobody in this process is watching
         return
-    for batch, until in batches:
-        feed.publish(batch, held_until=until)
+    if not isinstance(feed, PostgresSeatFeed):
+        for batch, until in batches:
+            feed.publish(batch, held_until=until)
+        return
+    for event_id in {c.event_id for batch, _ in batches for c in batch}:
+        feed.maps.invalidate(event_id)
 
 
 @event.listens_for(Session, "after_rollback")

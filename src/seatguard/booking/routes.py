@@ -14,8 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from seatguard.admin import audit
-from seatguard.booking import catalogue, seat_service
+from seatguard.booking import catalogue, live, seat_service
 from seatguard.booking.domain import Genre
+from seatguard.booking.map_http import written_response
 from seatguard.booking.schemas import (
     EventDetailOut,
     EventIn,
@@ -29,7 +30,7 @@ from seatguard.booking.schemas import (
 )
 from seatguard.booking.seat_service import HoldPolicy
 from seatguard.booking.seat_store import SeatStore
-from seatguard.booking.seatmap import seat_json, seats_json
+from seatguard.booking.seatmap import seat_json
 from seatguard.common.deps import (
     AdminUser,
     CurrentUser,
@@ -56,6 +57,13 @@ async def get_seat_store(request: Request) -> SeatStore:
 
 
 SeatsDep = Annotated[SeatStore, Depends(get_seat_store)]
+
+
+async def get_seat_feed(request: Request) -> live.SeatFeed:
+    return live.feed_for(request.app.state.db)
+
+
+FeedDep = Annotated[live.SeatFeed, Depends(get_seat_feed)]
 
 Text = Annotated[str | None, Query(max_length=200)]
 
@@ -99,7 +107,7 @@ def list_events(
 
 
 @router.post("/events", status_code=201, response_model=EventDetailOut, tags=["events"])
-def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) -> EventDetailOut:
+def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) -> Response:
     with db.unit_of_work() as session:
         event_id = catalogue.create_event(session, data=body, now=now)
         seats = sum(r.seats for s in body.sections for r in s.rows)
@@ -112,12 +120,13 @@ def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) 
             now=now,
             details={"name": body.name, "seats": seats},
         )
-    return _detail(db, event_id, now)
+    with db.reader() as session:
+        return _json(catalogue.event_detail_json(session, event_id=event_id, now=now), 201)
 
 
 @router.get("/events/{event_id}", response_model=EventDetailOut, tags=["events"])
-def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> EventDetailOut:
-    return catalogue.event_detail(session, event_id=event_id, now=now)
+def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> Response:
+    return _json(catalogue.event_detail_json(session, event_id=event_id, now=now))
 
 
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])
@@ -156,9 +165,12 @@ def cancel_event(
 
 
 @router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])
-async def event_seats(event_id: uuid.UUID, seats: SeatsDep, now: NowDep) -> Response:
-    found = await seat_service.seat_map(seats, event_id=event_id, now=now)
-    return _json(seats_json(found))
+async def event_seats(
+    event_id: uuid.UUID, request: Request, seats: SeatsDep, feed: FeedDep, now: NowDep
+) -> Response:
+    """The seat map. gzip when accepted; a weak ``ETag`` answers ``If-None-Match`` with 304."""
+    written = await seat_service.written_seat_map(seats, feed, event_id=event_id, now=now)
+    return written_response(written, request.headers)
 
 
 @router.get("/events/{event_id}/seats/mine", response_model=list[MySeatOut], tags=["seats"])
@@ -228,10 +240,5 @@ def get_seat(seat_id: uuid.UUID, session: ReaderDep, now: NowDep) -> SeatOut:
     return catalogue.get_seat(session, seat_id=seat_id, now=now)
 
 
-def _json(body: bytes) -> Response:
-    return Response(body, media_type="application/json")
-
-
-def _detail(db: DatabaseDep, event_id: uuid.UUID, now: NowDep) -> EventDetailOut:
-    with db.reader() as session:
-        return catalogue.event_detail(session, event_id=event_id, now=now)
+def _json(body: bytes, status_code: int = 200) -> Response:
+    return Response(body, status_code=status_code, media_type="application/json")

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator, 
 from seatguard.booking.domain import Genre, SeatStatus
 from seatguard.common.schemas import CamelModel
 
-MAX_SEATS_PER_EVENT = 50_000
+MAX_SEATS_PER_EVENT = 100_000
 
 
 def printable(text: str, *, multiline: bool = False) -> str:

@@ -15,6 +15,7 @@ from seatguard.admin import audit
 from seatguard.booking import catalogue, live
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.holds import Hold
+from seatguard.booking.map_cache import WrittenMap
 from seatguard.booking.schemas import SeatOut
 from seatguard.booking.seat_store import SeatStore
 from seatguard.booking.seatmap import MapSeat
@@ -64,6 +65,17 @@ async def release_seat(
 
 async def seat_map(store: SeatStore, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
     return await store.seat_map(event_id=event_id, now=now)
+
+
+async def written_seat_map(
+    store: SeatStore, feed: live.SeatFeed, *, event_id: uuid.UUID, now: datetime
+) -> WrittenMap:
+    """The map as JSON (and gzip), kept by this process until a seat of the event changes."""
+
+    async def load() -> list[MapSeat]:
+        return await store.seat_map(event_id=event_id, now=now)
+
+    return await feed.maps.get(event_id, now=now, load=load, trusted=feed.ready.is_set())
 
 
 def set_seat_status(

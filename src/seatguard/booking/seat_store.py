@@ -9,21 +9,22 @@ and a reference the PostgreSQL path is tested against.
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import catalogue, live, seats_sql
 from seatguard.booking.holds import Hold, hold_seats, release_seat
-from seatguard.booking.models import Seat
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 from seatguard.common.pgpool import AsyncPool
+
+Changed = Callable[[uuid.UUID], None]
 
 
 class SeatStore(Protocol):
@@ -59,9 +60,16 @@ def _unique(seat_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     return wanted
 
 
+def _nothing(_event_id: uuid.UUID) -> None:
+    """No kept seat maps to forget."""
+
+
 class PgSeatStore:
-    def __init__(self, pool: AsyncPool) -> None:
+    """``changed`` is told of every event whose seats a hold or release changed (committed)."""
+
+    def __init__(self, pool: AsyncPool, *, changed: Changed = _nothing) -> None:
         self._pool = pool
+        self._changed = changed
 
     async def hold(
         self,
@@ -118,6 +126,7 @@ class PgSeatStore:
             )
         until = _aware(expires_at)
         assert until is not None
+        self._changed(event_id)
         return Hold(event_id=event_id, seat_ids=tuple(wanted), user_id=user_id, expires_at=until)
 
     async def release(self, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> MapSeat:
@@ -142,6 +151,7 @@ class PgSeatStore:
             order,
         ) = row
         if released:
+            self._changed(event_id)
             return map_seat(
                 id=sid,
                 event_id=event_id,
@@ -233,9 +243,7 @@ class SessionSeatStore:
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
         def read() -> list[MapSeat]:
             with self._db.reader() as session:
-                catalogue.load_event(session, event_id)
-                seats = session.scalars(select(Seat).where(Seat.event_id == event_id)).all()
-                return in_map_order(_from_row(s, now) for s in seats)
+                return catalogue.map_seats(session, event_id=event_id, now=now)
 
         return await run_in_threadpool(read)
 
@@ -257,8 +265,13 @@ def _from_row(seat: Any, now: datetime) -> MapSeat:
     )
 
 
+def _touched(db: Database, event_id: uuid.UUID) -> None:
+    live.touched(db, [event_id])
+
+
 def seat_store_for(db: Database, *, pool_size: int) -> SeatStore:
     """PostgreSQL's async store, or the unit-of-work store for SQLite."""
     if db.dialect == "postgresql":
-        return PgSeatStore(AsyncPool(db.url, max_size=pool_size))
+        forget = functools.partial(_touched, db)
+        return PgSeatStore(AsyncPool(db.url, max_size=pool_size), changed=forget)
     return SessionSeatStore(db)

@@ -140,6 +140,9 @@ templates.env.filters["genre"] = genre_name
 templates.env.filters["order_status"] = status_name
 
 
+SECTIONS_ABOVE = 2000  # seats: bigger events show sections to open, one at a time
+
+
 def seat_sections(seats: list[SeatOut]) -> list[dict[str, Any]]:
     """Seats grouped by section, then by row, in the catalogue's order."""
     sections = []
@@ -187,12 +190,27 @@ def event_list(
 
 @router.get("/events/{event_id}")
 def event_page(event_id: uuid.UUID, request: Request, session: ReaderDep, now: NowDep) -> Any:
-    event = catalogue.event_detail(session, event_id=event_id, now=now)
+    """Every seat as a button; above ``SECTIONS_ABOVE`` seats, an overview of the sections
+    instead, and the page draws the seats of the one the buyer opens."""
+    event = catalogue.get_event(session, event_id=event_id, now=now)
+    if event.seats_total > SECTIONS_ABOVE:
+        overview = catalogue.section_overview(session, event_id=event_id, now=now)
+        return page(
+            request,
+            "event.html",
+            event=event,
+            overview=overview,
+            sections=[],
+            translate_title=False,
+            title=event.name,
+        )
+    detail = catalogue.event_detail(session, event_id=event_id, now=now)
     return page(
         request,
         "event.html",
-        event=event,
-        sections=seat_sections(event.seats),
+        event=detail,
+        overview=[],
+        sections=seat_sections(detail.seats),
         translate_title=False,
         title=event.name,
     )

@@ -1,9 +1,12 @@
 """``GET /events/{id}/seats/stream``: the seat map as server-sent events.
 
-The first event is the whole map (so a reconnecting client is consistent again), then one
-``seats`` event per batch of changes: held, freed, sold. Holds that run out without a sweep
-are announced by a timer set to the earliest ``heldUntil``; every heartbeat the map is
-re-read and any difference sent, which also covers notifications lost in transit.
+The first event is the whole map (so a reconnecting client is consistent again), written
+from the process's kept map, or no seats at all when the client names the map it holds
+(``?have=<ETag>``) and that is still the map; then one ``seats`` event per batch of changes:
+held, freed, sold. Holds that run out without a sweep
+are announced by a timer set to the earliest ``heldUntil``; every heartbeat the (kept) map
+is compared and any difference sent, which also covers notifications lost in transit. A
+stream remembers only the seats that are not AVAILABLE.
 """
 
 from __future__ import annotations
@@ -11,16 +14,19 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime
+from typing import Annotated, Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import live, seat_service
+from seatguard.booking.map_cache import Taken, WrittenMap
+from seatguard.booking.map_http import matches
 from seatguard.booking.seat_store import SeatStore
-from seatguard.booking.seatmap import MapSeat, seat_dict
+from seatguard.booking.seatmap import AVAILABLE
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
 from seatguard.common.schemas import ERROR_RESPONSES
@@ -29,36 +35,40 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["seats"])
 
 RETRY_MS = 3000
 KIND = {"LOCKED": "held", "AVAILABLE": "freed", "SOLD": "sold"}
+FREE: Final = (AVAILABLE, None)
 
 
 class SeatMap:
-    """What the client has been told so far, seat by seat."""
+    """What the client has been told so far: only the seats that are not AVAILABLE (a
+    stadium's stream keeps a few thousand entries, not 100,000)."""
 
-    def __init__(self, seats: list[MapSeat]) -> None:
+    def __init__(self, taken: Iterable[Taken]) -> None:
         self.state: dict[uuid.UUID, tuple[str, datetime | None]] = {
-            s.id: (s.status, s.held_until) for s in seats
+            sid: (status, until) for sid, status, until in taken
         }
 
     def apply(self, updates: list[live.SeatUpdate]) -> list[dict[str, str | None]]:
         changes = []
         for u in updates:
-            if u.seat_id not in self.state:
-                continue
-            before, _ = self.state[u.seat_id]
-            self.state[u.seat_id] = (u.status, u.held_until)
+            before, _ = self.state.get(u.seat_id, FREE)
+            if u.status == AVAILABLE:
+                self.state.pop(u.seat_id, None)
+            else:
+                self.state[u.seat_id] = (u.status, u.held_until)
             if before != u.status:
                 changes.append(_change(u.seat_id, u.status, u.held_until))
         return changes
 
-    def replace(self, seats: list[MapSeat]) -> list[dict[str, str | None]]:
-        fresh = [
-            live.SeatUpdate(seat_id=s.id, status=s.status, held_until=s.held_until) for s in seats
+    def replace(self, taken: Iterable[Taken]) -> list[dict[str, str | None]]:
+        fresh = {sid: live.SeatUpdate(seat_id=sid, status=st, held_until=u) for sid, st, u in taken}
+        freed = [
+            live.SeatUpdate(seat_id=sid, status=AVAILABLE) for sid in self.state.keys() - fresh
         ]
-        return self.apply(fresh)
+        return self.apply([*fresh.values(), *freed])
 
     def expire(self, now: datetime) -> list[dict[str, str | None]]:
         ran_out = [
-            live.SeatUpdate(seat_id=sid, status="AVAILABLE")
+            live.SeatUpdate(seat_id=sid, status=AVAILABLE)
             for sid, (status, until) in self.state.items()
             if status == "LOCKED" and until is not None and until <= now
         ]
@@ -82,24 +92,35 @@ def sse(event: str, data: object) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
+def snapshot(event_id: uuid.UUID, written: WrittenMap, *, now: datetime, have: str) -> str:
+    """The first event: the whole map, written from the kept bytes, or none of it when the
+    client says it has this very map (``have`` is its ETag)."""
+    unchanged = bool(have) and matches(have, written.etag)
+    head = json.dumps(
+        {
+            "eventId": str(event_id),
+            "serverTime": now.isoformat(),
+            "etag": written.etag,
+            "unchanged": unchanged,
+        },
+        separators=(",", ":"),
+    )
+    seats = "[]" if unchanged else written.body.decode()
+    return f'retry: {RETRY_MS}\nevent: snapshot\ndata: {head[:-1]},"seats":{seats}}}\n\n'
+
+
 async def seat_events(
     *,
     event_id: uuid.UUID,
     sub: live.Subscription,
-    seats: list[MapSeat],
-    load: Callable[[], Awaitable[list[MapSeat]]],
+    written: WrittenMap,
+    load: Callable[[], Awaitable[WrittenMap]],
     clock: Clock,
     heartbeat: float,
+    have: str = "",
 ) -> AsyncIterator[str]:
-    seat_map = SeatMap(seats)
-    yield f"retry: {RETRY_MS}\n" + sse(
-        "snapshot",
-        {
-            "eventId": str(event_id),
-            "serverTime": clock().isoformat(),
-            "seats": [seat_dict(s) for s in seats],
-        },
-    )
+    seat_map = SeatMap(written.taken)
+    yield snapshot(event_id, written, now=clock(), have=have)
     beat_at = time.monotonic() + heartbeat
     while True:
         wait = beat_at - time.monotonic()
@@ -110,11 +131,11 @@ async def seat_events(
         if isinstance(item, list):
             changes = seat_map.apply(item)
         elif isinstance(item, live.Resync):
-            changes = seat_map.replace(await load())
+            changes = seat_map.replace((await load()).taken)
         elif time.monotonic() >= beat_at:
             yield ": heartbeat\n\n"
             beat_at = time.monotonic() + heartbeat
-            changes = seat_map.replace(await load())
+            changes = seat_map.replace((await load()).taken)
         else:
             changes = seat_map.expire(clock())
         if changes:
@@ -126,21 +147,32 @@ async def seat_events(
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Seat changes"}},
 )
-async def seat_stream(event_id: uuid.UUID, request: Request) -> StreamingResponse:
+async def seat_stream(
+    event_id: uuid.UUID,
+    request: Request,
+    have: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description="The ETag of the map the client holds (from GET /events/{id}/seats): "
+            "if it is still the map, the snapshot sends no seats",
+        ),
+    ] = "",
+) -> StreamingResponse:
     db: Database = request.app.state.db
     store: SeatStore = request.app.state.seats
     clock: Clock = request.app.state.clock
     heartbeat: float = request.app.state.settings.sse_heartbeat_seconds
     feed = live.feed_for(db)
 
-    async def load() -> list[MapSeat]:
-        return await seat_service.seat_map(store, event_id=event_id, now=clock())
+    async def load() -> WrittenMap:  # kept between changes: a heartbeat costs no read
+        return await seat_service.written_seat_map(store, feed, event_id=event_id, now=clock())
 
     if not feed.ready.is_set():  # the listener is (re)connecting: give it a moment
         await run_in_threadpool(feed.ready.wait, 2.0)
     sub = feed.subscribe(event_id)
     try:
-        seats = await load()  # after subscribing, so no change falls in between
+        written = await load()  # after subscribing, so no change falls in between
     except BaseException:
         feed.unsubscribe(event_id, sub)
         raise
@@ -148,7 +180,13 @@ async def seat_stream(event_id: uuid.UUID, request: Request) -> StreamingRespons
     async def body() -> AsyncIterator[str]:
         try:
             async for chunk in seat_events(
-                event_id=event_id, sub=sub, seats=seats, load=load, clock=clock, heartbeat=heartbeat
+                event_id=event_id,
+                sub=sub,
+                written=written,
+                load=load,
+                clock=clock,
+                heartbeat=heartbeat,
+                have=have,
             ):
                 yield chunk
         finally:

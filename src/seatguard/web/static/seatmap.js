@@ -1,4 +1,7 @@
-/* The seat map: select seats, hold them, watch them live, pay. */
+/* The seat map: select seats, hold them, watch them live, pay.
+   A small event's seats are all buttons in the page. A big one's page lists its sections;
+   the map is fetched once (gzip, revalidated by ETag) and the buttons of the one section
+   opened are drawn, so the page never holds more than a section's buttons. */
 "use strict";
 (function () {
   const SG = window.SG;
@@ -6,8 +9,16 @@
   if (!root) { return; }
   const eventId = root.dataset.eventId;
   const currency = root.dataset.currency;
-  const buttons = new Map();
-  document.querySelectorAll("button.seat").forEach(function (b) { buttons.set(b.dataset.seatId, b); });
+  const bySections = root.dataset.mode === "sections";
+  const seats = new Map();  // every seat: {section, row, label, price, status}
+  const buttons = new Map();  // the seats drawn as buttons (all, or the section opened)
+  document.querySelectorAll("button.seat").forEach(function (b) {
+    buttons.set(b.dataset.seatId, b);
+    seats.set(b.dataset.seatId, { section: b.dataset.section, label: b.dataset.label,
+      price: Number(b.dataset.price), status: b.dataset.status });
+  });
+  let mapTag = "";  // the ETag of the map fetched (sections mode)
+  let opened = null;  // the section whose seats are drawn (sections mode)
 
   const selected = new Set();
   const pending = new Set();
@@ -19,8 +30,8 @@
 
   const $ = function (id) { return document.getElementById(id); };
   const label = function (id) {
-    const b = buttons.get(id);
-    return b ? b.dataset.section + " " + b.dataset.label : SG.t("a_seat");
+    const s = seats.get(id);
+    return s ? s.section + " " + s.label : SG.t("a_seat");
   };
   const names = function (ids) { return ids.map(label).join(", "); };
   const say = function (message) { SG.text($("messages"), message); SG.text($("alerts"), ""); };
@@ -28,10 +39,10 @@
   const now = function () { return Date.now() + skewMs; };
 
   function setStatus(id, status) {
-    const b = buttons.get(id);
-    if (!b) { return; }
-    const before = b.dataset.status;
-    b.dataset.status = status;
+    const s = seats.get(id);
+    if (!s) { return; }
+    const before = s.status;
+    s.status = status;
     if (pending.has(id)) { return; }
     if (status !== "AVAILABLE" && selected.has(id)) {
       selected.delete(id);
@@ -48,7 +59,9 @@
 
   function render() {
     buttons.forEach(function (b, id) {
-      const status = b.dataset.status;
+      const s = seats.get(id);
+      const status = s.status;
+      b.dataset.status = status;
       let cls = "seat-" + status.toLowerCase();
       if (mine.has(id)) { cls = "seat-mine"; } else if (selected.has(id)) { cls = "seat-selected"; } else if (bought.has(id) && status === "SOLD") { cls = "seat-bought"; }
       b.className = "seat " + cls;
@@ -57,10 +70,11 @@
       if (usable) { b.removeAttribute("aria-disabled"); } else { b.setAttribute("aria-disabled", "true"); }
       const state = SG.t(mine.has(id) ? "state_mine" : selected.has(id) ? "state_selected"
         : status === "AVAILABLE" ? "state_available" : status === "SOLD" ? (bought.has(id) ? "state_bought" : "state_sold") : "state_locked");
-      b.title = SG.t("seat_title", { label: b.dataset.label, state: state });
-      b.setAttribute("aria-label", SG.t("seat_aria", { label: b.dataset.label, section: b.dataset.section,
-        price: SG.money(Number(b.dataset.price), currency), state: state }));
+      b.title = SG.t("seat_title", { label: s.label, state: state });
+      b.setAttribute("aria-label", SG.t("seat_aria", { label: s.label, section: s.section,
+        price: SG.money(s.price, currency), state: state }));
     });
+    if (bySections) { countFree(); }
     const count = selected.size;
     SG.text($("selection-summary"), count ? SG.t(count === 1 ? "selected_one" : "selected_many",
       { count: count, seats: names(Array.from(selected)) }) : SG.t("none_selected"));
@@ -70,12 +84,12 @@
     list.replaceChildren();
     let total = 0;
     mine.forEach(function (id) {
-      const b = buttons.get(id);
-      total += Number(b.dataset.price);
+      const s = seats.get(id);
+      total += s.price;
       const release = SG.el("button", { type: "button", class: "secondary small", text: SG.t("release"),
-        "aria-label": SG.t("release_seat", { label: b.dataset.label }) });
+        "aria-label": SG.t("release_seat", { label: s.label }) });
       release.addEventListener("click", function () { releaseSeat(id); });
-      list.append(SG.el("li", {}, [label(id) + " · " + SG.money(Number(b.dataset.price), currency) + " ", release]));
+      list.append(SG.el("li", {}, [label(id) + " · " + SG.money(s.price, currency) + " ", release]));
     });
     SG.text($("held-total"), SG.money(total, currency));
     tick();
@@ -88,7 +102,7 @@
     if (left <= 0) {
       const gone = Array.from(mine);
       mine.clear(); expiresAt = null;
-      gone.forEach(function (id) { const b = buttons.get(id); if (b.dataset.status === "LOCKED") { b.dataset.status = "AVAILABLE"; } });
+      gone.forEach(function (id) { const s = seats.get(id); if (s && s.status === "LOCKED") { s.status = "AVAILABLE"; } });
       warn(SG.t("hold_expired", { seats: names(gone) }));
       render();
     }
@@ -110,9 +124,9 @@
     try {
       const gone = [];
       JSON.parse(raw).forEach(function (id) {
-        const b = buttons.get(id);
-        if (!b || mine.has(id)) { return; }
-        if (b.dataset.status === "AVAILABLE") { selected.add(id); } else { gone.push(id); }
+        const s = seats.get(id);
+        if (!s || mine.has(id)) { return; }
+        if (s.status === "AVAILABLE") { selected.add(id); } else { gone.push(id); }
       });
       if (selected.size) { say(SG.t("selection_kept", { seats: names(Array.from(selected)) })); }
       if (gone.length) { warn(SG.t("taken_while_away", { seats: names(gone) })); }
@@ -132,13 +146,13 @@
     }
     if (result.status === 401) { location.assign(SG.loginUrl()); return; }
     if (result.ok) {
-      ids.forEach(function (id) { selected.delete(id); mine.add(id); buttons.get(id).dataset.status = "LOCKED"; });
+      ids.forEach(function (id) { selected.delete(id); mine.add(id); seats.get(id).status = "LOCKED"; });
       const until = new Date(result.body.expiresAt);
       expiresAt = expiresAt && expiresAt < until ? expiresAt : until;
       say(SG.t("held_for_you", { seats: names(ids) }));
     } else if (result.status === 409 && result.body && result.body.details && result.body.details.seatIds) {
       const taken = result.body.details.seatIds;
-      taken.forEach(function (id) { selected.delete(id); buttons.get(id).dataset.status = "LOCKED"; });
+      taken.forEach(function (id) { selected.delete(id); if (seats.has(id)) { seats.get(id).status = "LOCKED"; } });
       warn(SG.t("seat_taken", { seat: names(taken) }));
     } else {
       warn((result.body && result.body.message) || SG.t("hold_failed"));
@@ -179,7 +193,7 @@
       if (!result.ok) { warn((result.body && result.body.message) || SG.t("release_failed")); }
       if (result.ok) {
         mine.delete(id);
-        buttons.get(id).dataset.status = "AVAILABLE";
+        seats.get(id).status = "AVAILABLE";
         if (!mine.size) { expiresAt = null; }
           say(SG.t("released", { seat: label(id) }));
       }
@@ -211,14 +225,14 @@
     let until = null;
     result.body.forEach(function (s) {
       if (s.boughtByMe) { bought.add(s.seatId); }
-      if (s.heldByMe && buttons.has(s.seatId)) {
+      if (s.heldByMe && seats.has(s.seatId)) {
         held.add(s.seatId);
         const u = new Date(s.heldUntil);
         if (!until || u < until) { until = u; }
       }
     });
     mine.forEach(function (id) { if (!held.has(id) && !pending.has(id)) { mine.delete(id); } });
-    held.forEach(function (id) { mine.add(id); selected.delete(id); buttons.get(id).dataset.status = "LOCKED"; });
+    held.forEach(function (id) { mine.add(id); selected.delete(id); seats.get(id).status = "LOCKED"; });
     expiresAt = mine.size ? until : null;
     render();
   }
@@ -226,7 +240,8 @@
   function syncSoon() { clearTimeout(syncTimer); syncTimer = setTimeout(syncMine, 300); }
 
   function listen() {
-    const source = new EventSource("/api/v1/events/" + eventId + "/seats/stream");
+    const have = mapTag ? "?have=" + encodeURIComponent(mapTag) : "";
+    const source = new EventSource("/api/v1/events/" + eventId + "/seats/stream" + have);
     source.addEventListener("snapshot", async function (ev) {
       const data = JSON.parse(ev.data);
       skewMs = new Date(data.serverTime).getTime() - Date.now();
@@ -250,15 +265,79 @@
     });
   }
 
-  buttons.forEach(function (b, id) {
-    b.addEventListener("click", function () {
-      if (mine.has(id)) { say(SG.t("already_yours", { seat: label(id) })); return; }
-      if (selected.has(id)) { selected.delete(id); render(); return; }
-      if (b.dataset.status !== "AVAILABLE") { warn(SG.t("not_available", { seat: label(id) })); return; }
-      selected.add(id);
-      render();
+  function pick(id) {
+    if (mine.has(id)) { say(SG.t("already_yours", { seat: label(id) })); return; }
+    if (selected.has(id)) { selected.delete(id); render(); return; }
+    if (seats.get(id).status !== "AVAILABLE") { warn(SG.t("not_available", { seat: label(id) })); return; }
+    selected.add(id);
+    render();
+  }
+
+  buttons.forEach(function (b, id) { b.addEventListener("click", function () { pick(id); }); });
+
+  /* Sections mode: the overview's free counts, and one section's seats drawn at a time. */
+  const picks = new Map();
+  document.querySelectorAll("button.section-pick").forEach(function (b) { picks.set(b.dataset.section, b); });
+  const inSection = new Map();  // section name -> its seat ids, in map order
+
+  function countFree() {
+    const free = new Map();
+    seats.forEach(function (s) { if (s.status === "AVAILABLE") { free.set(s.section, (free.get(s.section) || 0) + 1); } });
+    picks.forEach(function (b, name) {
+      SG.text(b.querySelector("[data-free-count]"), (free.get(name) || 0).toLocaleString(document.documentElement.lang));
     });
-  });
+  }
+
+  function openSection(name) {
+    const ids = inSection.get(name) || [];
+    const rows = $("zoom-rows");
+    const drawn = document.createDocumentFragment();
+    let row = null;
+    let rowName = null;
+    buttons.clear();
+    ids.forEach(function (id) {
+      const s = seats.get(id);
+      if (s.row !== rowName) {
+        rowName = s.row;
+        row = SG.el("div", { class: "row", role: "group", "aria-label": SG.t("row_aria", { section: name, row: rowName }) },
+          [SG.el("span", { class: "row-label", "aria-hidden": "true", text: rowName })]);
+        drawn.append(row);
+      }
+      const b = SG.el("button", { type: "button", class: "seat", "data-seat-id": id, "aria-pressed": "false", text: s.label });
+      buttons.set(id, b);
+      row.append(b);
+    });
+    rows.replaceChildren(drawn);
+    opened = name;
+    SG.text($("zoom-title"), name);
+    $("overview").hidden = true;
+    $("zoom").hidden = false;
+    render();
+    $("zoom-title").focus();
+  }
+
+  function backToSections() {
+    buttons.clear();
+    $("zoom-rows").replaceChildren();
+    $("zoom").hidden = true;
+    $("overview").hidden = false;
+    const was = opened;
+    opened = null;
+    render();
+    if (was && picks.has(was)) { picks.get(was).focus(); }
+  }
+
+  async function loadMap() {
+    const response = await fetch("/api/v1/events/" + eventId + "/seats", { headers: { Accept: "application/json" } });
+    if (!response.ok) { warn(SG.t("map_failed")); return; }
+    mapTag = response.headers.get("ETag") || "";
+    (await response.json()).forEach(function (s) {
+      seats.set(s.id, { section: s.section, row: s.row, label: s.number, price: s.priceMinor, status: s.status });
+      if (!inSection.has(s.section)) { inSection.set(s.section, []); }
+      inSection.get(s.section).push(s.id);
+    });
+  }
+
   $("hold").addEventListener("click", hold);
   $("pay").addEventListener("click", pay);
   $("release-all").addEventListener("click", async function () {
@@ -267,6 +346,20 @@
     }
   });
   ticker = setInterval(tick, 1000);
-  render();
-  listen();
+  if (bySections) {
+    $("zoom-rows").addEventListener("click", function (ev) {
+      const b = ev.target.closest("button.seat");
+      if (b) { pick(b.dataset.seatId); }
+    });
+    $("back-to-sections").addEventListener("click", backToSections);
+    loadMap().then(function () {
+      picks.forEach(function (b, name) { b.addEventListener("click", function () { openSection(name); }); });
+      root.dataset.map = "ready";
+      render();
+      listen();
+    });
+  } else {
+    render();
+    listen();
+  }
 })();
