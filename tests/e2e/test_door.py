@@ -39,9 +39,19 @@ class DoorSite:
     db: Database
     key: Ed25519PrivateKey
 
-    def paid_order(self, *, seats: int = 2, user_id: str = "door-buyer") -> PaidOrder:
+    def paid_order(
+        self, *, seats: int = 2, user_id: str = "door-buyer", status: str = "COMPLETED"
+    ) -> PaidOrder:
         now = datetime.now(UTC).replace(microsecond=0)
-        return make_paid_order(self.db, now=now, private_key=self.key, seats=seats, user_id=user_id)
+        return make_paid_order(
+            self.db,
+            now=now,
+            private_key=self.key,
+            seats=seats,
+            user_id=user_id,
+            status=status,
+            with_tickets=status == "COMPLETED",
+        )
 
     def short_code(self, ticket_id: uuid.UUID) -> str:
         with self.db.reader() as session:
@@ -67,9 +77,15 @@ def door_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DoorSite]:
 
 
 def context_for(
-    browser: Browser, headers: dict[str, str], *, locale: str = "en-US"
+    browser: Browser,
+    headers: dict[str, str],
+    *,
+    locale: str = "en-US",
+    timezone_id: str | None = None,
 ) -> BrowserContext:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=locale)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale=locale, timezone_id=timezone_id
+    )
     context.set_default_timeout(15_000)
     token = headers["Authorization"].removeprefix("Bearer ")
     context.add_init_script(f"localStorage.setItem('seatguard.token', {json.dumps(token)})")

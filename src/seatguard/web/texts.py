@@ -94,9 +94,9 @@ SCRIPT_TEXTS: dict[str, str] = {
     "door_synced": N_("Offline scans sent: {sent} · duplicate entries: {duplicates}"),
     "seat_number": N_("Seat {seat}"),
     # tickets.js
+    "order_reference": N_("Order reference:"),
     "order_paid": N_("Paid"),
     "order_awaiting_payment": N_("Awaiting payment"),
-    "order_being_refunded": N_("Being refunded"),
     "order_for_cancelled": N_("Your order for {event} was cancelled and its seats released."),
     "preparing_pdf": N_("Preparing your PDF…"),
     "pdf_failed": N_("The PDF could not be downloaded; please try again."),
@@ -154,6 +154,7 @@ STATUS_NAMES: dict[str, str] = {
     "COMPLETED": N_("Completed"),
     "FAILED": N_("Failed"),
     "EXPIRED": N_("Expired"),
+    "REFUNDING": N_("Being refunded"),
     "REFUNDED": N_("Refunded"),
     "ON_SALE": N_("On sale"),
     "CANCELLED": N_("Cancelled"),
