@@ -127,7 +127,8 @@ class PgSeatStore:
             row = await cur.fetchone()
         if row is None:
             raise NotFound("No such seat.", code="seat_not_found")
-        sid, event_id, section, row_name, number, price, status, held_by, until, released, _ = row
+        sid, event_id, section, row_name, number, price, status, held_by, until, order_id = row[:10]
+        released = row[10]
         if released:
             return map_seat(
                 id=sid,
@@ -144,7 +145,9 @@ class PgSeatStore:
         running = status == "LOCKED" and held_until is not None and held_until > now
         if running and held_by == user_id:
             raise Conflict(
-                "This seat is in a checkout; cancel the order instead.", code="seat_in_checkout"
+                "This seat is in a checkout; cancel the order instead.",
+                code="seat_in_checkout",
+                details={"orderId": str(order_id)},
             )
         if running:
             raise Forbidden("This seat is held by someone else.", code="not_your_hold")

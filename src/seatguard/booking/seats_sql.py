@@ -104,7 +104,7 @@ WITH released AS (
     FROM released r
 )
 SELECT s.id, s.event_id, s.section, s."row", s.number, s.price_minor,
-       s.status, s.held_by, s.held_until,
+       s.status, s.held_by, s.held_until, s.order_id,
        (SELECT count(*) FROM released) AS released,
        (SELECT count(*) FROM notified) AS notified
 FROM seats s
