@@ -209,6 +209,34 @@ def test_a_declined_card_is_shown_with_its_reason(browser: Browser, site: str) -
         assert "/sandbox/stripe/pay/" in page.url
 
 
+def test_the_pay_page_names_the_event_the_seats_and_the_holds_countdown(
+    browser: Browser, site: str
+) -> None:
+    event = create_event(site, name="Pay Page Night")
+    with context_for(browser, bearer(), locale="en-US") as context:
+        page = open_map(context, site, event["id"])
+        hold(page, event["seats"][0]["id"])
+        hold(page, event["seats"][1]["id"])
+        page.get_by_role("button", name="Pay", exact=True).click()
+        page.wait_for_url(re.compile(r"/sandbox/stripe/pay/"))
+        expect(page.get_by_test_id("event")).to_have_text("Pay Page Night")
+        expect(page.get_by_test_id("seats").locator("li")).to_have_count(2)
+        left = page.locator("#hold-left")
+        expect(left).to_have_text(re.compile(r"^1[45]:\d\d$"))
+        first = left.inner_text()
+        expect(left).not_to_have_text(first)  # it counts down
+        expect(page.get_by_test_id("hold")).to_contain_text(re.compile(r"until \d\d:\d\d UTC"))
+        pay_url = page.url
+    with context_for(browser, locale="es-AR") as spanish:
+        page = spanish.new_page()
+        page.goto(pay_url)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        expect(page.get_by_test_id("event")).to_have_text("Pay Page Night")
+        expect(page.get_by_test_id("hold")).to_contain_text("Tus butacas quedan reservadas")
+        expect(page.get_by_role("button", name=re.compile("^Pagar"))).to_be_visible()
+        expect(page.get_by_label("Número de tarjeta")).to_be_visible()
+
+
 def test_pages_work_at_phone_width(browser: Browser, site: str) -> None:
     event = create_event(site, name="Phone Width Night")
     with context_for(browser, bearer()) as context:

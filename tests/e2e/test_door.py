@@ -39,9 +39,19 @@ class DoorSite:
     db: Database
     key: Ed25519PrivateKey
 
-    def paid_order(self, *, seats: int = 2, user_id: str = "door-buyer") -> PaidOrder:
+    def paid_order(
+        self, *, seats: int = 2, user_id: str = "door-buyer", status: str = "COMPLETED"
+    ) -> PaidOrder:
         now = datetime.now(UTC).replace(microsecond=0)
-        return make_paid_order(self.db, now=now, private_key=self.key, seats=seats, user_id=user_id)
+        return make_paid_order(
+            self.db,
+            now=now,
+            private_key=self.key,
+            seats=seats,
+            user_id=user_id,
+            status=status,
+            with_tickets=status == "COMPLETED",
+        )
 
     def short_code(self, ticket_id: uuid.UUID) -> str:
         with self.db.reader() as session:
@@ -66,8 +76,16 @@ def door_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DoorSite]:
         db.dispose()
 
 
-def context_for(browser: Browser, headers: dict[str, str]) -> BrowserContext:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+def context_for(
+    browser: Browser,
+    headers: dict[str, str],
+    *,
+    locale: str = "en-US",
+    timezone_id: str | None = None,
+) -> BrowserContext:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale=locale, timezone_id=timezone_id
+    )
     context.set_default_timeout(15_000)
     token = headers["Authorization"].removeprefix("Bearer ")
     context.add_init_script(f"localStorage.setItem('seatguard.token', {json.dumps(token)})")
@@ -135,6 +153,28 @@ def test_short_code_typed_in_admits_once(browser: Browser, door_site: DoorSite) 
         expect(result).to_have_attribute("data-result", "forged")
     assert door_site.checked_in_at(paid.ticket_ids[0]) is not None
     assert door_site.checked_in_at(paid.ticket_ids[1]) is None
+
+
+def test_the_door_speaks_spanish(browser: Browser, door_site: DoorSite) -> None:
+    paid = door_site.paid_order(seats=1)
+    short = format_short_code(door_site.short_code(paid.ticket_ids[0]))
+    with context_for(browser, bearer(Role.STAFF), locale="es-AR") as staff:
+        page = open_door(staff, door_site, paid.event_id)
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+        expect(page.get_by_role("heading", name="Control de acceso")).to_be_visible()
+        expect(page.get_by_test_id("door-count")).to_contain_text("ingresaron")
+        expect(page.get_by_role("button", name="Escanear con la cámara")).to_be_visible()
+        page.get_by_label("Código de la entrada").fill(short)
+        page.get_by_role("button", name="Registrar ingreso").click()
+        result = page.get_by_test_id("checkin-result")
+        expect(result).to_have_attribute("data-result", "ok")
+        expect(result).to_contain_text("Dejá pasar: Ana Peña")
+        expect(result).to_contain_text("Butaca ")
+        page.get_by_role("button", name="Registrar ingreso").click()
+        expect(result).to_have_attribute("data-result", "used")
+        expect(result).to_contain_text("No dejes pasar: ya se usó.")
+        for english in ("Admit", "Seat ", "Ticket code", "Scan"):
+            expect(page.locator("main")).not_to_contain_text(english)
 
 
 def test_qr_image_is_read_and_admitted(

@@ -10,13 +10,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
+from seatguard.common.security import Role
 from tests.e2e.test_buyer_pages import PASSWORD, context_for
-from tests.support.live import server_env
+from tests.support.live import bearer, server_env
 from tests.support.postgres import free_port
 from tests.support.server import seatguard_process
 
@@ -44,7 +46,9 @@ def wait_for_email(outbox: Path, timeout: float = 30) -> email.message.EmailMess
     raise AssertionError("no confirmation email arrived")
 
 
-def test_buy_a_ticket_in_spanish(browser: Browser, spanish_site: tuple[str, Path]) -> None:
+def test_buy_a_ticket_in_spanish(
+    browser: Browser, spanish_site: tuple[str, Path], shoot: Any
+) -> None:
     site, outbox = spanish_site
     address = f"comprador-{uuid.uuid4().hex[:8]}@example.com"
     with context_for(browser, timezone_id="Europe/Madrid", locale="en-US") as context:
@@ -61,8 +65,10 @@ def test_buy_a_ticket_in_spanish(browser: Browser, spanish_site: tuple[str, Path
         page.get_by_role("button", name="Crear cuenta").click()
         expect(page.get_by_test_id("who")).to_have_text("Sesión iniciada como Ana Compradora")
 
-        page.goto(f"{site}/?q=Rock+en+el")
+        page.goto(f"{site}/")
         expect(page.locator(".event-card time").first).to_contain_text("(hora de Argentina)")
+        shoot(page, "es-01-events")
+        page.goto(f"{site}/?q=Rock+en+el")
         page.locator(".event-card h2 a").first.click()
         expect(page.locator("#seatmap-app")).to_have_attribute("data-live", "on")
         event_time = page.get_by_test_id("event-time")
@@ -81,8 +87,14 @@ def test_buy_a_ticket_in_spanish(browser: Browser, spanish_site: tuple[str, Path
         )
         expect(page.get_by_test_id("messages")).to_contain_text("Reservamos")
         expect(page.locator("#held-total")).to_contain_text("US$")
+        shoot(page, "es-02-seat-map-with-hold")
         page.get_by_role("button", name="Pagar", exact=True).click()
         page.wait_for_url(re.compile(r"/sandbox/stripe/pay/"))
+        with context_for(browser, locale="es-AR") as spanish_browser:
+            pay_page = spanish_browser.new_page()  # the payment page follows the browser's language
+            pay_page.goto(page.url)
+            expect(pay_page.get_by_test_id("hold")).to_contain_text("Tus butacas")
+            shoot(pay_page, "es-03-payment")
         page.fill("#card_number", "4242 4242 4242 4242")
         page.fill("#exp_month", "12")
         page.fill("#exp_year", "2040")
@@ -97,6 +109,19 @@ def test_buy_a_ticket_in_spanish(browser: Browser, spanish_site: tuple[str, Path
         expect(page.locator("#result-status")).to_have_text(
             "Pago confirmado: tus entradas están listas."
         )
+        shoot(page, "es-04-success")
+        page.goto(f"{site}/my/tickets")
+        expect(page.get_by_test_id("order-reference")).to_be_visible()
+        expect(page.get_by_test_id("order-time")).to_contain_text("(hora de Argentina)")
+        shoot(page, "es-05-my-tickets")
+        short_code = page.get_by_test_id("short-code").first.inner_text()
+    with context_for(browser, bearer(Role.STAFF), locale="es-AR") as staff:
+        door = staff.new_page()
+        door.goto(f"{site}/staff/check-in")
+        door.get_by_label("Código de la entrada").fill(short_code)
+        door.get_by_role("button", name="Registrar ingreso").click()
+        expect(door.get_by_test_id("checkin-result")).to_contain_text("Dejá pasar: Ana Compradora")
+        shoot(door, "es-06-check-in")
 
     message = wait_for_email(outbox)
     assert message["Subject"].startswith("Tus entradas para")

@@ -200,3 +200,31 @@ def test_poster_refusals_speak_spanish(app_client: TestClient, auth_header, db, 
     )
     assert svg.status_code == 415
     assert svg.json()["message"] == "Mandá el afiche como image/jpeg, image/png o image/webp."
+
+
+def test_order_views_name_the_venue_and_the_local_time_in_the_callers_language(
+    app_client: TestClient, auth_header, db, clock
+):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.support.tickets import make_paid_order
+
+    paid = make_paid_order(
+        db,
+        now=clock(),
+        private_key=Ed25519PrivateKey.generate(),
+        status="PENDING",
+        with_tickets=False,
+        user_id="alice",
+    )
+    alice = auth_header("alice")
+    english = app_client.get(f"/api/v1/booking-orders/{paid.order_id}", headers=alice).json()
+    spanish = app_client.get(
+        "/api/v1/booking-orders", headers={**alice, "Accept-Language": "es-AR"}
+    ).json()[0]
+    assert english["eventLocation"] == spanish["eventLocation"] == "Test Hall, Buenos Aires"
+    assert english["eventTimezone"] == "America/Argentina/Buenos_Aires"
+    assert english["reference"] == spanish["reference"] == paid.order_id.hex[:8].upper()
+    assert re.search(r", \d{1,2}:\d\d [AP]M \(Argentina Time\)$", english["eventTime"])
+    assert re.search(r", \d\d:\d\d \(hora de Argentina\)$", spanish["eventTime"])
+    assert len(english["items"]) == 2  # the seats of an order awaiting payment

@@ -57,6 +57,7 @@ class MemoryGateway:
         expires_at: datetime,
         customer_email: str | None,
         idempotency_key: str,
+        hold_expires_at: datetime | None = None,
     ) -> CheckoutSession:
         if self.fail_next_create:
             self.fail_next_create = False

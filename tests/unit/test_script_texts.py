@@ -12,7 +12,16 @@ from seatguard.web.texts import SCRIPT_TEXTS, STATUS_NAMES, script_texts, status
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "seatguard" / "web" / "static"
 # Scripts whose every sentence is translated (each key of SG.t must exist).
-TRANSLATED = ("app.js", "auth.js", "result.js", "seatmap.js", "admin.js", "admin-editor.js")
+TRANSLATED = (
+    "app.js",
+    "auth.js",
+    "result.js",
+    "seatmap.js",
+    "admin.js",
+    "admin-editor.js",
+    "tickets.js",
+    "checkin.js",
+)
 # A piece of a sentence: a capitalised word and a space, or words ending like a sentence.
 SENTENCE = re.compile(r"\"([A-Z][a-z']* [^\"]*|[A-Z][a-z]+[.…!?]|[^\"]* [a-z]+[^\"]*[.…!?])\"")
 NOT_TEXT = {"Bearer "}

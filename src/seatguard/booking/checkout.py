@@ -176,6 +176,7 @@ def start_checkout(
             expires_at=now + SESSION_LIFETIME,
             customer_email=request.customer_email,
             idempotency_key=f"checkout-{order.id}",
+            hold_expires_at=order.hold_expires_at,
         )
     except GatewayError as exc:
         _fail_order(db, order_id=order.id, now=now, reason="gateway_error")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from seatguard.booking import order_cancel, orders
 from seatguard.common.deps import CurrentUser, NowDep, PageDep, ReaderDep, SettingsDep
 from seatguard.common.errors import Forbidden
+from seatguard.common.request_language import request_language
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.payments.routes import ServicesDep
 from seatguard.tickets.links import sign_download_link
@@ -25,9 +26,22 @@ def download_links(settings: SettingsDep, now: NowDep) -> orders.DownloadLinks:
 LinksDep = Annotated[orders.DownloadLinks, Depends(download_links)]
 
 
+def caller_language(request: Request) -> str:
+    """The language the order views write the event's time in."""
+    return request_language(request)
+
+
+LanguageDep = Annotated[str, Depends(caller_language)]
+
+
 @router.get("/booking-orders", response_model=list[orders.OrderOut])
 def list_orders(
-    session: ReaderDep, user: CurrentUser, page: PageDep, response: Response, links: LinksDep
+    session: ReaderDep,
+    user: CurrentUser,
+    page: PageDep,
+    response: Response,
+    links: LinksDep,
+    language: LanguageDep,
 ) -> list[orders.OrderOut]:
     found, total = orders.list_orders(
         session,
@@ -35,6 +49,7 @@ def list_orders(
         offset=page.offset,
         limit=page.limit,
         links=links,
+        language=language,
     )
     response.headers["X-Total-Count"] = str(total)
     return found
@@ -48,11 +63,17 @@ def list_user_orders(
     page: PageDep,
     response: Response,
     links: LinksDep,
+    language: LanguageDep,
 ) -> list[orders.OrderOut]:
     if user_id != user.user_id and not user.is_admin:
         raise Forbidden("You can only list your own orders.", code="uid_mismatch")
     found, total = orders.list_orders(
-        session, user_id=user_id, offset=page.offset, limit=page.limit, links=links
+        session,
+        user_id=user_id,
+        offset=page.offset,
+        limit=page.limit,
+        links=links,
+        language=language,
     )
     response.headers["X-Total-Count"] = str(total)
     return found
@@ -60,15 +81,24 @@ def list_user_orders(
 
 @router.get("/booking-orders/{order_id}", response_model=orders.OrderOut)
 def get_order(
-    order_id: uuid.UUID, session: ReaderDep, user: CurrentUser, links: LinksDep
+    order_id: uuid.UUID,
+    session: ReaderDep,
+    user: CurrentUser,
+    links: LinksDep,
+    language: LanguageDep,
 ) -> orders.OrderOut:
     order = orders.load_owned_order(session, order_id, user)
-    return orders.order_out(session, order, links=links, admin=user.is_admin)
+    return orders.order_out(session, order, links=links, admin=user.is_admin, language=language)
 
 
 @router.post("/booking-orders/{order_id}/cancel", response_model=orders.OrderOut)
 def cancel_order(
-    order_id: uuid.UUID, user: CurrentUser, services: ServicesDep, now: NowDep, links: LinksDep
+    order_id: uuid.UUID,
+    user: CurrentUser,
+    services: ServicesDep,
+    now: NowDep,
+    links: LinksDep,
+    language: LanguageDep,
 ) -> orders.OrderOut:
     """Cancel an unpaid order (gateway session first) and free its seats at once; 409 when
     it is paid or being paid. Cancelling a cancelled order answers the same."""
@@ -82,7 +112,7 @@ def cancel_order(
     )
     with services.db.reader() as session:
         order = orders.load_owned_order(session, order_id, user)
-        return orders.order_out(session, order, links=links)
+        return orders.order_out(session, order, links=links, language=language)
 
 
 @router.get("/checkouts/{order_id}", response_model=orders.CheckoutSummaryOut)

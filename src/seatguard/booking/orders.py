@@ -17,6 +17,7 @@ from seatguard.common.errors import NotFound
 from seatguard.common.schemas import CamelModel
 from seatguard.common.security import Principal
 from seatguard.payments.models import Dispute
+from seatguard.tickets.formatting import format_start
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +60,7 @@ class DisputeOut(CamelModel):
 
 class OrderOut(CamelModel):
     id: uuid.UUID
+    reference: str = Field(description="The short reference printed on emails and tickets")
     user_id: str
     status: str
     status_reason: str | None
@@ -67,6 +69,11 @@ class OrderOut(CamelModel):
     event_id: uuid.UUID
     event_name: str
     event_hour: datetime
+    event_location: str = Field(description="The venue")
+    event_timezone: str = Field(description="The event's IANA time zone")
+    event_time: str = Field(
+        description="The event's start in its own zone, written in the caller's language"
+    )
     created_at: datetime
     completed_at: datetime | None
     hold_expires_at: datetime | None
@@ -152,11 +159,13 @@ def order_out(
     *,
     links: DownloadLinks | None = None,
     admin: bool = False,
+    language: str | None = None,
 ) -> OrderOut:
     event = session.get(Event, order.event_id)
     assert event is not None
     return OrderOut(
         id=order.id,
+        reference=order.id.hex[:8].upper(),
         user_id=order.user_id,
         status=order.status,
         status_reason=order.status_reason,
@@ -165,6 +174,9 @@ def order_out(
         event_id=event.id,
         event_name=event.name,
         event_hour=event.starts_at,
+        event_location=event.location,
+        event_timezone=event.timezone,
+        event_time=format_start(event.starts_at, event.timezone, language),
         created_at=order.created_at,
         completed_at=order.completed_at,
         hold_expires_at=order.hold_expires_at,
@@ -199,6 +211,7 @@ def list_orders(
     offset: int,
     limit: int,
     links: DownloadLinks | None = None,
+    language: str | None = None,
 ) -> tuple[list[OrderOut], int]:
     """Newest first; ``user_id=None`` lists everyone's (admins)."""
     query = select(Order)
@@ -209,7 +222,8 @@ def list_orders(
         query.order_by(Order.created_at.desc(), Order.id).offset(offset).limit(limit)
     ).all()
     admin = user_id is None
-    return [order_out(session, o, links=links, admin=admin) for o in orders], total
+    views = [order_out(session, o, links=links, admin=admin, language=language) for o in orders]
+    return views, total
 
 
 def checkout_summary(order: Order, *, provider: str) -> CheckoutSummaryOut:

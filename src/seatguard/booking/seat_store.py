@@ -136,20 +136,8 @@ class PgSeatStore:
             row = await cur.fetchone()
         if row is None:
             raise NotFound("No such seat.", code="seat_not_found")
-        (
-            sid,
-            event_id,
-            section,
-            row_name,
-            number,
-            price,
-            status,
-            held_by,
-            until,
-            released,
-            _,
-            order,
-        ) = row
+        sid, event_id, section, row_name, number, price, status, held_by, until, order_id = row[:10]
+        released = row[10]
         if released:
             self._changed(event_id)
             return map_seat(
@@ -169,7 +157,7 @@ class PgSeatStore:
             raise Conflict(
                 "This seat is in a checkout; cancel the order instead.",
                 code="seat_in_checkout",
-                details={"orderId": str(order)},
+                details={"orderId": str(order_id)},
             )
         if running:
             raise Forbidden("This seat is held by someone else.", code="not_your_hold")

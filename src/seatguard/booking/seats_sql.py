@@ -104,10 +104,9 @@ WITH released AS (
     FROM released r
 )
 SELECT s.id, s.event_id, s.section, s."row", s.number, s.price_minor,
-       s.status, s.held_by, s.held_until,
+       s.status, s.held_by, s.held_until, s.order_id,
        (SELECT count(*) FROM released) AS released,
-       (SELECT count(*) FROM notified) AS notified,
-       s.order_id
+       (SELECT count(*) FROM notified) AS notified
 FROM seats s
 WHERE s.id = %(seat)s
 """

@@ -83,6 +83,7 @@ class PaymentGateway(Protocol):
         expires_at: datetime,
         customer_email: str | None,
         idempotency_key: str,
+        hold_expires_at: datetime | None = None,
     ) -> CheckoutSession: ...
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession: ...

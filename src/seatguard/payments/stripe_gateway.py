@@ -65,6 +65,7 @@ class StripeGateway:
         expires_at: datetime,
         customer_email: str | None,
         idempotency_key: str,
+        hold_expires_at: datetime | None = None,
     ) -> CheckoutSession:
         items: list[SessionCreateParamsLineItem] = [
             {
@@ -89,6 +90,8 @@ class StripeGateway:
         }
         if customer_email:
             params["customer_email"] = customer_email
+        if hold_expires_at is not None:  # the pay page counts down to the seats' release
+            params["metadata"]["hold_expires_at"] = str(int(hold_expires_at.timestamp()))
         try:
             created = self._client.v1.checkout.sessions.create(
                 cast("SessionCreateParams", params), {"idempotency_key": idempotency_key}

@@ -9,6 +9,7 @@ Spanish is written the Argentine way (the demo's audience): ``US$ 300,00`` and
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 from babel.numbers import format_currency
@@ -76,3 +77,12 @@ def format_event_time(moment: datetime, zone_name: str, language: str | None = N
     when = format_datetime(moment, _DATE_PATTERNS[lang], locale=_LOCALES[lang])
     text = f"{when} ({zone_label(moment, zone_name, lang)})"
     return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def format_start(moment: datetime, zone_name: str, language: str | None = None) -> str:
+    """An aware start written in the zone named (UTC when the name is unknown)."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, zone_name = ZoneInfo("UTC"), "UTC"
+    return format_event_time(moment.astimezone(zone), zone_name, language)

@@ -12,7 +12,6 @@ from datetime import datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -35,7 +34,7 @@ from seatguard.common.i18n import (
     use_language,
 )
 from seatguard.common.request_language import request_language
-from seatguard.tickets.formatting import format_event_time, format_money
+from seatguard.tickets.formatting import format_money, format_start
 from seatguard.web.texts import genre_name, script_texts, status_name
 
 HERE = Path(__file__).parent
@@ -127,11 +126,7 @@ def error_page(request: Request, status_code: int, message: str) -> HTMLResponse
 
 def event_time(moment: datetime, zone_name: str) -> str:
     """The event's start in its own zone, in the language in force."""
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone, zone_name = ZoneInfo("UTC"), "UTC"
-    return format_event_time(moment.astimezone(zone), zone_name)
+    return format_start(moment, zone_name)
 
 
 templates.env.filters["money"] = format_money

@@ -92,6 +92,27 @@ SCRIPT_TEXTS: dict[str, str] = {
     "taken_while_away": N_(
         "Seat {seats} was taken while you logged in. Please choose another seat."
     ),
+    # checkin.js
+    "door_synced": N_("Offline scans sent: {sent} · duplicate entries: {duplicates}"),
+    "seat_number": N_("Seat {seat}"),
+    # tickets.js
+    "order_reference": N_("Order reference:"),
+    "order_paid": N_("Paid"),
+    "order_awaiting_payment": N_("Awaiting payment"),
+    "order_for_cancelled": N_("Your order for {event} was cancelled and its seats released."),
+    "preparing_pdf": N_("Preparing your PDF…"),
+    "pdf_failed": N_("The PDF could not be downloaded; please try again."),
+    "pdf_downloaded": N_("Your tickets were downloaded."),
+    "checked_in": N_("checked in"),
+    "download_pdf": N_("Download PDF"),
+    "download_pdf_for": N_("Download the tickets for {event} as PDF"),
+    "cancel_order": N_("Cancel order"),
+    "cancel_order_for": N_("Cancel the order for {event} and release its seats"),
+    "complete_payment": N_("Complete the payment"),
+    "orders_failed": N_("Your orders could not be loaded."),
+    "orders_one": N_("1 order."),
+    "orders_many": N_("{count} orders."),
+    "no_orders": N_("You have no orders yet."),
     # admin.js
     "admins_only": N_("This page is for admins. Ask an admin for access."),
     "figures_failed": N_("The figures could not be loaded."),

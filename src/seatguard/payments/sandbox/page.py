@@ -17,6 +17,7 @@ from seatguard.payments.sandbox.core import Sandbox, get_sandbox
 from seatguard.payments.sandbox.errors import SandboxError
 from seatguard.payments.sandbox.records import SessionRecord
 from seatguard.payments.sandbox.store import CardDeclined
+from seatguard.payments.sandbox.texts import page_language
 
 router = APIRouter()
 SandboxDep = Annotated[Sandbox, Depends(get_sandbox)]
@@ -65,7 +66,13 @@ def show(session_id: str, request: Request, sandbox: SandboxDep) -> Response:
     closed = _closed_page(session)
     if closed is not None or session is None:
         return closed or HTMLResponse(status_code=404)
-    return HTMLResponse(html.checkout_page(session, action=str(request.url.path)))
+    page = html.checkout_page(
+        session,
+        action=str(request.url.path),
+        now=sandbox.now(),
+        language=page_language(request.headers.get("accept-language")),
+    )
+    return HTMLResponse(page)
 
 
 @router.post("/pay/{session_id}", response_class=HTMLResponse)
@@ -98,6 +105,8 @@ async def pay(session_id: str, request: Request, sandbox: SandboxDep) -> Respons
         error_code=problem.reason,
         error_message=problem.message,
         values=values,
+        now=sandbox.now(),
+        language=page_language(request.headers.get("accept-language")),
     )
     return HTMLResponse(page, status)
 

@@ -95,8 +95,8 @@
   }
 
   /* Beside each event time in the event's zone, the buyer's own time where it differs. */
-  function showOwnTimes() {
-    document.querySelectorAll("time.event-time[data-zone]").forEach(function (node) {
+  function showOwnTimes(root) {
+    (root || document).querySelectorAll("time.event-time[data-zone]").forEach(function (node) {
       const when = new Date(node.getAttribute("datetime"));
       if (isNaN(when.getTime())) { return; }
       const style = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
@@ -124,7 +124,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    showOwnTimes();
+    showOwnTimes(document);
     rememberLanguage();
     const logout = document.getElementById("logout");
     logout.addEventListener("click", function () {
@@ -140,6 +140,6 @@
   });
 
   window.SG = { token: token, setToken: setToken, api: api, loginUrl: loginUrl,
-    safeNext: safeNext, text: text, el: el, money: money, t: t, lang: LANG, locale: LOCALE,
+    safeNext: safeNext, text: text, el: el, money: money, t: t, showOwnTimes: showOwnTimes, lang: LANG, locale: LOCALE,
     user: Promise.resolve(null) };
 })();

@@ -51,12 +51,12 @@
     box.hidden = false;
     box.dataset.sent = String(results.length);
     box.dataset.duplicates = String(duplicates);
-    SG.text(box, T.synced + " " + results.length + " · " + T.duplicates + " " + duplicates);
+    SG.text(box, SG.t("door_synced", { sent: results.length, duplicates: duplicates }));
     refreshCount();
   }
 
   function seatText(body) {
-    return [body.eventName, body.section, T.seat + " " + body.row + body.number].join(" · ");
+    return [body.eventName, body.section, SG.t("seat_number", { seat: body.row + body.number })].join(" · ");
   }
 
   async function checkOnline(value) {
