@@ -439,7 +439,7 @@ def settle(machine: Any) -> None:
             with machine.db.unit_of_work() as session:
                 record_event(session, event=event, queue=machine.queue, now=machine.clock())
             machine.delivered.add(event["id"])
-    for round_ in range(60):
+    for round_ in range(180):  # three hours at most: every retry and backoff fits in it
         machine.clock.advance(minutes=1)
         machine.gateway.expire_due(machine.clock())
         for session_id in sorted(machine.gateway.sessions):  # bank debits clear or bounce
@@ -457,8 +457,12 @@ def settle(machine: Any) -> None:
         while messages := machine.queue.receive(max_messages=10, wait_seconds=0):
             process_batch(machine.queue, machine.handlers, messages)
         depth = machine.queue.depth()
-        if not any(depth.values()) and all(
-            e["id"] in machine.delivered for e in machine.gateway.events
+        with machine.db.reader() as session:  # a failed refund waits for the sweeper's retry
+            refunding = session.scalar(select(Order.id).where(Order.status == "REFUNDING"))
+        if (
+            not any(depth.values())
+            and refunding is None
+            and all(e["id"] in machine.delivered for e in machine.gateway.events)
         ):
             return
 
