@@ -113,7 +113,9 @@ def test_a_partial_refund_gives_back_those_seats_and_nothing_else(stack, sold, a
     stack.drain()
     [mail] = emails_of(stack, "partial_refund")
     assert mail["To"].addresses[0].addr_spec == "alice@example.com"
-    text = mail.get_body(("plain",)).get_content()
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    text = plain.get_content()
     assert "15.00" in text
     assert "seat 1" in text.lower()
     assert "seat 2" not in text.lower()
