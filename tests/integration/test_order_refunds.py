@@ -77,8 +77,9 @@ def test_customers_and_staff_get_403_and_change_nothing(stack, sold, auth_header
             client.post(f"/api/v1/booking-orders/{order_id}/refund"),
             client.post(f"/api/v1/booking-orders/{order_id}/resend"),
             client.get(f"/api/v1/admin/events/{event_id}/cancellation"),
+            client.get(f"/api/v1/admin/orders/{order_id}"),
         ]
-    assert [a.status_code for a in answers] == [403, 403, 403]
+    assert [a.status_code for a in answers] == [403, 403, 403, 403]
     assert stack.order(order_id).status == "COMPLETED"
     assert refunded_at_gateway(stack, order_id) == 0
 
@@ -183,3 +184,25 @@ def test_resend_sends_the_confirmation_again(stack, sold, auth_header):
             select(AuditEntry).where(AuditEntry.action == "order.email_resent")
         ).all()
     assert [e.target_id for e in resent] == [order_id, order_id]
+
+
+def test_the_order_page_data_shows_refunds_tickets_and_emails(stack, sold, auth_header):
+    _, seats, order_id = sold
+    with stack.client(admin(auth_header)) as client:
+        client.post(f"/api/v1/booking-orders/{order_id}/refund", json={"seatIds": [str(seats[1])]})
+        stack.drain()
+        detail = client.get(f"/api/v1/admin/orders/{order_id}").json()
+        missing = client.get(f"/api/v1/admin/orders/{uuid.uuid4()}")
+    assert missing.status_code == 404
+    [refund] = detail["refunds"]
+    assert (refund["amount"], refund["status"], refund["seatIds"]) == (
+        PRICE,
+        "succeeded",
+        [str(seats[1])],
+    )
+    assert refund["gatewayRefundId"].startswith("re_")
+    voided = {t["seatId"]: t["voidedAt"] is not None for t in detail["tickets"]}
+    assert voided == {str(seats[0]): False, str(seats[1]): True, str(seats[2]): False}
+    assert {e["kind"] for e in detail["emails"]} == {"confirmation", "partial_refund-1"}
+    assert detail["order"]["paymentIntentId"].startswith("pi_")
+    assert detail["order"]["disputes"] == []

@@ -10,6 +10,8 @@ from pydantic import Field
 from sqlalchemy import func, select
 
 from seatguard.admin import audit, order_actions
+from seatguard.admin.order_detail import OrderDetailOut
+from seatguard.admin.order_detail import order_detail as detail_of
 from seatguard.booking import orders
 from seatguard.booking.cancellation import AFFECTED
 from seatguard.booking.catalogue import load_event
@@ -84,6 +86,13 @@ def resend_confirmation(
         now=now,
     )
     return ResendOut(order_id=order_id, email=record)
+
+
+@router.get("/admin/orders/{order_id}", response_model=OrderDetailOut, tags=["admin"])
+def order_detail(order_id: uuid.UUID, session: ReaderDep, _admin: AdminUser) -> OrderDetailOut:
+    """One order: items, payment (gateway ids, refunds, disputes), tickets and their check-in
+    state, the emails sent."""
+    return detail_of(session, order_id)
 
 
 @router.get(
