@@ -9,6 +9,8 @@ Like ``refunds.refund_order`` it works in steps, each safe to repeat:
 2. ask the gateway for that row's amount with an idempotency key per attempt
    (``ask_gateway``); an outage leaves the row unanswered and a refusal marks it failed;
 3. the sweeper resumes unanswered, failed and long-pending rows (``refunds_to_resume``).
+   Once the whole order is refunded, an unfinished row is left alone: the whole refund
+   asks the gateway for all that is left of the payment, its seats included.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from seatguard.booking import live
-from seatguard.booking.domain import SeatStatus
+from seatguard.booking.domain import OrderStatus, SeatStatus
 from seatguard.booking.holds import unheld
 from seatguard.booking.models import Order, OrderItem, OrderRefund, Seat
 from seatguard.booking.order_state import email_job, void_tickets
@@ -99,6 +101,8 @@ def ask_gateway(
             return row.status if row else None
         order = session.get(Order, row.order_id)
         assert order is not None
+        if order.status != OrderStatus.COMPLETED.value:  # refunded whole since: covered
+            return row.status
         pending = row.gateway_refund_id if row.status in IN_FLIGHT else None
         intent, session_id = order.payment_intent_id, order.checkout_session_id
         key = f"refund-{row.order_id}-{row.id.hex[:12]}-{row.attempts}"
@@ -157,7 +161,12 @@ def refunds_to_resume(
         return list(
             session.scalars(
                 select(OrderRefund.id)
-                .where(OrderRefund.whole.is_(False), or_(retry, stale))
+                .join(Order, Order.id == OrderRefund.order_id)
+                .where(
+                    OrderRefund.whole.is_(False),
+                    Order.status == OrderStatus.COMPLETED.value,
+                    or_(retry, stale),
+                )
                 .order_by(OrderRefund.updated_at)
                 .limit(limit)
             )
