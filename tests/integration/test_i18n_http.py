@@ -159,6 +159,7 @@ SAME_IN_BOTH = {"Estadio River Plate, Buenos Aires", "Rock", "Pop", "Jazz", "Met
         ("/admin/audit", "<h1>Audit log</h1>", "<h1>Registro de auditoría</h1>"),
         ("/admin/events/new", "<h1>New event</h1>", "<h1>Nuevo evento</h1>"),
         (f"/admin/events/{uuid.UUID(int=3)}", "Event dashboard</h1>", "Panel del evento</h1>"),
+        (f"/admin/orders/{uuid.UUID(int=4)}", ">Order</h1>", ">Pedido</h1>"),
     ],
 )
 def test_the_back_office_speaks_spanish(app_client: TestClient, path, english, spanish):

@@ -162,6 +162,7 @@ STATUS_NAMES: dict[str, str] = {
     "COMPLETED": N_("Completed"),
     "FAILED": N_("Failed"),
     "EXPIRED": N_("Expired"),
+    "REFUNDING": N_("Refunding"),
     "REFUNDED": N_("Refunded"),
     "ON_SALE": N_("On sale"),
     "CANCELLED": N_("Cancelled"),
