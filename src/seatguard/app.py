@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from seatguard import __version__
+from seatguard.admin.order_routes import router as admin_order_router
 from seatguard.admin.pages import invite_router
 from seatguard.admin.pages import router as admin_pages
 from seatguard.admin.posters import MOUNT
@@ -133,6 +134,7 @@ def create_app(
     app.include_router(payments_router, prefix=API_PREFIX)
     app.include_router(tickets_router, prefix=API_PREFIX)
     app.include_router(admin_router, prefix=API_PREFIX)
+    app.include_router(admin_order_router, prefix=API_PREFIX)
     app.include_router(poster_router, prefix=API_PREFIX)
     app.include_router(team_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)

@@ -161,6 +161,7 @@ SAME_IN_BOTH = {"Estadio River Plate, Buenos Aires", "Rock", "Pop", "Jazz", "Met
         (f"/admin/events/{uuid.UUID(int=3)}", "Event dashboard</h1>", "Panel del evento</h1>"),
         ("/admin/staff", "<h1>Staff</h1>", "<h1>Personal</h1>"),
         (f"/admin/events/{uuid.UUID(int=3)}/door", ">Door</h1>", ">Puerta</h1>"),
+        (f"/admin/orders/{uuid.UUID(int=4)}", ">Order</h1>", ">Pedido</h1>"),
     ],
 )
 def test_the_back_office_speaks_spanish(app_client: TestClient, path, english, spanish):

@@ -24,6 +24,8 @@ class MemoryGateway:
         self.sessions: dict[str, CheckoutSession] = {}
         self.refunds: dict[str, Refund] = {}  # idempotency key -> refund
         self.refunded_intents: dict[str, int] = {}  # payment intent -> refunds issued
+        self.amount_refunded: dict[str, int] = {}  # payment intent -> minor units given back
+        self.refund_failure: GatewayError | None = None  # raised by refund() while set (outage)
         self.events: list[dict[str, Any]] = []  # every webhook event, in creation order
         self._ids = itertools.count(1)
         self._by_key: dict[str, str] = {}
@@ -101,7 +103,9 @@ class MemoryGateway:
         self._event("checkout.session.expired", expired)
         return expired
 
-    def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund:
+    def refund(
+        self, *, payment_intent_id: str, idempotency_key: str, amount: int | None = None
+    ) -> Refund:
         if idempotency_key in self.refunds:
             return self.refunds[idempotency_key]
         paid = [
@@ -111,15 +115,27 @@ class MemoryGateway:
         ]
         if not payment_intent_id or not paid:
             raise GatewayError(f"No such payment_intent: {payment_intent_id!r}")
-        if self.refunded_intents.get(payment_intent_id, 0):
+        left = (paid[0].amount_total or 0) - self.amount_refunded.get(payment_intent_id, 0)
+        if left <= 0:
             raise GatewayError("already refunded", code="charge_already_refunded")
+        if amount is not None and not 0 < amount <= left:
+            raise GatewayError(
+                f"refund of {amount} exceeds the {left} left", code="amount_too_large"
+            )
+        if self.refund_failure is not None:
+            raise self.refund_failure
         status = self.refund_outcomes.pop(0) if self.refund_outcomes else "succeeded"
-        refund = Refund(id=self._next("re"), status=status, amount=paid[0].amount_total or 0)
+        refund = Refund(
+            id=self._next("re"), status=status, amount=left if amount is None else amount
+        )
         self.refunds[idempotency_key] = refund
         self.refunds_by_id[refund.id] = (payment_intent_id, refund)
         if status != "failed":  # the money is on its way back
             self.refunded_intents[payment_intent_id] = (
                 self.refunded_intents.get(payment_intent_id, 0) + 1
+            )
+            self.amount_refunded[payment_intent_id] = (
+                self.amount_refunded.get(payment_intent_id, 0) + refund.amount
             )
         return refund
 
@@ -139,6 +155,7 @@ class MemoryGateway:
                 self.refunds[key] = settled
         if status == "failed" and refund.status != "failed":
             self.refunded_intents[intent] -= 1
+            self.amount_refunded[intent] -= refund.amount
         event = {
             "id": self._next("evt"),
             "type": "refund.updated",

@@ -26,6 +26,7 @@ class Action(StrEnum):
     EVENT_CANCELLED = "event.cancelled"
     SEAT_STATUS_CHANGED = "seat.status_changed"
     ORDER_REFUNDED = "order.refunded"
+    EMAIL_RESENT = "order.email_resent"
     ROLE_CHANGED = "user.role_changed"
     SESSIONS_REVOKED = "user.sessions_revoked"
     EXPORTED = "data.exported"

@@ -91,6 +91,11 @@ def orders(request: Request) -> HTMLResponse:
     return page(request, "admin/orders.html", title=N_("Orders"), statuses=list(OrderStatus))
 
 
+@router.get("/orders/{order_id}")
+def order(order_id: uuid.UUID, request: Request) -> HTMLResponse:
+    return page(request, "admin/order.html", title=N_("Order"), order_id=order_id)
+
+
 @router.get("/audit")
 def audit(request: Request) -> HTMLResponse:
     return page(request, "admin/audit.html", title=N_("Audit log"))

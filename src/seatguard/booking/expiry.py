@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from seatguard.booking import live
+from seatguard.booking import live, partial_refunds
 from seatguard.booking.domain import OPEN_ORDER_STATUSES, OrderStatus
 from seatguard.booking.holds import AVAILABLE, LOCKED, SeatChange, unheld
 from seatguard.booking.models import Order, Seat
@@ -167,6 +167,13 @@ def sweep_orders(
             resumed += 1
         except Exception:
             log.exception("could not resume the refund of order %s", order_id)
+            errors += 1
+    for refund_id in partial_refunds.refunds_to_resume(db, now=now, limit=limit):
+        try:
+            partial_refunds.ask_gateway(db=db, gateway=gateway, refund_id=refund_id, now=now)
+            resumed += 1
+        except Exception:
+            log.exception("could not resume partial refund %s", refund_id)
             errors += 1
     return SweepResult(
         orders_expired=expired,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -116,16 +117,57 @@ class OrderItem(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), index=True)
     amount: Mapped[int] = mapped_column(Integer)
+    # set when this item alone was refunded (the order stays COMPLETED for the others)
+    refund_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("order_refunds.id"), default=None, index=True
+    )
+
+
+class OrderRefund(Base):
+    """Money given back for some of an order's seats; one row per refund request.
+
+    ``status`` is the gateway's word (None until it answered); a failed one is asked again
+    with a new idempotency key (``attempts``) by the sweeper, a pending one is polled.
+    """
+
+    __tablename__ = "order_refunds"
+    __table_args__ = (UniqueConstraint("order_id", "request_key", name="uq_order_refund_key"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
+    request_key: Mapped[str] = mapped_column(String(100))
+    amount: Mapped[int] = mapped_column(Integer)
+    # the whole order (refunded by ``refunds.refund_order``); this row only keeps the request
+    whole: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    requested_by: Mapped[str] = mapped_column(String(320))
+    gateway_refund_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    status: Mapped[str | None] = mapped_column(String(20), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Ticket(Base):
     __tablename__ = "tickets"
+    # one live ticket per seat; a refunded seat keeps its void ticket and may be sold again
+    __table_args__ = (
+        Index(
+            "uq_tickets_live_seat",
+            "seat_id",
+            unique=True,
+            sqlite_where=text("voided_at IS NULL"),
+            postgresql_where=text("voided_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orders.id"), index=True)
-    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"), unique=True)
+    seat_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("seats.id"))
     code: Mapped[str] = mapped_column(Text)
     # 12 random Crockford base32 symbols (see seatguard.tickets.short_codes), unique.
     short_code: Mapped[str] = mapped_column(String(12), unique=True, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # a refunded ticket: refused at the door, left out of PDFs and emails
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.holds import unheld
-from seatguard.booking.models import Order, Seat
+from seatguard.booking.models import Order, Seat, Ticket
 from seatguard.common.errors import NotFound
 from seatguard.payments.gateway import CheckoutSession
 
@@ -36,12 +36,31 @@ class Fulfilment:
     seat_ids: tuple[uuid.UUID, ...] = ()
 
 
-def email_job(order_id: uuid.UUID, kind: str) -> tuple[dict[str, str], str]:
-    return {
-        "type": "email.send",
-        "order_id": str(order_id),
-        "kind": kind,
-    }, f"email:{kind}:{order_id}"
+def email_job(
+    order_id: uuid.UUID, kind: str, *, record: str | None = None, refund_id: uuid.UUID | None = None
+) -> tuple[dict[str, str], str]:
+    """The queue message sending an order's ``kind`` email once per ``record`` (the kind
+    itself unless the same kind may go out again: a resend, a second partial refund)."""
+    body = {"type": "email.send", "order_id": str(order_id), "kind": kind}
+    if record:
+        body["record"] = record
+    if refund_id:
+        body["refund_id"] = str(refund_id)
+    return body, f"email:{record or kind}:{order_id}"
+
+
+def void_tickets(
+    session: Session, order_id: uuid.UUID, now: datetime, seat_ids: list[uuid.UUID] | None = None
+) -> int:
+    """Void the order's live tickets (only those of ``seat_ids`` when given): refused at the
+    door from now on, and their seats may be sold again with new tickets."""
+    stmt = update(Ticket).where(Ticket.order_id == order_id, Ticket.voided_at.is_(None))
+    if seat_ids is not None:
+        stmt = stmt.where(Ticket.seat_id.in_(seat_ids))
+    result = session.execute(
+        stmt.values(voided_at=now).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def lock_order(session: Session, order_id: uuid.UUID) -> Order:

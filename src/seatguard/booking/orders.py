@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking.domain import minor_to_major
-from seatguard.booking.models import Event, Order, OrderItem, Seat
+from seatguard.booking.models import Event, Order, OrderItem, OrderRefund, Seat
 from seatguard.common.errors import NotFound
 from seatguard.common.schemas import CamelModel
 from seatguard.common.security import Principal
@@ -29,6 +29,7 @@ class ItemRow:
     price_minor: int
     status: str
     updated_at: datetime
+    refunded: bool = False
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ class OrderItemOut(CamelModel):
     status: str
     updated_at: datetime
     event_hour: datetime
+    refunded: bool = Field(default=False, description="This seat alone was refunded")
 
 
 class DisputeOut(CamelModel):
@@ -87,6 +89,9 @@ class OrderOut(CamelModel):
     refund_status: str | None = Field(
         default=None, description="The gateway's refund status (pending, succeeded, failed…)"
     )
+    refunded_amount: int = Field(
+        default=0, description="Minor units given back (or on their way back) to the buyer"
+    )
     disputes: list[DisputeOut] | None = Field(
         default=None, description="Chargebacks on this order's payment (admins only)"
     )
@@ -108,7 +113,7 @@ class CheckoutSummaryOut(CamelModel):
 
 def order_items(session: Session, order_id: uuid.UUID) -> list[ItemRow]:
     rows = session.execute(
-        select(Seat, OrderItem.amount)
+        select(Seat, OrderItem.amount, OrderItem.refund_id)
         .join(OrderItem, OrderItem.seat_id == Seat.id)
         .where(OrderItem.order_id == order_id)
         .order_by(Seat.section, Seat.row, Seat.number)
@@ -122,9 +127,22 @@ def order_items(session: Session, order_id: uuid.UUID) -> list[ItemRow]:
             price_minor=amount,
             status=seat.status if seat.order_id == order_id else "RELEASED",
             updated_at=seat.updated_at,
+            refunded=refund_id is not None,
         )
-        for seat, amount in rows
+        for seat, amount, refund_id in rows
     ]
+
+
+def refunded_amount(session: Session, order: Order) -> int:
+    """Minor units given back, or on their way back, to the buyer of ``order``."""
+    if order.status in ("REFUNDING", "REFUNDED"):
+        return order.amount_total
+    given = session.scalar(
+        select(func.coalesce(func.sum(OrderRefund.amount), 0)).where(
+            OrderRefund.order_id == order.id, OrderRefund.whole.is_(False)
+        )
+    )
+    return int(given or 0)
 
 
 def load_owned_order(session: Session, order_id: uuid.UUID, viewer: Principal) -> Order:
@@ -195,11 +213,13 @@ def order_out(
                 status=i.status,
                 updated_at=i.updated_at,
                 event_hour=event.starts_at,
+                refunded=i.refunded,
             )
             for i in order_items(session, order.id)
         ],
         download_url=links(order.id) if links and order.status == "COMPLETED" else None,
         refund_status=order.refund_status,
+        refunded_amount=refunded_amount(session, order),
         disputes=order_disputes(session, order.id) if admin else None,
     )
 

@@ -33,6 +33,7 @@ from seatguard.booking.order_state import (
     email_job,
     lock_order,
     release_seats,
+    void_tickets,
 )
 from seatguard.common import metrics
 from seatguard.common.db import Database
@@ -46,9 +47,10 @@ log = logging.getLogger("seatguard.refunds")
 # order_cancelled, event_cancelled) are the engine doing its job.
 GAVE_UP = "fulfilment_failed"
 EVENT_CANCELLED = "event_cancelled"
+BY_ADMIN = "refunded_by_admin"
 ALERTING = frozenset({GAVE_UP, "amount_mismatch"})
 # Reasons that may take back a COMPLETED order (its tickets are voided).
-UNDO_SALE = frozenset({EVENT_CANCELLED})
+UNDO_SALE = frozenset({EVENT_CANCELLED, BY_ADMIN})
 SETTLED = ("succeeded",)
 IN_FLIGHT = ("pending", "requires_action")
 MAX_REFUND_ATTEMPTS = 10
@@ -125,6 +127,7 @@ def _claim(
     order.payment_intent_id = payment_intent_id or order.payment_intent_id
     order.updated_at = now
     freed = release_seats(session, order.id, now, sold_too=undo_sale)
+    void_tickets(session, order.id, now)
     live.announce(session, live.freed(order.event_id, freed))
     if reason in ALERTING:
         metrics.FULFILMENT_GAVE_UP.labels(reason).inc()

@@ -20,9 +20,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from seatguard.common.i18n import gettext, ngettext, use_language
 from seatguard.notify.ics import event_ics
 from seatguard.tickets.formatting import format_event_time, format_money
-from seatguard.tickets.views import OrderView, TicketView
+from seatguard.tickets.views import OrderView, SeatLine, TicketView
 
-EmailKind = Literal["confirmation", "refund", "expiry", "event_cancelled"]
+EmailKind = Literal["confirmation", "refund", "expiry", "event_cancelled", "partial_refund"]
 
 
 class NoRecipient(ValueError):
@@ -51,7 +51,9 @@ def _render(kind: EmailKind, **context: Any) -> tuple[str, str]:
     )
 
 
-def message_id(order: OrderView, kind: EmailKind, sender: str) -> str:
+def message_id(order: OrderView, kind: str, sender: str) -> str:
+    """The same for every delivery of one email; ``kind`` is the sent-record's key (a resend
+    or a second partial refund is another email)."""
     domain = parseaddr(sender)[1].rpartition("@")[2] or "seatguard.local"
     return f"<{kind}.{order.id}@{domain}>"
 
@@ -108,6 +110,26 @@ def build_refund_email(
         }
         msg, context = _prepare(order, "refund", subject, sender, sent_at, lang)
         return _fill(msg, "refund", context)
+
+
+def build_partial_refund_email(
+    *,
+    order: OrderView,
+    refunded_seats: list[SeatLine],
+    sender: str,
+    sent_at: datetime | None = None,
+    language: str | None = None,
+) -> EmailMessage:
+    """Some seats of a paid order were refunded; the others' tickets stay valid."""
+    with use_language(language) as lang:
+        subject = gettext("Partial refund for order %(reference)s - %(event)s") % {
+            "event": order.event.name,
+            "reference": order.reference,
+        }
+        msg, context = _prepare(order, "partial_refund", subject, sender, sent_at, lang)
+        amount = sum(seat.amount for seat in refunded_seats)
+        extra = {"refunded_seats": refunded_seats, "refund_amount": amount}
+        return _fill(msg, "partial_refund", {**context, **extra})
 
 
 def build_event_cancelled_email(

@@ -29,11 +29,13 @@ from seatguard.notify.email import (
     build_confirmation_email,
     build_event_cancelled_email,
     build_expiry_email,
+    build_partial_refund_email,
     build_refund_email,
+    message_id,
 )
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.pdf import render_tickets_pdf
-from seatguard.tickets.views import load_order_view
+from seatguard.tickets.views import load_order_view, refunded_seats
 
 log = logging.getLogger("seatguard.notify")
 
@@ -43,6 +45,7 @@ _EXPECTED_STATUS: dict[str, frozenset[OrderStatus]] = {
     "refund": _REFUND,
     "event_cancelled": _REFUND,
     "expiry": frozenset({OrderStatus.EXPIRED}),
+    "partial_refund": frozenset({OrderStatus.COMPLETED} | _REFUND),
 }
 
 
@@ -56,11 +59,16 @@ def send_order_email(
     clock: Clock = system_clock,
     settings: Settings | None = None,
     language_of: Callable[[str], str | None] | None = None,
+    record: str | None = None,
+    refund_id: uuid.UUID | None = None,
 ) -> bool:
     """Build and send the ``kind`` email of an order; True when a message was handed over.
 
     ``language_of`` gives the buyer's language from their user id (English when None).
+    ``record`` is the sent-record's key when not ``kind`` itself (a resend, one of several
+    partial refunds, whose ``refund_id`` names the seats it gave back).
     """
+    record = record or kind
     if kind not in _EXPECTED_STATUS:
         raise ValueError(f"unknown email kind {kind!r}")
     sender = sender or (settings or get_settings()).email_from
@@ -88,16 +96,25 @@ def send_order_email(
         message = build_event_cancelled_email(
             order=order, sender=sender, sent_at=now, language=lang
         )
+    elif kind == "partial_refund":
+        with db.reader() as session:
+            seats = refunded_seats(session, order_id, refund_id)
+        message = build_partial_refund_email(
+            order=order, refunded_seats=seats, sender=sender, sent_at=now, language=lang
+        )
     else:
         message = build_expiry_email(order=order, sender=sender, sent_at=now, language=lang)
-    if not sent_record.claim(db, order_id=order_id, kind=kind, now=now):
-        log.info("%s email for order %s was sent before; not sent again", kind, order_id)
+    if record != kind:
+        del message["Message-ID"]
+        message["Message-ID"] = message_id(order, record, sender)
+    if not sent_record.claim(db, order_id=order_id, kind=record, now=now):
+        log.info("%s email for order %s was sent before; not sent again", record, order_id)
         return False
     try:
         mailer.send(message)
     except BaseException:
-        sent_record.release(db, order_id=order_id, kind=kind, claimed_at=now)
+        sent_record.release(db, order_id=order_id, kind=record, claimed_at=now)
         raise
-    sent_record.mark_sent(db, order_id=order_id, kind=kind, now=clock())
-    log.info("sent %s email for order %s", kind, order_id)
+    sent_record.mark_sent(db, order_id=order_id, kind=record, now=clock())
+    log.info("sent %s email for order %s", record, order_id)
     return True

@@ -11,6 +11,7 @@ from seatguard.payments.gateway import CheckoutSession, GatewayError, LineItem, 
 
 if TYPE_CHECKING:
     from stripe.checkout import Session
+    from stripe.params import RefundCreateParams
     from stripe.params.checkout import SessionCreateParams, SessionCreateParamsLineItem
 
 # The API version whose shapes the sandbox serves and the tests check (Stripe's OpenAPI schemas).
@@ -120,10 +121,15 @@ class StripeGateway:
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
 
-    def refund(self, *, payment_intent_id: str, idempotency_key: str) -> Refund:
+    def refund(
+        self, *, payment_intent_id: str, idempotency_key: str, amount: int | None = None
+    ) -> Refund:
+        params: dict[str, Any] = {"payment_intent": payment_intent_id}
+        if amount is not None:  # a partial refund; Stripe refunds what is left without it
+            params["amount"] = amount
         try:
             refund = self._client.v1.refunds.create(
-                {"payment_intent": payment_intent_id}, {"idempotency_key": idempotency_key}
+                cast("RefundCreateParams", params), {"idempotency_key": idempotency_key}
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc

@@ -62,7 +62,12 @@ def check_in(
     order_live = exists().where(Order.id == Ticket.order_id, Order.status == OrderStatus.COMPLETED)
     admitted = session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.checked_in_at.is_(None), order_live)
+        .where(
+            Ticket.id == ticket_id,
+            Ticket.checked_in_at.is_(None),
+            Ticket.voided_at.is_(None),
+            order_live,
+        )
         .values(checked_in_at=now)
         .returning(Ticket.id)
     ).first()
@@ -90,7 +95,7 @@ def identify_ticket(
 
 def _explain_refusal(session: Session, ticket_id: uuid.UUID) -> None:
     row = session.execute(
-        select(Ticket.checked_in_at, Order.status)
+        select(Ticket.checked_in_at, Ticket.voided_at, Order.status)
         .join(Order, Order.id == Ticket.order_id)
         .where(Ticket.id == ticket_id)
     ).first()
@@ -98,6 +103,8 @@ def _explain_refusal(session: Session, ticket_id: uuid.UUID) -> None:
         raise NotFound("No such ticket.", code="unknown_ticket")
     if row.status in (OrderStatus.REFUNDED, OrderStatus.REFUNDING):
         raise Conflict("This ticket's order was refunded.", code="order_refunded")
+    if row.voided_at is not None:
+        raise Conflict("This ticket was refunded; it is void.", code="ticket_refunded")
     if row.status != OrderStatus.COMPLETED:
         raise Conflict("This ticket's order is not paid.", code="order_not_paid")
     when = row.checked_in_at

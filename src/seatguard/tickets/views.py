@@ -110,7 +110,8 @@ def _event_view(event: Event) -> EventView:
 
 
 def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, list[TicketView]]:
-    """The order with its event, its seats (order items) and its issued tickets."""
+    """The order with its event, its seats (order items not refunded alone) and its live
+    (not void) tickets."""
     found = session.execute(
         select(Order, Event).join(Event, Event.id == Order.event_id).where(Order.id == order_id)
     ).first()
@@ -120,7 +121,7 @@ def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, l
     items = session.execute(
         select(Seat, OrderItem.amount)
         .join(OrderItem, OrderItem.seat_id == Seat.id)
-        .where(OrderItem.order_id == order_id)
+        .where(OrderItem.order_id == order_id, OrderItem.refund_id.is_(None))
     ).all()
     seats = sorted(
         (
@@ -148,13 +149,30 @@ def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, l
     return view, load_ticket_views(session, order_ids=[order_id])
 
 
+def refunded_seats(
+    session: Session, order_id: uuid.UUID, refund_id: uuid.UUID | None
+) -> list[SeatLine]:
+    """The seats a partial refund (``refund_id``) gave back, in seat order."""
+    rows = session.execute(
+        select(Seat, OrderItem.amount)
+        .join(OrderItem, OrderItem.seat_id == Seat.id)
+        .where(OrderItem.order_id == order_id, OrderItem.refund_id == refund_id)
+    ).all()
+    lines = [
+        SeatLine(seat_id=s.id, section=s.section, row=s.row, number=s.number, amount=amt)
+        for s, amt in rows
+    ]
+    return sorted(lines, key=lambda s: _seat_order(s.section, s.row, s.number))
+
+
 def load_ticket_views(
     session: Session,
     *,
     order_ids: list[uuid.UUID] | None = None,
     ticket_ids: list[uuid.UUID] | None = None,
 ) -> list[TicketView]:
-    """Tickets of the given orders or with the given ids, in seat order within each order."""
+    """Live tickets of the given orders or with the given ids, in seat order within each
+    order; void (refunded) ones are left out."""
     stmt = (
         select(Ticket, Seat, Order.currency, OrderItem.amount)
         .join(Seat, Seat.id == Ticket.seat_id)
@@ -163,6 +181,7 @@ def load_ticket_views(
             OrderItem, and_(OrderItem.order_id == Ticket.order_id, OrderItem.seat_id == Seat.id)
         )
     )
+    stmt = stmt.where(Ticket.voided_at.is_(None))
     if order_ids is not None:
         stmt = stmt.where(Ticket.order_id.in_(order_ids))
     if ticket_ids is not None:

@@ -140,6 +140,35 @@ SCRIPT_TEXTS: dict[str, str] = {
     "admitted_per_slot": N_("Admitted per 10 minutes"),
     "door_updated": N_("Updated {time}; refreshes every 3 seconds."),
     "password_set": N_("Password saved. Logging you in…"),
+    # admin-actions.js
+    "choose_seats_to_refund": N_("Choose the seats to refund first."),
+    "confirm_refund_seats": N_(
+        "Refund {amount} for {seats} to the buyer? Their tickets stop working."
+    ),
+    "confirm_refund_all": N_(
+        "Refund the whole order ({amount}) to the buyer? Its tickets stop working."
+    ),
+    "refund_done": N_("Refunded {amount}; the buyer is being emailed."),
+    "refund_waiting": N_(
+        "The refund is recorded; the payment provider will be asked again shortly."
+    ),
+    "resend_done": N_("The confirmation is on its way again."),
+    "action_failed": N_("That did not work: {message}"),
+    "confirm_cancel_event": N_(
+        "Cancel this event? {paid} paid orders will be refunded and {open} open checkouts "
+        "ended. This cannot be undone."
+    ),
+    "event_cancelled_done": N_("The event is cancelled; refunds are on their way."),
+    "ticket_void": N_("void"),
+    "not_yet": N_("not yet"),
+    "email_pending": N_("being sent"),
+    "gateway_ids": N_("Checkout {session}, payment {intent}"),
+    "refund_line": N_("{amount} — {status} ({when})"),
+    "no_refunds": N_("No refunds."),
+    "no_disputes": N_("No disputes."),
+    "buyer": N_("Buyer"),
+    "payment": N_("Payment"),
+    "event": N_("Event"),
     # admin-editor.js
     "remove": N_("Remove"),
     "remove_row": N_("Remove row {number} of {section}"),

@@ -126,6 +126,8 @@ def build_handlers(services: Services) -> dict[str, Handler]:
             clock=services.clock,
             settings=services.settings,
             language_of=services.account_language,
+            record=body.get("record"),
+            refund_id=uuid.UUID(body["refund_id"]) if body.get("refund_id") else None,
         )
 
     return {

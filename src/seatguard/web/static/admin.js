@@ -173,7 +173,8 @@
       const body = document.querySelector("[data-testid=admin-orders] tbody");
       body.replaceChildren.apply(body, result.body.map(function (o) {
         return SG.el("tr", { "data-order-id": o.id }, [
-          SG.el("th", { scope: "row", text: o.reference }), cell(when(o.createdAt)), cell(statusName(o.status)),
+          SG.el("th", { scope: "row" }, [SG.el("a", { href: "/admin/orders/" + o.id, text: o.reference })]),
+          cell(when(o.createdAt)), cell(statusName(o.status)),
           cell((o.customerName || "") + " " + (o.customerEmail || "")), cell(o.eventName),
           cell(String(o.seats), "num"), cell(SG.money(o.amount, o.currency), "num")]);
       }));

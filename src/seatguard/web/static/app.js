@@ -24,6 +24,7 @@
     const headers = { Accept: "application/json", "Accept-Language": LANG };
     if (opts.body !== undefined) { headers["Content-Type"] = "application/json"; }
     if (token()) { headers.Authorization = "Bearer " + token(); }
+    Object.assign(headers, opts.headers || {});
     const response = await fetch(path, {
       method: opts.method,
       headers: headers,
