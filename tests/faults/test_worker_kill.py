@@ -22,6 +22,7 @@ import pytest
 
 from seatguard.booking.models import Seat, Ticket
 from seatguard.common.security import mint_token
+from seatguard.notify.sent_record import CLAIM_TIMEOUT
 from tests.support.factories import make_event
 from tests.support.payflow import Stack, live_stack
 
@@ -86,7 +87,9 @@ def run_kill_loop(stack: Stack, settings, *, orders: int, kills: int, seed: int)
     time.sleep(1.1)  # leases of killed claims run out
     proc = _start(env)
     try:
-        deadline = time.monotonic() + 90
+        # a worker killed between claiming an email and sending it leaves a claim that others
+        # take over only once it is stale (CLAIM_TIMEOUT), so convergence may take that long
+        deadline = time.monotonic() + 90 + CLAIM_TIMEOUT.total_seconds()
         while time.monotonic() < deadline:
             depth = stack.queue.depth()
             idle = not depth["ready"] and not depth["in_flight"] and not depth["delayed"]

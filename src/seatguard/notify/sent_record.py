@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from seatguard.common.db import Database
 from seatguard.notify.models import EmailSend
 
-CLAIM_TIMEOUT = timedelta(minutes=2)  # well above the SMTP timeout
+CLAIM_TIMEOUT = timedelta(seconds=30)  # twice the default SMTP timeout; well inside the retries
 
 
 class EmailInProgress(Exception):
