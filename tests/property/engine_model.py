@@ -235,7 +235,11 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
         )
         def cancel_order(self, pick: int, who: str) -> None:
             with self.db.reader() as session:
-                orders = list(session.scalars(select(Order).order_by(Order.created_at, Order.id)))
+                orders = list(session.scalars(select(Order)))
+            # ids are random: pick by what the steps made, so a replayed example picks the same
+            orders.sort(
+                key=lambda o: (o.created_at, o.checkout_session_id or "", o.user_id, o.amount_total)
+            )
             order = orders[pick % len(orders)]
             viewer = {
                 "owner": Principal(user_id=order.user_id, role=Role.CUSTOMER),
@@ -366,8 +370,14 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self._count(Ticket) > 0)
         @rule(pick=st.integers(0, 10_000))
         def scan_ticket(self, pick: int) -> None:
-            with self.db.reader() as session:
-                tickets = list(session.scalars(select(Ticket).order_by(Ticket.id)))
+            with self.db.reader() as session:  # by seat, not by random id (replays pick alike)
+                tickets = list(
+                    session.scalars(
+                        select(Ticket)
+                        .join(Seat, Seat.id == Ticket.seat_id)
+                        .order_by(Seat.section, Seat.row, Seat.number, Ticket.issued_at)
+                    )
+                )
             ticket = tickets[pick % len(tickets)]
             with self.db.reader() as session:
                 order = session.get(Order, ticket.order_id)
