@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection
 
 import seatguard.models  # noqa: F401  (registers every table on Base.metadata)
 from seatguard.common.db import Base, make_engine, normalise_url
+from seatguard.common.migrate import foreign_keys_deferred
 from seatguard.settings import get_settings
 
 config = context.config
@@ -39,15 +41,15 @@ def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to
     return not (type_ == "table" and reflected and name not in Base.metadata.tables)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,
         target_metadata=Base.metadata,
         include_object=_ours,
-        render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
+        render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
-    with context.begin_transaction():
+    with foreign_keys_deferred(connection), context.begin_transaction():
         context.run_migrations()
 
 

@@ -9,6 +9,7 @@ from alembic import context
 from seatguard.auth.migrate import VERSION_TABLE
 from seatguard.auth.models import AuthBase
 from seatguard.common.db import make_engine, normalise_url
+from seatguard.common.migrate import foreign_keys_deferred
 from seatguard.settings import get_settings
 
 config = context.config
@@ -46,7 +47,7 @@ def run_migrations_online() -> None:
             version_table=VERSION_TABLE,
             include_object=_ours,
         )
-        with context.begin_transaction():
+        with foreign_keys_deferred(connection), context.begin_transaction():
             context.run_migrations()
     engine.dispose()
 
