@@ -97,6 +97,7 @@ def create_app(
             yield
         finally:
             await _app.state.seats.close()
+            await _app.state.standings.aclose()
             stop.set()
             live.close_feed(database)
             for t in threads:

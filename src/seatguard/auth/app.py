@@ -35,6 +35,7 @@ def create_auth_app(
         try:
             yield
         finally:
+            await _app.state.standings.aclose()
             if db is None:
                 database.dispose()
 

@@ -25,6 +25,7 @@ from seatguard.auth.tokens import issue_access_token, jwks
 from seatguard.common.db import Database
 from seatguard.common.deps import CurrentUser, NowDep, SettingsDep
 from seatguard.common.errors import error_body, localised_body
+from seatguard.common.pgpool import AsyncPool
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.common.standing import StandingCache
 from seatguard.settings import Settings
@@ -128,10 +129,13 @@ def install_auth(app: FastAPI, *, db: Database) -> None:
     and make every token check on ``app`` follow the users' current standing there."""
     app.state.auth_db = db
     settings: Settings = app.state.settings
+    pool = AsyncPool(db.url, max_size=4) if db.dialect == "postgresql" else None
     app.state.standings = StandingCache(
         partial(service.load_standing, db),
         ttl=timedelta(seconds=settings.role_cache_seconds),
         clock=app.state.clock,
+        load_async=None if pool is None else partial(service.load_standing_pg, pool),
+        close=None if pool is None else pool.close,
     )
 
     @app.exception_handler(TooManyAttempts)

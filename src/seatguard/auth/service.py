@@ -18,6 +18,7 @@ from seatguard.common.db import Database
 from seatguard.common.emails import check_email
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.i18n import N_
+from seatguard.common.pgpool import AsyncPool
 from seatguard.common.security import Role
 from seatguard.common.standing import Standing
 from seatguard.settings import Settings
@@ -165,9 +166,13 @@ def revoke_sessions(db: Database, *, email: str, now: datetime) -> User:
     return user
 
 
+def _ours(user_id: str) -> bool:
+    return bool(user_id) and len(user_id) <= 36 and "\x00" not in user_id
+
+
 def load_standing(db: Database, user_id: str) -> Standing | None:
     """The user's current role and session version, or None for a subject we do not know."""
-    if not user_id or len(user_id) > 36 or "\x00" in user_id:
+    if not _ours(user_id):
         return None  # not an id of ours (and PostgreSQL text cannot hold NUL)
     with db.reader() as session:
         row = session.execute(
@@ -176,6 +181,19 @@ def load_standing(db: Database, user_id: str) -> Standing | None:
     if row is None:
         return None
     return Standing(role=Role(row.role), token_version=row.token_version)
+
+
+_STANDING_SQL = "SELECT role, token_version FROM users WHERE id = %s"
+
+
+async def load_standing_pg(pool: AsyncPool, user_id: str) -> Standing | None:
+    """``load_standing`` on PostgreSQL's async pool: one prepared statement, no thread."""
+    if not _ours(user_id):
+        return None
+    async with pool.connection() as conn:
+        cur = await conn.execute(_STANDING_SQL, (user_id,), prepare=True)
+        row = await cur.fetchone()
+    return None if row is None else Standing(role=Role(row[0]), token_version=row[1])
 
 
 def create_admin(

@@ -63,7 +63,7 @@ async def get_principal(
         return principal
     fresh, standing = standings.peek(principal.user_id)
     if not fresh:  # at most once per user and ROLE_CACHE_SECONDS: a database read
-        standing = await run_in_threadpool(standings.load, principal.user_id)
+        standing = await standings.fetch(principal.user_id)
     return apply_standing(principal, standing)
 
 

@@ -9,9 +9,11 @@ is read from the auth tables at most once per ``ttl`` per user and process, so a
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from starlette.concurrency import run_in_threadpool
 
 from seatguard.common.clock import Clock
 from seatguard.common.errors import Unauthorized
@@ -25,7 +27,12 @@ class Standing:
 
 
 class StandingCache:
-    """``user id → Standing | None`` (``None``: the auth tables do not know the user)."""
+    """``user id → Standing | None`` (``None``: the auth tables do not know the user).
+
+    ``load`` reads blocking (a thread runs it); ``load_async``, when given (PostgreSQL), reads
+    on the event loop: a user's first request then costs one prepared round trip instead of a
+    threadpool hop and an ORM query. ``close`` releases what ``load_async`` holds.
+    """
 
     def __init__(
         self,
@@ -34,8 +41,12 @@ class StandingCache:
         ttl: timedelta,
         clock: Clock,
         max_entries: int = 100_000,
+        load_async: Callable[[str], Awaitable[Standing | None]] | None = None,
+        close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._load = load
+        self._load_async = load_async
+        self._close = close
         self.ttl = ttl
         self._clock = clock
         self._max_entries = max_entries
@@ -52,7 +63,22 @@ class StandingCache:
     def load(self, user_id: str) -> Standing | None:
         """Read the standing now (blocking I/O) and remember it for ``ttl``."""
         read_at = self._clock()
-        standing = self._load(user_id)
+        return self._remember(user_id, read_at, self._load(user_id))
+
+    async def fetch(self, user_id: str) -> Standing | None:
+        """``load`` without blocking the event loop."""
+        if self._load_async is None:
+            return await run_in_threadpool(self.load, user_id)
+        read_at = self._clock()
+        return self._remember(user_id, read_at, await self._load_async(user_id))
+
+    async def aclose(self) -> None:
+        if self._close is not None:
+            await self._close()
+
+    def _remember(
+        self, user_id: str, read_at: datetime, standing: Standing | None
+    ) -> Standing | None:
         with self._lock:
             if len(self._entries) >= self._max_entries:
                 self._entries.clear()
