@@ -51,6 +51,8 @@ def test_engine_model_long_run(db, database_url, tmp_path, monkeypatch):
     # The long run must have exercised the dangerous paths, not only the happy one.
     for key in (
         "pay.paid",
+        "pay.async",
+        "event.cancelled",
         "webhook.duplicate",
         "worker.died_before_ack",
         "scan.admitted",
