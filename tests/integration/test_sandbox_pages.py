@@ -48,13 +48,22 @@ def test_the_page_shows_amount_items_labelled_fields_and_a_cancel_link(
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     html = page.text
-    assert "300.00 EUR" in html
+    assert "€300.00" in html  # the shop's money format, not a third one
     assert "VIP &lt;A1&gt;" in html  # escaped
     for name in ("card_number", "exp_month", "exp_year", "cvc", "cardholder", "email"):
         assert f'<label for="{name}">' in html
         assert f'name="{name}"' in html
-    assert '<button type="submit">Pay 300.00 EUR</button>' in html
+    assert '<button type="submit">Pay €300.00</button>' in html
     assert 'href="https://shop.test/cancel?order=o-1"' in html
+
+
+def test_the_page_in_spanish_writes_money_as_the_shop_does_in_spanish(
+    running: RunningSandbox,
+) -> None:
+    session = new_session(running.base_url)
+    html = httpx.get(session.url or "", headers={"Accept-Language": "es-AR,es;q=0.9"}).text
+    assert '<html lang="es">' in html
+    assert '<button type="submit">Pagar EUR 300,00</button>' in html
 
 
 @pytest.mark.parametrize(

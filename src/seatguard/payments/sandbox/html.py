@@ -7,9 +7,7 @@ from html import escape
 
 from seatguard.payments.sandbox.records import ItemRecord, SessionRecord
 from seatguard.payments.sandbox.texts import TEXTS
-
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx",
-                "vnd", "vuv", "xaf", "xof", "xpf"}  # fmt: skip
+from seatguard.tickets.formatting import format_money
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;"
@@ -27,12 +25,6 @@ _COUNTDOWN = (
     "(end-Date.now())/1000));n.textContent=Math.floor(s/60)+':'+String(s%60).padStart(2,'0');"
     "if(s>0)setTimeout(tick,1000);}tick();})();</script>"
 )
-
-
-def money(amount: int, currency: str) -> str:
-    if currency.lower() in ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
 
 
 def document(title: str, body: str, *, language: str = "en") -> str:
@@ -98,10 +90,10 @@ def checkout_page(
 ) -> str:
     values = values or {}
     t = TEXTS[language]
-    total = money(session.amount_total, session.currency)
+    total = format_money(session.amount_total, session.currency, language)
     rows = "".join(
         f"<tr><td>{escape(item.name)}</td><td class='num'>{item.quantity}</td>"
-        f"<td class='num'>{money(item.amount, session.currency)}</td></tr>"
+        f"<td class='num'>{format_money(item.amount, session.currency, language)}</td></tr>"
         for item in session.items
     )
     error = ""
