@@ -145,7 +145,8 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
                 max_backoff=20,
                 rng=random.Random(0),
             )
-            run = Path(tempfile.mkdtemp(dir=ctx.workdir))  # ids repeat across examples, dirs must not
+            # ids repeat across examples (SeededIds); run folders must not
+            run = Path(tempfile.mkdtemp(dir=ctx.workdir))
             self.outbox = run / "outbox"
             settings = Settings(
                 env="test",
