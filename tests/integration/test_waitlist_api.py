@@ -157,7 +157,9 @@ def test_an_expired_hold_goes_to_the_first_in_line_with_one_email(stack, sold_ou
     assert sweep(stack) == 0  # offered once
     stack.drain()
     [mail] = offers_to(stack, "alice@example.com")
-    assert f"/events/{event_id}" in mail.get_body(("plain",)).get_content()
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    assert f"/events/{event_id}" in plain.get_content()
     assert len(offers_to(stack, "carol@example.com")) == 1
     # the held seats are Alice's: nobody else may take them
     with stack.client(user(auth_header, "mallory")) as client:
