@@ -37,6 +37,7 @@ from seatguard.queue.relay import start_relay
 from seatguard.runtime import Services, build_services
 from seatguard.settings import Settings
 from seatguard.tickets.routes import router as tickets_router
+from seatguard.waitlist.routes import router as waitlist_router
 from seatguard.web import install_web
 
 log = logging.getLogger("seatguard")
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(admin_order_router, prefix=API_PREFIX)
     app.include_router(poster_router, prefix=API_PREFIX)
     app.include_router(team_router, prefix=API_PREFIX)
+    app.include_router(waitlist_router, prefix=API_PREFIX)
     install_auth(app, db=auth_database)
     install_web(app, api_prefix=API_PREFIX)  # the buyer's pages and the live seat stream
     app.include_router(admin_pages)  # the organizer's back office

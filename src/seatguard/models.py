@@ -6,6 +6,7 @@ from seatguard.notify import models as notify_models
 from seatguard.payments import models as payment_models
 from seatguard.payments.sandbox import tables as sandbox_tables
 from seatguard.queue import models as queue_models
+from seatguard.waitlist import models as waitlist_models
 
 __all__ = [
     "admin_models",
@@ -14,4 +15,5 @@ __all__ = [
     "payment_models",
     "queue_models",
     "sandbox_tables",
+    "waitlist_models",
 ]

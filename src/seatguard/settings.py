@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     hold_minutes: float = Field(default=15, gt=0, le=24 * 60, validation_alias="HOLD_MINUTES")
     max_holds_per_event: int = Field(default=8, ge=1, validation_alias="MAX_HOLDS_PER_EVENT")
     sweep_interval_seconds: float = Field(default=5.0, gt=0, validation_alias="SWEEP_INTERVAL")
+    # How long seats offered to the next on an event's waiting list stay held for them.
+    waitlist_offer_minutes: float = Field(
+        default=30, gt=0, le=7 * 24 * 60, validation_alias="WAITLIST_OFFER_MINUTES"
+    )
     # Live seat maps (server-sent events): seconds between heartbeats (and map re-reads).
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, validation_alias="SSE_HEARTBEAT")
 

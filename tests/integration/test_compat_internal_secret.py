@@ -54,6 +54,7 @@ PUBLIC: dict[tuple[str, str], set[int]] = {
     ("GET", "/admin/staff"): {200},
     ("GET", "/admin/orders/{order_id}"): {200},
     ("GET", "/admin/events/{event_id}/door"): {200},
+    ("GET", "/admin/events/{event_id}/waiting-list"): {200},
     ("GET", "/invite/{token}"): {400},  # the page says the link is not valid
     ("POST", "/auth/invitations/accept"): {422},  # the invitation's token is the credential
 }

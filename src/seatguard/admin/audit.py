@@ -30,6 +30,7 @@ class Action(StrEnum):
     ROLE_CHANGED = "user.role_changed"
     SESSIONS_REVOKED = "user.sessions_revoked"
     EXPORTED = "data.exported"
+    WAITLIST_ENTRY_REMOVED = "waitlist.entry_removed"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

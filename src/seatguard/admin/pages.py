@@ -65,6 +65,11 @@ def door(event_id: uuid.UUID, request: Request) -> HTMLResponse:
     return page(request, "admin/door.html", title=N_("Door"), event_id=event_id)
 
 
+@router.get("/events/{event_id}/waiting-list")
+def waiting_list(event_id: uuid.UUID, request: Request) -> HTMLResponse:
+    return page(request, "admin/waitlist.html", title=N_("Waiting list"), event_id=event_id)
+
+
 @router.get("/staff")
 def staff(request: Request) -> HTMLResponse:
     return page(request, "admin/staff.html", title=N_("Staff"))

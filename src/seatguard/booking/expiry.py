@@ -43,6 +43,7 @@ class SweepResult:
     orders_expired: int = 0
     payments_reconciled: int = 0
     refunds_resumed: int = 0
+    waitlist_offers: int = 0
     errors: int = 0
 
     def __add__(self, other: SweepResult) -> SweepResult:
@@ -51,6 +52,7 @@ class SweepResult:
             orders_expired=self.orders_expired + other.orders_expired,
             payments_reconciled=self.payments_reconciled + other.payments_reconciled,
             refunds_resumed=self.refunds_resumed + other.refunds_resumed,
+            waitlist_offers=self.waitlist_offers + other.waitlist_offers,
             errors=self.errors + other.errors,
         )
 

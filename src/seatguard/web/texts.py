@@ -56,6 +56,16 @@ SCRIPT_TEXTS: dict[str, str] = {
     "see_your_order": N_("See your order"),
     "cancel_failed": N_("This order could not be cancelled."),
     "order_cancelled_seats": N_("Order cancelled; released {seats}."),
+    # waitlist.js
+    "waitlist_open": N_(
+        "This concert is sold out. Join its waiting list: when seats come free, the first in "
+        "line gets them held and an email."
+    ),
+    "waitlist_position": N_("You are number {position} on the waiting list."),
+    "waitlist_offered": N_(
+        "Seats came free and are held for you until {time}: pay for them below."
+    ),
+    "waitlist_left": N_("You left the waiting list."),
     # seatmap.js
     "a_seat": N_("a seat"),
     "seat_taken": N_("Seat {seat} was just taken by someone else. Please choose another seat."),
@@ -116,6 +126,16 @@ SCRIPT_TEXTS: dict[str, str] = {
     # admin.js
     "admins_only": N_("This page is for admins. Ask an admin for access."),
     "figures_failed": N_("The figures could not be loaded."),
+    # admin-waitlist.js
+    "waitlist_state_WAITING": N_("Waiting"),
+    "waitlist_state_OFFERED": N_("Offered until {time}"),
+    "waitlist_state_CONVERTED": N_("Bought"),
+    "waitlist_state_LAPSED": N_("Offer lapsed"),
+    "waitlist_state_LEFT": N_("Left"),
+    "waitlist_state_REMOVED": N_("Removed"),
+    "waitlist_remove": N_("Remove"),
+    "waitlist_removed": N_("{email} was removed from the waiting list."),
+    "waitlist_empty": N_("Nobody is on this waiting list."),
     "nothing_sold": N_("Nothing sold yet."),
     "heatmap_label": N_("Seat map: free, held and sold seats"),
     "export_failed": N_("The export could not be made; please try again."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from seatguard.common.db import Database
 from seatguard.payments import outcomes
 from seatguard.runtime import Services, build_services
 from seatguard.settings import get_settings
+from seatguard.waitlist import offers
 from seatguard.worker.runner import Handler, current_attempt
 
 log = logging.getLogger("seatguard.worker")
@@ -130,6 +132,18 @@ def build_handlers(services: Services) -> dict[str, Handler]:
             refund_id=uuid.UUID(body["refund_id"]) if body.get("refund_id") else None,
         )
 
+    def waitlist_offer(body: dict[str, Any]) -> None:
+        from seatguard.waitlist.offer_email import send_offer_email
+
+        send_offer_email(
+            db=services.db,
+            mailer=services.mailer,
+            entry_id=uuid.UUID(str(body["entry_id"])),
+            offer_id=uuid.UUID(str(body["offer_id"])),
+            settings=services.settings,
+            clock=services.clock,
+        )
+
     return {
         "payment.checkout_completed": checkout_completed,
         "payment.async_payment_failed": async_payment_failed,
@@ -139,6 +153,7 @@ def build_handlers(services: Services) -> dict[str, Handler]:
         "event.cancelled": event_cancelled,
         "order.event_cancelled": order_event_cancelled,
         "email.send": send_email,
+        "waitlist.offer": waitlist_offer,
     }
 
 
@@ -160,8 +175,8 @@ def sweep_pending_orders(services: Services, *, limit: int = 100) -> int:
 
 
 def sweep_steps(services: Services) -> list[SweepStep]:
-    """What one sweep does: free expired bare holds, then expire unpaid orders and resume
-    refunds."""
+    """What one sweep does: free expired bare holds, expire unpaid orders and resume refunds,
+    then offer the seats that are free to those on waiting lists."""
 
     def holds(_db: Database, clock: Clock) -> expiry.SweepResult:
         return expiry.sweep_holds(services.db, clock())
@@ -171,4 +186,13 @@ def sweep_steps(services: Services) -> list[SweepStep]:
             db=services.db, gateway=services.gateway, queue=services.queue, now=clock()
         )
 
-    return [holds, orders]
+    def waiting_lists(_db: Database, clock: Clock) -> expiry.SweepResult:
+        return offers.sweep_waiting_lists(
+            services.db,
+            queue=services.queue,
+            now=clock(),
+            offer_for=timedelta(minutes=services.settings.waitlist_offer_minutes),
+            max_seats=services.settings.max_holds_per_event,
+        )
+
+    return [holds, orders, waiting_lists]
