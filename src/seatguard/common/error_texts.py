@@ -36,6 +36,15 @@ CODE_MESSAGES: dict[str, str] = {
     "null_field": N_("A field that cannot be empty was sent empty."),
     "illegal_transition": N_("The seat cannot change to that status."),
     "image_too_small": N_("A poster is at least %(minSide)s pixels on each side."),
+    "hold_limit_reached": N_("At most %(limit)s seats may be held per event."),
+    "order_not_refundable": N_("Only a completed order can be refunded."),
+    "order_not_completed": N_("Only a completed order has tickets to send."),
+    "order_not_pending": N_("This order no longer awaits payment."),
+    "seats_wanted_out_of_range": N_("Ask for 1 to %(limit)s seats."),
+    "waitlist_entry_closed": N_("This entry is no longer in line."),
+    "malformed_short_code": N_(
+        "A short ticket code is 12 letters and digits, like K7QM-4XPD-9TRB."
+    ),
 }
 
 
