@@ -44,7 +44,7 @@ def _built_messages() -> list[tuple[str, str | None]]:
                 ),
                 classes[node.func.id].code,  # the class's own code
             )
-            out.append((f"{path.relative_to(SOURCE)}:{node.lineno}", code))
+            out.append((f"{path.relative_to(SOURCE)}:{node.lineno}", str(code)))
     return out
 
 
