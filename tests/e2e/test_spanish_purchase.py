@@ -74,6 +74,9 @@ def test_buy_a_ticket_in_spanish(
         event_time = page.get_by_test_id("event-time")
         expect(event_time).to_contain_text(re.compile(r", \d\d:\d\d \(hora de Argentina\)"))
         expect(page.get_by_test_id("own-time").first).to_contain_text("Tu hora:")
+        # one clock: the buyer's own time in the same 24-hour form as the event's
+        expect(page.get_by_test_id("own-time").first).to_contain_text(re.compile(r" \d\d:\d\d "))
+        expect(page.get_by_test_id("own-time").first).not_to_contain_text("m.")
         expect(page.get_by_text("Elegí tus butacas")).to_be_visible()
 
         free = page.locator('button.seat[data-status="AVAILABLE"]').first

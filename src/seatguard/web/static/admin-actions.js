@@ -3,7 +3,7 @@
 (function () {
   const SG = window.SG;
   const $ = function (id) { return document.getElementById(id); };
-  const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale) : "—"; };
+  const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale, { hourCycle: SG.hourCycle }) : "—"; };
   const statusName = function (code) {
     const name = SG.t("status_" + code);
     return name === "status_" + code ? code : name;

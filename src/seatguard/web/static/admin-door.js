@@ -67,7 +67,7 @@
     chart.setAttribute("aria-label", SG.t("admitted_per_slot"));
     slots.forEach(function (s, i) {
       const h = Math.max(Math.round((s.admitted / max) * height), 1);
-      const label = new Date(s.start).toLocaleTimeString(SG.locale, { hour: "2-digit", minute: "2-digit" });
+      const label = new Date(s.start).toLocaleTimeString(SG.locale, { hour: "2-digit", minute: "2-digit", hourCycle: SG.hourCycle });
       const bar = document.createElementNS(SVG, "rect");
       [["class", "bar"], ["x", i * step + step * 0.1], ["y", height - h], ["width", step * 0.8], ["height", h]]
         .forEach(function (kv) { bar.setAttribute(kv[0], String(kv[1])); });
@@ -100,9 +100,9 @@
       const scans = document.querySelector("[data-testid=door-scans] tbody");
       scans.replaceChildren.apply(scans, b.lastScans.map(function (s) {
         return SG.el("tr", { "data-ticket-id": s.ticketId }, [
-          cell(new Date(s.at).toLocaleTimeString(SG.locale)), cell(s.section + " " + s.row + "-" + s.number), cell(s.name)]);
+          cell(new Date(s.at).toLocaleTimeString(SG.locale, { hourCycle: SG.hourCycle })), cell(s.section + " " + s.row + "-" + s.number), cell(s.name)]);
       }));
-      SG.text($("door-updated"), SG.t("door_updated", { time: new Date().toLocaleTimeString(SG.locale) }));
+      SG.text($("door-updated"), SG.t("door_updated", { time: new Date().toLocaleTimeString(SG.locale, { hourCycle: SG.hourCycle }) }));
       return true;
     }
     if (await refresh()) { setInterval(refresh, 3000); }

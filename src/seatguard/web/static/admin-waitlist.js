@@ -15,7 +15,7 @@
   }
 
   function when(iso) {
-    return new Intl.DateTimeFormat(SG.locale, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit" })
+    return new Intl.DateTimeFormat(SG.locale, { day: "numeric", month: "short", hour: "numeric", minute: "2-digit", hourCycle: SG.hourCycle })
       .format(new Date(iso));
   }
 

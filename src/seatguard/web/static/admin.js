@@ -23,7 +23,7 @@
   }
 
   function cell(value, cls) { return SG.el("td", cls ? { class: cls, text: value } : { text: value }); }
-  const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale) : "—"; };
+  const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale, { hourCycle: SG.hourCycle }) : "—"; };
   const statusName = function (code) {
     const key = "status_" + code;
     const name = SG.t(key);
@@ -128,7 +128,7 @@
       }), SG.t("takings_by_section"));
       const seats = await SG.api("/api/v1/events/" + id + "/seats");
       if (seats.ok) { heatMap($("heatmap"), seats.body); }
-      SG.text($("dash-updated"), SG.t("dashboard_updated", { time: new Date().toLocaleTimeString(SG.locale) }));
+      SG.text($("dash-updated"), SG.t("dashboard_updated", { time: new Date().toLocaleTimeString(SG.locale, { hourCycle: SG.hourCycle }) }));
       return true;
     }
     $("export-attendees").addEventListener("click", function (ev) {

@@ -4,6 +4,8 @@
   const KEY = "seatguard.token";
   const LANG = document.documentElement.lang || "en";
   const LOCALE = document.documentElement.dataset.locale || undefined;
+  // The server's own clock per language: 24 h in Spanish (20:00), 12 h in English (8:00 PM).
+  const HOUR_CYCLE = (LOCALE || "").startsWith("es") ? "h23" : "h12";
   let TEXTS = {};
   try { TEXTS = JSON.parse((document.getElementById("sg-texts") || {}).textContent || "{}"); } catch (e) { TEXTS = {}; }
 
@@ -100,7 +102,7 @@
     (root || document).querySelectorAll("time.event-time[data-zone]").forEach(function (node) {
       const when = new Date(node.getAttribute("datetime"));
       if (isNaN(when.getTime())) { return; }
-      const style = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit" };
+      const style = { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", hourCycle: HOUR_CYCLE };
       let theirs;
       try { theirs = new Intl.DateTimeFormat(LOCALE, Object.assign({ timeZone: node.dataset.zone }, style)).format(when); }
       catch (e) { return; }
@@ -141,6 +143,6 @@
   });
 
   window.SG = { token: token, setToken: setToken, api: api, loginUrl: loginUrl,
-    safeNext: safeNext, text: text, el: el, money: money, t: t, showOwnTimes: showOwnTimes, lang: LANG, locale: LOCALE,
+    safeNext: safeNext, text: text, el: el, money: money, t: t, showOwnTimes: showOwnTimes, lang: LANG, locale: LOCALE, hourCycle: HOUR_CYCLE,
     user: Promise.resolve(null) };
 })();

@@ -93,7 +93,7 @@
     if (!claims) { show("forged", T.forged, ""); return; }
     if (doorEvent() && claims.eventId !== doorEvent()) { show("used", T.wrongEvent, ""); return; }
     const before = door.scannedAt(claims.ticketId);
-    if (before) { show("used", T.usedHere, new Date(before).toLocaleTimeString()); return; }
+    if (before) { show("used", T.usedHere, new Date(before).toLocaleTimeString(SG.locale, { hourCycle: SG.hourCycle })); return; }
     const at = new Date().toISOString();
     door.remember(claims.ticketId, at);
     door.queue(value, doorEvent(), at);

@@ -13,7 +13,7 @@
     const state = $("waitlist-state");
 
     function when(iso) {
-      return new Intl.DateTimeFormat(SG.locale, { hour: "numeric", minute: "2-digit", day: "numeric", month: "short" })
+      return new Intl.DateTimeFormat(SG.locale, { hour: "numeric", minute: "2-digit", day: "numeric", month: "short", hourCycle: SG.hourCycle })
         .format(new Date(iso));
     }
 
