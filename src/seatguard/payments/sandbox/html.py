@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from html import escape
 
 from seatguard.payments.sandbox.records import ItemRecord, SessionRecord
@@ -55,8 +54,9 @@ def hold_notice(session: SessionRecord, *, now: int, language: str) -> str:
     if left == 0:
         return f'<p class="hold" role="status" id="hold">{TEXTS[language]["held_over"]}</p>'
     clock = f'<time id="hold-left" data-until="{until}">{left // 60}:{left % 60:02d}</time>'
-    at = datetime.fromtimestamp(until, UTC).strftime("%H:%M")
-    text = escape(TEXTS[language]["held"]).format(countdown=clock, time=at)
+    # A countdown, not a time of day: the shop writes times in the event's zone, which
+    # this page does not know, and a second clock in UTC would contradict it.
+    text = escape(TEXTS[language]["held"]).format(countdown=clock)
     return f'<p class="hold" id="hold" data-testid="hold">{text}</p>{_COUNTDOWN}'
 
 
