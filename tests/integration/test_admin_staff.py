@@ -276,7 +276,7 @@ def test_the_invitation_email_is_in_the_chosen_language(client, admin, outbox, l
     (path,) = outbox.glob("*.eml")
     message = email.message_from_bytes(path.read_bytes(), policy=default)
     assert message["Content-Language"] == language
-    subject = {"en": "choose a password", "es": "elige una contraseña"}[language]
+    subject = {"en": "choose a password", "es": "elegí una contraseña"}[language]
     assert subject in message["Subject"]
 
 
@@ -289,5 +289,5 @@ def test_the_invitation_page_speaks_the_visitors_language(client, admin, outbox)
     token = invitation_link(outbox, DOOR).rsplit("/", 1)[1]
     page = client.get(f"/invite/{token}", headers=spanish)
     assert page.status_code == 200
-    assert "Elige tu contraseña" in page.text
+    assert "Elegí tu contraseña" in page.text
     assert f"Tu cuenta: {DOOR}" in page.text

@@ -318,4 +318,4 @@ def test_the_offer_email_speaks_the_buyer_s_language(stack, sold_out, auth_heade
     sweep(stack)
     [mail] = offers_to(stack, "alice@example.com")
     assert mail["Content-Language"] == "es"
-    assert "Asientos reservados para ti" in mail["Subject"]
+    assert "Butacas reservadas para vos" in mail["Subject"]
