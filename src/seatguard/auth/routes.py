@@ -129,7 +129,7 @@ def install_auth(app: FastAPI, *, db: Database) -> None:
     and make every token check on ``app`` follow the users' current standing there."""
     app.state.auth_db = db
     settings: Settings = app.state.settings
-    pool = AsyncPool(db.url, max_size=4) if db.dialect == "postgresql" else None
+    pool = AsyncPool(db.url, max_size=settings.db_pool_size) if db.dialect == "postgresql" else None
     app.state.standings = StandingCache(
         partial(service.load_standing, db),
         ttl=timedelta(seconds=settings.role_cache_seconds),
