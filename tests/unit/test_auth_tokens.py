@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,3 +116,40 @@ def test_lifetime_comes_from_expired_token_jwt():
         settings, user_id=USER, email="a@example.com", role="customer", now=system_clock()
     )
     assert timedelta(seconds=issued.expires_in) == timedelta(minutes=15)
+
+
+def test_a_token_verified_once_is_still_refused_once_it_expires():
+    settings = hs_settings()
+    token = issue(settings)
+    short = jwt.encode(
+        {**jwt.decode(token, options={"verify_signature": False}), "exp": int(time.time()) + 1},
+        SECRET,
+        algorithm="HS256",
+    )
+    assert decode_token(short, settings).user_id == USER  # verified, and remembered
+    time.sleep(1.2)
+    with pytest.raises(Unauthorized) as refused:
+        decode_token(short, settings)
+    assert refused.value.code == "token_expired"
+
+
+def test_a_token_verified_under_one_key_is_not_taken_under_another():
+    token = issue(hs_settings())
+    assert decode_token(token, hs_settings()).user_id == USER
+    other = Settings(env="test", jwt_secret="another-secret-with-enough-entropy-4242")
+    with pytest.raises(Unauthorized):
+        decode_token(token, other)
+    _private, public = ed25519_pem_pair()
+    with pytest.raises(Unauthorized):
+        decode_token(token, hs_settings(jwt_public_key=public))
+
+
+def test_a_tampered_copy_of_a_verified_token_is_refused():
+    settings = hs_settings()
+    token = issue(settings)
+    assert decode_token(token, settings).role is Role.CUSTOMER
+    head, _body, signature = token.split(".")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, "role": "admin"}).encode()).rstrip(b"=")
+    with pytest.raises(Unauthorized):
+        decode_token(f"{head}.{forged.decode()}.{signature}", settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,7 +108,37 @@ def verification_key(token: str, settings: Settings) -> tuple[Any, list[str]]:
     return settings.jwt_secret, ALGORITHMS
 
 
+# Tokens this process has verified: (token, what verified it) -> (principal, exp). A token is
+# sent again on every request of its user; verifying its signature and claims each time was
+# the largest share of a hold's CPU. A hit is still refused once ``exp`` passes, exactly when
+# PyJWT would refuse it. Only tokens that passed verification get in; bounded, then cleared.
+# Tokens checked against a fetched key set are not kept (its keys can be withdrawn).
+_VERIFIED: dict[tuple[str, ...], tuple[Principal, float]] = {}
+_VERIFIED_MAX = 50_000
+
+
 def decode_token(token: str, settings: Settings) -> Principal:
+    if settings.jwks_url:
+        return _decode(token, settings)[0]
+    key = (
+        token,
+        settings.jwt_secret,
+        settings.jwt_public_key or "",
+        settings.auth_private_key or "",
+        settings.jwt_audience,
+        settings.jwt_issuer,
+    )
+    hit = _VERIFIED.get(key)
+    if hit is not None and time.time() < hit[1]:
+        return hit[0]
+    principal, expires = _decode(token, settings)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (principal, expires)
+    return principal
+
+
+def _decode(token: str, settings: Settings) -> tuple[Principal, float]:
     try:
         key, algorithms = verification_key(token, settings)
         claims: dict[str, Any] = jwt.decode(
@@ -133,12 +164,13 @@ def decode_token(token: str, settings: Settings) -> Principal:
     version = claims.get("ver", 0)
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise Unauthorized("The token carries a malformed version.", code="invalid_token")
-    return Principal(
+    principal = Principal(
         user_id=subject,
         role=role,
         email=email if isinstance(email, str) else None,
         token_version=version,
     )
+    return principal, float(claims["exp"])
 
 
 def parse_duration(text: str) -> timedelta:
