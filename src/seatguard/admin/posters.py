@@ -72,6 +72,10 @@ class PosterStore(Protocol):
         """Store the poster; returns the URL buyers' browsers load it from."""
         ...
 
+    def read(self, name: str) -> bytes:
+        """The stored poster ``name`` (for the tickets and emails that carry it)."""
+        ...
+
 
 class DiskPosters:
     def __init__(self, directory: str | Path) -> None:
@@ -84,6 +88,9 @@ class DiskPosters:
             out.write(jpeg)
         os.replace(tmp, self.directory / name)
         return f"{MOUNT}/{name}"
+
+    def read(self, name: str) -> bytes:
+        return (self.directory / name).read_bytes()
 
 
 class S3Posters:
@@ -103,6 +110,11 @@ class S3Posters:
             CacheControl="public, max-age=31536000, immutable",
         )
         return f"{self.public_base}/posters/{name}"
+
+    def read(self, name: str) -> bytes:
+        found = self.client.get_object(Bucket=self.bucket, Key=f"posters/{name}")
+        body: bytes = found["Body"].read()
+        return body
 
 
 def poster_store(settings: Settings) -> PosterStore:
