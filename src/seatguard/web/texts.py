@@ -71,6 +71,7 @@ SCRIPT_TEXTS: dict[str, str] = {
     "state_locked": N_("held by someone else"),
     "seat_title": N_("{label} — {state}"),
     "seat_aria": N_("Seat {label}, {section}, {price}, {state}"),
+    "seat_aria_accessible": N_("Seat {label}, wheelchair space, {section}, {price}, {state}"),
     "row_aria": N_("{section} row {row}"),
     "map_failed": N_("The seat map could not be loaded; please reload the page."),
     "selected_one": N_("1 seat selected: {seats}"),
