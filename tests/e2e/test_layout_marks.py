@@ -83,7 +83,7 @@ def test_a_row_with_a_gap_and_wheelchair_spaces_from_the_editor_to_the_buyer(
         row_a = page.get_by_role("group", name="Platea row A")
         expect(row_a.locator(".seat-gap")).to_have_count(2)
         order = row_a.locator("button.seat, .seat-gap").evaluate_all(
-            "nodes => nodes.map(n => n.matches('.seat-gap') ? '_' : n.dataset.label)"
+            "nodes => nodes.map(n => n.matches('.seat-gap') ? '_' : n.lastChild.textContent.trim())"
         )
         assert order == ["A1", "A2", "A3", "_", "_", "A4", "A5", "A6"]
         assert serious_violations(page) == []
@@ -92,3 +92,89 @@ def test_a_row_with_a_gap_and_wheelchair_spaces_from_the_editor_to_the_buyer(
             "aria-label", re.compile("wheelchair space.*held for you")
         )
         assert serious_violations(page) == []
+
+
+def test_a_big_events_section_draws_its_gaps_and_wheelchair_spaces(
+    browser: Browser, site: str
+) -> None:
+    body = {
+        "name": "Big Aisle Night",
+        "location": "Estadio Test, Buenos Aires",
+        "gender": "ROCK",
+        "date": "2031-07-01T23:00:00+00:00",
+        "sections": [
+            {
+                "name": "Campo",
+                "priceMinor": 3000,
+                "rows": [
+                    {"row": "A", "seats": 8, "gaps": [{"after": 4, "width": 3}], "accessible": [2]},
+                    {"row": "B", "seats": 1995},
+                ],
+            }
+        ],
+    }
+    created = httpx.post(f"{site}/api/v1/events", json=body, headers=bearer(Role.ADMIN), timeout=30)
+    assert created.status_code == 201, created.text
+    event_id = created.json()["id"]
+    with context_for(browser, bearer()) as buyer:
+        page = buyer.new_page()
+        page.goto(f"{site}/events/{event_id}")
+        expect(page.locator("#seatmap-app")).to_have_attribute("data-map", "ready")
+        page.get_by_role("button", name=re.compile("Campo")).click()
+        row_a = page.get_by_role("group", name="Campo row A")
+        order = row_a.locator("button.seat, .seat-gap").evaluate_all(
+            "nodes => nodes.map(n => n.matches('.seat-gap') ? '_' : n.lastChild.textContent.trim())"
+        )
+        assert order == ["A1", "A2", "A3", "A4", "_", "_", "_", "A5", "A6", "A7", "A8"]
+        wheelchair = row_a.get_by_role("button", name=re.compile(r"^Seat A2, wheelchair space, "))
+        expect(wheelchair).to_contain_text("♿")
+        expect(row_a.locator("button[data-accessible]")).to_have_count(1)
+
+
+def test_a_duplicated_event_keeps_its_gaps_and_wheelchair_spaces(
+    browser: Browser, site: str
+) -> None:
+    body = {
+        "name": "Tour Night",
+        "location": "Teatro Test, Rosario",
+        "gender": "POP",
+        "date": "2031-08-01T23:00:00+00:00",
+        "sections": [
+            {
+                "name": "Platea",
+                "priceMinor": 4000,
+                "rows": [
+                    {"row": "A", "seats": 5, "gaps": [{"after": 2, "width": 2}], "accessible": [5]},
+                    {
+                        "row": "B",
+                        "seats": 4,
+                        "firstNumber": 3,
+                        "gaps": [{"after": 1, "skipNumbers": True}],
+                    },
+                ],
+            }
+        ],
+    }
+    created = httpx.post(f"{site}/api/v1/events", json=body, headers=bearer(Role.ADMIN), timeout=30)
+    assert created.status_code == 201, created.text
+    with context_for(browser, bearer(Role.ADMIN)) as admin:
+        page = admin.new_page()
+        page.goto(f"{site}/admin/events/new?from={created.json()['id']}")
+        expect(page.locator("#editor-summary")).to_contain_text("Copied from Tour Night")
+        rows = page.locator(".section-editor").first.locator("tbody tr")
+        expect(rows).to_have_count(2)
+        expect(rows.nth(0).locator(".row-gaps")).to_have_value("2x2")
+        expect(rows.nth(0).locator(".row-accessible")).to_have_value("5")
+        expect(rows.nth(0).locator(".row-skip")).not_to_be_checked()
+        expect(rows.nth(1).locator(".row-first")).to_have_value("3")
+        expect(rows.nth(1).locator(".row-gaps")).to_have_value("1")
+        expect(rows.nth(1).locator(".row-skip")).to_be_checked()
+        titles = (
+            page.get_by_test_id("preview")
+            .locator(".preview-seat")
+            .evaluate_all("nodes => nodes.map(n => n.title)")
+        )
+        assert titles == [
+            "A1", "A2", "A3", "A4", "A5 — wheelchair space", "B3", "B5", "B6", "B7"
+        ]  # fmt: skip
+        expect(page.get_by_test_id("preview").locator(".preview-gap")).to_have_count(3)
