@@ -102,6 +102,37 @@ def test_the_pdf_shows_the_poster_on_every_page_and_embeds_it_once(settings):
     assert all("Noche Electrónica" in page for page in page_texts(pdf))
 
 
+def test_the_qr_code_still_decodes_and_the_text_keeps_clear_of_the_poster(settings):
+    import pypdfium2 as pdfium  # type: ignore[import-untyped]
+    import zxingcpp
+
+    from seatguard.tickets import pdf as ticket_pdf
+
+    order, tickets = sample(seats=1)
+    long_name = dataclasses.replace(order.event, name="Gran Festival de Música Electrónica " * 2)
+    order = dataclasses.replace(order, event=long_name)
+    poster = load_poster(demo_posters.poster_url("Noche Electrónica"), settings)
+    assert poster is not None
+    pdf = render_tickets_pdf(order=order, tickets=tickets, poster=poster)
+    document = pdfium.PdfDocument(pdf)
+    page = document[0]
+    text = page.get_textpage()
+    try:
+        image = page.render(scale=2).to_pil()
+        assert [r.text for r in zxingcpp.read_barcodes(image)] == [tickets[0].code]
+        width, _ = ticket_pdf._poster_box(poster)
+        poster_left_pt = (148 - 10 - width) / 25.4 * 72
+        beside = page.get_height() - (10 + 42) / 25.4 * 72
+        for index in range(text.count_chars()):
+            _left, _bottom, right, top = text.get_charbox(index)
+            if top > beside:
+                assert right <= poster_left_pt, text.get_text_range(index, 1)
+    finally:
+        text.close()
+        page.close()
+        document.close()
+
+
 def test_an_event_without_a_poster_prints_as_before(settings):
     order, tickets = sample(seats=2)
     pdf = render_tickets_pdf(order=order, tickets=tickets, poster=None)
