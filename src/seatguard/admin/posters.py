@@ -117,16 +117,22 @@ class S3Posters:
         return body
 
 
+def s3_public_base(settings: Settings) -> str:
+    """Where browsers load the bucket's posters from (no trailing slash)."""
+    assert settings.poster_s3_bucket
+    base = settings.poster_public_base_url or (
+        f"{settings.aws_endpoint_url.rstrip('/')}/{settings.poster_s3_bucket}"
+        if settings.aws_endpoint_url
+        else f"https://{settings.poster_s3_bucket}.s3.{settings.aws_region}.amazonaws.com"
+    )
+    return base.rstrip("/")
+
+
 def poster_store(settings: Settings) -> PosterStore:
     if settings.poster_s3_bucket:
-        base = settings.poster_public_base_url or (
-            f"{settings.aws_endpoint_url.rstrip('/')}/{settings.poster_s3_bucket}"
-            if settings.aws_endpoint_url
-            else f"https://{settings.poster_s3_bucket}.s3.{settings.aws_region}.amazonaws.com"
-        )
         return S3Posters(
             bucket=settings.poster_s3_bucket,
-            public_base=base,
+            public_base=s3_public_base(settings),
             region=settings.aws_region,
             endpoint=settings.aws_endpoint_url,
         )

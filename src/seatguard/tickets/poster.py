@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from seatguard.admin.posters import MAX_PIXELS, MOUNT
+from seatguard.admin.posters import MAX_PIXELS, MOUNT, poster_store, s3_public_base
 from seatguard.booking import demo_posters
 from seatguard.settings import Settings
 
@@ -97,15 +97,13 @@ def _source(url: str, settings: Settings) -> tuple[tuple[object, ...], Callable[
     if url.startswith(demo):
         return _file(demo_posters.DIRECTORY, url.removeprefix(demo))
     if settings.poster_s3_bucket:
-        from seatguard.admin.posters import S3Posters, poster_store
-
-        store = poster_store(settings)
-        assert isinstance(store, S3Posters)
-        prefix = f"{store.public_base}/posters/"
+        bucket = settings.poster_s3_bucket
+        prefix = f"{s3_public_base(settings)}/posters/"
         name = url.removeprefix(prefix)
         if not url.startswith(prefix) or not _NAME.match(name):
             return None
-        return ("s3", store.bucket, name), lambda: store.read(name)
+        # the S3 client is made only when the poster is not cached yet
+        return ("s3", bucket, name), lambda: poster_store(settings).read(name)
     if url.startswith(f"{MOUNT}/"):
         return _file(Path(settings.poster_dir), url.removeprefix(f"{MOUNT}/"))
     return None
