@@ -22,9 +22,18 @@ NOW = datetime(2030, 1, 1, 20, 0, tzinfo=UTC)
     price=st.integers(0, 100_000_000),
     status=st.sampled_from(["AVAILABLE", "LOCKED", "SOLD"]),
     offset=st.none() | st.timedeltas(timedelta(hours=-2), timedelta(hours=2)),
+    accessible=st.booleans(),
+    gap=st.integers(0, 50),
 )
 def test_seat_json_matches_the_seat_model(
-    section: str, row: str, number: str, price: int, status: str, offset: timedelta | None
+    section: str,
+    row: str,
+    number: str,
+    price: int,
+    status: str,
+    offset: timedelta | None,
+    accessible: bool,
+    gap: int,
 ) -> None:
     held_until = None if offset is None else NOW + offset
     seat = map_seat(
@@ -37,6 +46,8 @@ def test_seat_json_matches_the_seat_model(
         status=status,
         held_until=held_until,
         now=NOW,
+        accessible=accessible,
+        gap_before=gap,
     )
     running = status == "LOCKED" and held_until is not None and held_until > NOW
     model = SeatOut(
@@ -49,5 +60,7 @@ def test_seat_json_matches_the_seat_model(
         price_minor=price,
         status="AVAILABLE" if status == "LOCKED" and not running else status,
         held_until=held_until if running else None,
+        accessible=accessible,
+        gap_before=gap,
     )
     assert json.loads(seats_json([seat])) == [json.loads(model.model_dump_json(by_alias=True))]

@@ -72,6 +72,10 @@ class PosterStore(Protocol):
         """Store the poster; returns the URL buyers' browsers load it from."""
         ...
 
+    def read(self, name: str) -> bytes:
+        """The stored poster ``name`` (for the tickets and emails that carry it)."""
+        ...
+
 
 class DiskPosters:
     def __init__(self, directory: str | Path) -> None:
@@ -84,6 +88,9 @@ class DiskPosters:
             out.write(jpeg)
         os.replace(tmp, self.directory / name)
         return f"{MOUNT}/{name}"
+
+    def read(self, name: str) -> bytes:
+        return (self.directory / name).read_bytes()
 
 
 class S3Posters:
@@ -104,17 +111,28 @@ class S3Posters:
         )
         return f"{self.public_base}/posters/{name}"
 
+    def read(self, name: str) -> bytes:
+        found = self.client.get_object(Bucket=self.bucket, Key=f"posters/{name}")
+        body: bytes = found["Body"].read()
+        return body
+
+
+def s3_public_base(settings: Settings) -> str:
+    """Where browsers load the bucket's posters from (no trailing slash)."""
+    assert settings.poster_s3_bucket
+    base = settings.poster_public_base_url or (
+        f"{settings.aws_endpoint_url.rstrip('/')}/{settings.poster_s3_bucket}"
+        if settings.aws_endpoint_url
+        else f"https://{settings.poster_s3_bucket}.s3.{settings.aws_region}.amazonaws.com"
+    )
+    return base.rstrip("/")
+
 
 def poster_store(settings: Settings) -> PosterStore:
     if settings.poster_s3_bucket:
-        base = settings.poster_public_base_url or (
-            f"{settings.aws_endpoint_url.rstrip('/')}/{settings.poster_s3_bucket}"
-            if settings.aws_endpoint_url
-            else f"https://{settings.poster_s3_bucket}.s3.{settings.aws_region}.amazonaws.com"
-        )
         return S3Posters(
             bucket=settings.poster_s3_bucket,
-            public_base=base,
+            public_base=s3_public_base(settings),
             region=settings.aws_region,
             endpoint=settings.aws_endpoint_url,
         )

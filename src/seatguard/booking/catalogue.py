@@ -96,6 +96,8 @@ def seat_out(seat: Seat | Row[Any], now: datetime) -> SeatOut:
         price_minor=seat.price_minor,
         status=status,
         held_until=seat.held_until if status is SeatStatus.LOCKED else None,
+        accessible=seat.accessible,
+        gap_before=seat.gap_before,
     )
 
 
@@ -174,6 +176,8 @@ def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[M
             Seat.price_minor,
             Seat.status,
             Seat.held_until,
+            Seat.accessible,
+            Seat.gap_before,
         ).where(Seat.event_id == event_id)
     ).all()
     return in_map_order(
@@ -187,6 +191,8 @@ def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[M
             status=r[6],
             held_until=r[7],
             now=now,
+            accessible=r[8],
+            gap_before=r[9],
         )
         for r in rows
     )
@@ -261,15 +267,17 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
             "event_id": event.id,
             "section": section.name,
             "row": row.row,
-            "number": str(row.first_number + i),
+            "number": number,
             "price_minor": section.price_minor,
             "status": SeatStatus.AVAILABLE.value,
             "version": 0,
             "updated_at": now,
+            "accessible": accessible,
+            "gap_before": gap_before,
         }
         for section in data.sections
         for row in section.rows
-        for i in range(row.seats)
+        for number, gap_before, accessible in row.layout()
     )
     while chunk := list(itertools.islice(rows, _INSERT_CHUNK)):  # a stadium: 100,000 rows
         session.execute(insert(Seat), chunk)

@@ -6,14 +6,17 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     event,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -78,6 +81,10 @@ class Seat(Base):
     order_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # a wheelchair space; and how many empty positions (an aisle, missing seats) come before
+    # this seat in its row, so the map draws the row as the venue has it
+    accessible: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    gap_before: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class Order(Base):

@@ -47,10 +47,53 @@ def _check_zone(value: str) -> str:
     return value
 
 
+class GapIn(CamelModel):
+    """Empty positions inside a row: an aisle, or seats the venue does not have."""
+
+    after: int = Field(ge=1, le=1999, description="The gap comes after this many seats")
+    width: int = Field(default=1, ge=1, le=50, description="Empty seat positions")
+    skip_numbers: bool = Field(
+        default=False,
+        description="The numbering skips the empty positions (true: 4, gap, 6) or "
+        "continues after them (false: 4, gap, 5)",
+    )
+
+
 class RowIn(CamelModel):
     row: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10), Line]
     seats: int = Field(ge=1, le=2000, description="How many seats the row has")
     first_number: int = Field(default=1, ge=0, le=100_000)
+    gaps: list[GapIn] = Field(default_factory=list, max_length=200)
+    accessible: list[int] = Field(
+        default_factory=list,
+        max_length=2000,
+        description="Wheelchair spaces: positions in the row, 1 being its first seat",
+    )
+
+    @model_validator(mode="after")
+    def _marks_are_inside(self) -> RowIn:
+        afters = [g.after for g in self.gaps]
+        if len(set(afters)) != len(afters) or any(a >= self.seats for a in afters):
+            raise ValueError(f"row {self.row}: each gap comes after a different seat of the row")
+        places = self.accessible
+        if len(set(places)) != len(places) or any(not 1 <= p <= self.seats for p in places):
+            raise ValueError(f"row {self.row}: wheelchair spaces are positions 1 to {self.seats}")
+        return self
+
+    def layout(self) -> list[tuple[str, int, bool]]:
+        """Each seat's number, the empty positions before it and whether it is a wheelchair
+        space, from the left of the row."""
+        gaps = {g.after: g for g in self.gaps}
+        accessible = set(self.accessible)
+        seats: list[tuple[str, int, bool]] = []
+        number = self.first_number
+        for index in range(self.seats):
+            gap = gaps.get(index)
+            if gap is not None and gap.skip_numbers:
+                number += gap.width
+            seats.append((str(number), gap.width if gap else 0, index + 1 in accessible))
+            number += 1
+        return seats
 
 
 class SectionIn(CamelModel):
@@ -117,6 +160,17 @@ class SeatOut(CamelModel):
     price_minor: int
     status: SeatStatus
     held_until: datetime | None = None
+    accessible: bool = Field(
+        default=False,
+        exclude_if=lambda v: not v,
+        description="A wheelchair space (present only when true)",
+    )
+    gap_before: int = Field(
+        default=0,
+        exclude_if=lambda v: not v,
+        description="Empty positions (an aisle, missing seats) before this seat in its row "
+        "(present only when some)",
+    )
 
 
 class MySeatOut(CamelModel):

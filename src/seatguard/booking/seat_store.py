@@ -150,6 +150,8 @@ class PgSeatStore:
                 status="AVAILABLE",
                 held_until=None,
                 now=now,
+                accessible=row[12],
+                gap_before=row[13],
             )
         held_until = _aware(until)
         running = status == "LOCKED" and held_until is not None and held_until > now
@@ -180,6 +182,8 @@ class PgSeatStore:
                 status=r[6],
                 held_until=_aware(r[7]),
                 now=now,
+                accessible=r[8],
+                gap_before=r[9],
             )
             for r in rows
             if r[0] is not None
@@ -250,6 +254,8 @@ def _from_row(seat: Any, now: datetime) -> MapSeat:
         status=seat.status,
         held_until=seat.held_until,
         now=now,
+        accessible=seat.accessible,
+        gap_before=seat.gap_before,
     )
 
 

@@ -32,6 +32,8 @@ class MapSeat:
     price_minor: int
     status: str  # effective: a hold past its expiry is AVAILABLE
     held_until: datetime | None  # only while the hold runs
+    accessible: bool = False  # a wheelchair space
+    gap_before: int = 0  # empty positions before it in its row (an aisle, missing seats)
 
 
 def map_seat(
@@ -45,6 +47,8 @@ def map_seat(
     status: str,
     held_until: datetime | None,
     now: datetime,
+    accessible: bool = False,
+    gap_before: int = 0,
 ) -> MapSeat:
     """A seat as buyers see it at ``now`` (``held_until`` aware UTC)."""
     if status == LOCKED and (held_until is None or held_until <= now):
@@ -60,6 +64,8 @@ def map_seat(
         price_minor=price_minor,
         status=status,
         held_until=held_until,
+        accessible=bool(accessible),
+        gap_before=gap_before,
     )
 
 
@@ -79,8 +85,9 @@ def iso_utc(value: datetime) -> str:
 
 
 def seat_dict(seat: MapSeat) -> dict[str, Any]:
-    """The ``SeatOut`` JSON object of ``seat`` (camelCase, in field order)."""
-    return {
+    """The ``SeatOut`` JSON object of ``seat`` (camelCase, in field order; the layout marks
+    only where set, as ``SeatOut`` leaves them out)."""
+    out: dict[str, Any] = {
         "id": str(seat.id),
         "eventId": str(seat.event_id),
         "section": seat.section,
@@ -91,6 +98,11 @@ def seat_dict(seat: MapSeat) -> dict[str, Any]:
         "status": seat.status,
         "heldUntil": iso_utc(seat.held_until) if seat.held_until is not None else None,
     }
+    if seat.accessible:
+        out["accessible"] = True
+    if seat.gap_before:
+        out["gapBefore"] = seat.gap_before
+    return out
 
 
 def seats_json(seats: Sequence[MapSeat]) -> bytes:

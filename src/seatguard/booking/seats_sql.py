@@ -106,14 +106,16 @@ WITH released AS (
 SELECT s.id, s.event_id, s.section, s."row", s.number, s.price_minor,
        s.status, s.held_by, s.held_until, s.order_id,
        (SELECT count(*) FROM released) AS released,
-       (SELECT count(*) FROM notified) AS notified
+       (SELECT count(*) FROM notified) AS notified,
+       s.accessible, s.gap_before
 FROM seats s
 WHERE s.id = %(seat)s
 """
 
 # Params: event. No row: no such event; one row of NULL seat columns: an event without seats.
 SEAT_MAP: Final = """
-SELECT s.id, e.id, s.section, s."row", s.number, s.price_minor, s.status, s.held_until
+SELECT s.id, e.id, s.section, s."row", s.number, s.price_minor, s.status, s.held_until,
+       s.accessible, s.gap_before
 FROM events e LEFT JOIN seats s ON s.event_id = e.id
 WHERE e.id = %(event)s
 """

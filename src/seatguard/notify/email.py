@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from seatguard.common.i18n import gettext, ngettext, use_language
 from seatguard.notify.ics import event_ics
 from seatguard.tickets.formatting import format_event_time, format_money
+from seatguard.tickets.poster import Poster
 from seatguard.tickets.views import OrderView, SeatLine, TicketView
 
 EmailKind = Literal["confirmation", "refund", "expiry", "event_cancelled", "partial_refund"]
@@ -58,10 +59,36 @@ def message_id(order: OrderView, kind: str, sender: str) -> str:
     return f"<{kind}.{order.id}@{domain}>"
 
 
-def _fill(msg: EmailMessage, kind: EmailKind, context: dict[str, Any]) -> EmailMessage:
+def poster_cid(order: OrderView, sender: str) -> str:
+    """The Content-ID of the poster image inside the HTML body (without angle brackets)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "seatguard.local"
+    return f"poster.{order.event.id}@{domain}"
+
+
+def _fill(
+    msg: EmailMessage,
+    kind: EmailKind,
+    context: dict[str, Any],
+    *,
+    related: tuple[Poster, str] | None = None,
+) -> EmailMessage:
+    """Text and HTML bodies; ``related`` is an image (and its Content-ID) the HTML shows,
+    carried in the message itself (multipart/related), so no image is fetched when read."""
     text, html = _render(kind, **context)
     msg.set_content(text)  # (this drops any Content-* header set before)
     msg.add_alternative(html, subtype="html")
+    if related is not None:
+        poster, cid = related
+        html_part = msg.get_body(preferencelist=("html",))
+        assert isinstance(html_part, EmailMessage)
+        html_part.add_related(
+            poster.jpeg,
+            maintype="image",
+            subtype="jpeg",
+            cid=f"<{cid}>",
+            disposition="inline",
+            filename="poster.jpg",
+        )
     msg["Content-Language"] = context["lang"]
     return msg
 
@@ -74,15 +101,21 @@ def build_confirmation_email(
     sender: str,
     sent_at: datetime | None = None,
     language: str | None = None,
+    poster: Poster | None = None,
 ) -> EmailMessage:
-    """Text and HTML bodies, the PDF tickets and an .ics file for the calendar."""
+    """Text and HTML bodies, the PDF tickets and an .ics file for the calendar; the event's
+    ``poster`` (small, see ``seatguard.tickets.poster``) shown in the HTML body."""
     with use_language(language) as lang:
         subject = gettext("Your tickets for %(event)s - order %(reference)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
         msg, context = _prepare(order, "confirmation", subject, sender, sent_at, lang)
-        _fill(msg, "confirmation", {**context, "tickets": tickets})
+        cid = poster_cid(order, sender) if poster is not None else None
+        related = (poster, cid) if poster is not None and cid is not None else None
+        _fill(
+            msg, "confirmation", {**context, "tickets": tickets, "poster_cid": cid}, related=related
+        )
         ics = event_ics(order=order, seat_labels=[t.seat_label for t in tickets])
     msg.add_attachment(
         pdf, maintype="application", subtype="pdf", filename=f"tickets-{order.reference}.pdf"

@@ -35,6 +35,7 @@ from seatguard.notify.email import (
 )
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.pdf import render_tickets_pdf
+from seatguard.tickets.poster import load_poster
 from seatguard.tickets.views import load_order_view, refunded_seats
 
 log = logging.getLogger("seatguard.notify")
@@ -86,9 +87,16 @@ def send_order_email(
         if not tickets:
             log.warning("order %s has no tickets; confirmation not sent", order_id)
             return False
-        pdf = render_tickets_pdf(order=order, tickets=tickets, language=lang)
+        poster = load_poster(order.event.poster_url, settings or get_settings())
+        pdf = render_tickets_pdf(order=order, tickets=tickets, language=lang, poster=poster)
         message = build_confirmation_email(
-            order=order, tickets=tickets, pdf=pdf, sender=sender, sent_at=now, language=lang
+            order=order,
+            tickets=tickets,
+            pdf=pdf,
+            sender=sender,
+            sent_at=now,
+            language=lang,
+            poster=poster,
         )
     elif kind == "refund":
         message = build_refund_email(order=order, sender=sender, sent_at=now, language=lang)

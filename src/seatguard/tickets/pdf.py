@@ -11,6 +11,7 @@ is subset and embedded once (see ``seatguard.tickets.pdf_output``); the QR symbo
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 from seatguard.common.i18n import gettext, use_language
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.pdf_fonts import add_cached_font, font_characters
+from seatguard.tickets.poster import Poster
 from seatguard.tickets.views import OrderView, TicketView
 
 if TYPE_CHECKING:  # fpdf2 (with Pillow and fontTools) is imported by the first document
@@ -29,6 +31,9 @@ FONT = "Lato"
 FALLBACK_FONT = "DejaVu"
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 QR_SIZE_MM = 70.0
+POSTER_WIDTH_MM = 30.0
+POSTER_MAX_HEIGHT_MM = 42.0
+POSTER_GAP_MM = 4.0
 QR_QUIET_ZONE = 4  # modules of white around the symbol, as the standard asks
 _DARK_RUN = re.compile("1+")
 
@@ -193,12 +198,41 @@ def _width(pdf: FPDF, text: str) -> float:
     return float(font.get_text_width(text, pdf.font_size_pt, None)[1]) / pdf.k
 
 
+def _poster_box(poster: Poster) -> tuple[float, float]:
+    """The poster's printed width and height in mm: 30 mm wide, at most 42 mm tall."""
+    height = POSTER_WIDTH_MM * poster.height / poster.width
+    if height <= POSTER_MAX_HEIGHT_MM:
+        return POSTER_WIDTH_MM, height
+    return POSTER_MAX_HEIGHT_MM * poster.width / poster.height, POSTER_MAX_HEIGHT_MM
+
+
+def _draw_poster(pdf: FPDF, poster: Poster) -> float:
+    """The poster in the top right corner; returns the right margin the text beside it keeps.
+
+    fpdf2 keeps one image object per document for the same bytes, so the JPEG is embedded
+    once however many pages show it (and passed through as it is, not decoded)."""
+    width, height = _poster_box(poster)
+    x = pdf.w - pdf.r_margin - width
+    pdf.image(io.BytesIO(poster.jpeg), x=x, y=pdf.t_margin, w=width, h=height)
+    return pdf.r_margin + width + POSTER_GAP_MM
+
+
 def _ticket_page(
-    pdf: FPDF, code: str, above: list[_Line], below: list[_Line], *, measure: bool
+    pdf: FPDF,
+    code: str,
+    above: list[_Line],
+    below: list[_Line],
+    *,
+    measure: bool,
+    poster: Poster | None = None,
 ) -> None:
     pdf.add_page()
+    margin = pdf.r_margin
+    if poster is not None:
+        pdf.set_right_margin(_draw_poster(pdf, poster))
     for line in above:
         _write(pdf, line, measure=measure)
+    pdf.set_right_margin(margin)
     _draw_qr(pdf, code, x=(pdf.w - QR_SIZE_MM) / 2, y=pdf.get_y() + 4, size=QR_SIZE_MM)
     pdf.set_y(pdf.get_y() + QR_SIZE_MM + 6)
     for line in below:
@@ -206,9 +240,15 @@ def _ticket_page(
 
 
 def render_tickets_pdf(
-    *, order: OrderView, tickets: list[TicketView], language: str | None = None
+    *,
+    order: OrderView,
+    tickets: list[TicketView],
+    language: str | None = None,
+    poster: Poster | None = None,
 ) -> bytes:
-    """One A5 page per ticket in ``language`` (English unless told); same data, same bytes."""
+    """One A5 page per ticket in ``language`` (English unless told); same data, same bytes.
+
+    ``poster`` (see ``seatguard.tickets.poster``) is printed in each page's corner."""
     from seatguard.tickets.pdf_output import TicketOutputProducer, seed
 
     if not tickets:
@@ -223,5 +263,5 @@ def render_tickets_pdf(
     pdf = _new_document(order, tickets, fallback=fallback)
     seed(pdf, {ord(char) for text in texts for char in text})
     for ticket, (above, below) in zip(tickets, pages, strict=True):
-        _ticket_page(pdf, ticket.code, above, below, measure=not fallback)
+        _ticket_page(pdf, ticket.code, above, below, measure=not fallback, poster=poster)
     return bytes(pdf.output(output_producer_class=TicketOutputProducer))

@@ -28,6 +28,7 @@ from seatguard.tickets.guessing import GuessLimiter
 from seatguard.tickets.keys import TicketKeys, load_ticket_keys
 from seatguard.tickets.links import verify_download_token
 from seatguard.tickets.pdf import render_tickets_pdf
+from seatguard.tickets.poster import load_poster
 from seatguard.tickets.schemas import (
     CheckInIn,
     CheckInOut,
@@ -167,7 +168,10 @@ def download(
         raise Conflict("This order was refunded; its tickets are void.", code="order_refunded")
     if not tickets:
         raise NotFound("This order has no tickets yet.", code="no_tickets")
-    pdf = render_tickets_pdf(order=order, tickets=tickets, language=request_language(request))
+    poster = load_poster(order.event.poster_url, settings)
+    pdf = render_tickets_pdf(
+        order=order, tickets=tickets, language=request_language(request), poster=poster
+    )
     filename = f"seatguard-tickets-{order.reference}.pdf"
     return Response(
         pdf,

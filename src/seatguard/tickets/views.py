@@ -23,6 +23,7 @@ class EventView:
     venue: str
     starts_at: datetime
     timezone: str
+    poster_url: str = ""
 
     @property
     def local_starts_at(self) -> datetime:
@@ -106,6 +107,7 @@ def _event_view(event: Event) -> EventView:
         venue=event.location,
         starts_at=event.starts_at,
         timezone=event.timezone,
+        poster_url=event.poster_url,
     )
 
 

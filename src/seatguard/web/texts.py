@@ -81,6 +81,7 @@ SCRIPT_TEXTS: dict[str, str] = {
     "state_locked": N_("held by someone else"),
     "seat_title": N_("{label} — {state}"),
     "seat_aria": N_("Seat {label}, {section}, {price}, {state}"),
+    "seat_aria_accessible": N_("Seat {label}, wheelchair space, {section}, {price}, {state}"),
     "row_aria": N_("{section} row {row}"),
     "map_failed": N_("The seat map could not be loaded; please reload the page."),
     "selected_one": N_("1 seat selected: {seats}"),
@@ -195,6 +196,16 @@ SCRIPT_TEXTS: dict[str, str] = {
     "row_label": N_("Row label"),
     "row_seats": N_("Seats in the row"),
     "row_first": N_("First seat number"),
+    "row_gaps": N_("Gaps in row {row}: after which seats (3, or 3x2 for two places)"),
+    "row_skip": N_("Numbers in row {row} skip the gaps"),
+    "row_accessible": N_("Wheelchair spaces in row {row}: seat positions (1, 2)"),
+    "row_gaps_invalid": N_(
+        "Row {row}: gaps go after a seat inside the row, written as 3 or 3x2, each once."
+    ),
+    "row_accessible_invalid": N_(
+        "Row {row}: wheelchair spaces are seat positions from 1 to {seats}, each once."
+    ),
+    "wheelchair_space": N_("{label} — wheelchair space"),
     "section_n": N_("Section {number}"),
     "need_section": N_("Add at least one section."),
     "section_needs_name": N_("Every section needs a name."),

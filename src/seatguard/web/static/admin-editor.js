@@ -15,16 +15,55 @@
     return node;
   }
 
+  /* Gaps are written "3" (one empty place after the third seat) or "3x2" (two places). */
+  function gapsText(gaps) {
+    return (gaps || []).map(function (g) { return g.width > 1 ? g.after + "x" + g.width : String(g.after); }).join(", ");
+  }
+
+  function tokens(text) { return text.split(/[\s,;]+/).filter(Boolean); }
+
+  function parseGaps(text, skip) {
+    return tokens(text).map(function (t) {
+      const m = /^(\d+)(?:[x×](\d+))?$/i.exec(t);
+      return m ? { after: Number(m[1]), width: m[2] ? Number(m[2]) : 1, skipNumbers: skip } : { after: NaN, width: 1, skipNumbers: skip };
+    });
+  }
+
+  function parsePlaces(text) {
+    return tokens(text).map(function (t) { return /^\d+$/.test(t) ? Number(t) : NaN; });
+  }
+
+  /* Each seat of a row as the server will number it: {number, gap before it, accessible}. */
+  function rowSeats(r) {
+    const gaps = new Map(r.gaps.map(function (g) { return [g.after, g]; }));
+    const places = new Set(r.accessible);
+    const out = [];
+    let number = r.firstNumber;
+    for (let i = 0; i < r.seats; i += 1) {
+      const gap = gaps.get(i);
+      if (gap && gap.skipNumbers) { number += gap.width; }
+      out.push({ number: number, gap: gap ? gap.width : 0, accessible: places.has(i + 1) });
+      number += 1;
+    }
+    return out;
+  }
+
   function addRow(section, row) {
     const body = section.querySelector("tbody");
     const index = body.children.length;
     const name = section.querySelector(".sec-name").value || "section";
+    const label = row ? row.row : String.fromCharCode(65 + index);
     const remove = SG.el("button", { type: "button", class: "secondary small", text: SG.t("remove"),
       "aria-label": SG.t("remove_row", { number: index + 1, section: name }) });
+    const skip = input("row-skip", "checkbox", "", SG.t("row_skip", { row: label }));
+    skip.checked = Boolean(row && (row.gaps || []).some(function (g) { return g.skipNumbers; }));
     const tr = SG.el("tr", {}, [
-      SG.el("td", {}, [input("row-label", "text", row ? row.row : String.fromCharCode(65 + index), SG.t("row_label"), { maxlength: "10" })]),
+      SG.el("td", {}, [input("row-label", "text", label, SG.t("row_label"), { maxlength: "10" })]),
       SG.el("td", {}, [input("row-seats", "number", row ? row.seats : 10, SG.t("row_seats"), { min: "1", max: "2000" })]),
       SG.el("td", {}, [input("row-first", "number", row ? row.firstNumber : 1, SG.t("row_first"), { min: "0" })]),
+      SG.el("td", {}, [input("row-gaps", "text", row ? gapsText(row.gaps) : "", SG.t("row_gaps", { row: label }), { maxlength: "200", size: "6", inputmode: "numeric" })]),
+      SG.el("td", {}, [skip]),
+      SG.el("td", {}, [input("row-accessible", "text", row ? (row.accessible || []).join(", ") : "", SG.t("row_accessible", { row: label }), { maxlength: "200", size: "6", inputmode: "numeric" })]),
       SG.el("td", {}, [remove])]);
     remove.addEventListener("click", function () { tr.remove(); update(); });
     body.append(tr);
@@ -52,7 +91,9 @@
         rows: Array.from(section.querySelectorAll("tbody tr")).map(function (tr) {
           return { row: tr.querySelector(".row-label").value.trim(),
             seats: Number(tr.querySelector(".row-seats").value),
-            firstNumber: Number(tr.querySelector(".row-first").value) };
+            firstNumber: Number(tr.querySelector(".row-first").value),
+            gaps: parseGaps(tr.querySelector(".row-gaps").value, tr.querySelector(".row-skip").checked),
+            accessible: parsePlaces(tr.querySelector(".row-accessible").value) };
         }),
       };
     });
@@ -75,6 +116,14 @@
         if (rows.has(r.row)) { found.push(SG.t("rows_differ", { section: s.name, row: r.row })); }
         rows.add(r.row);
         if (!(r.seats >= 1 && r.seats <= 2000)) { found.push(SG.t("row_seat_range")); }
+        const afters = r.gaps.map(function (g) { return g.after; });
+        if (afters.some(function (a) { return !(a >= 1 && a < r.seats); }) || new Set(afters).size !== afters.length
+          || r.gaps.some(function (g) { return !(g.width >= 1 && g.width <= 50); })) {
+          found.push(SG.t("row_gaps_invalid", { row: r.row }));
+        }
+        if (r.accessible.some(function (p) { return !(p >= 1 && p <= r.seats); }) || new Set(r.accessible).size !== r.accessible.length) {
+          found.push(SG.t("row_accessible_invalid", { row: r.row, seats: r.seats }));
+        }
         total += r.seats || 0;
       });
     });
@@ -94,7 +143,13 @@
       s.rows.forEach(function (r) {
         const count = Math.min(r.seats || 0, 200);
         const line = SG.el("div", { class: "row" }, [SG.el("span", { class: "row-label", text: r.row })]);
-        for (let i = 0; i < count; i += 1) { line.append(SG.el("span", { class: "preview-seat", title: r.row + (r.firstNumber + i) })); }
+        rowSeats(r).slice(0, count).forEach(function (seat) {
+          for (let g = 0; g < Math.min(seat.gap, 50); g += 1) { line.append(SG.el("span", { class: "preview-gap" })); }
+          const name = r.row + seat.number;
+          line.append(seat.accessible
+            ? SG.el("span", { class: "preview-seat accessible", title: SG.t("wheelchair_space", { label: name }), text: "\u267F" })
+            : SG.el("span", { class: "preview-seat", title: name }));
+        });
         if (r.seats > count) { line.append(SG.el("span", { class: "count", text: " +" + (r.seats - count) })); }
         block.append(line);
         seats += r.seats || 0;
@@ -153,12 +208,16 @@
     f.gender.value = e.gender; f.timezone.value = e.timezone; f.currency.value = e.currency;
     f.description.value = e.description || "";
     const bySection = new Map();
-    e.seats.forEach(function (s) {
+    e.seats.forEach(function (s) {  // in map order: a row's seats from its left
       if (!bySection.has(s.section)) { bySection.set(s.section, { name: s.section, priceMinor: s.priceMinor, rows: new Map() }); }
       const rows = bySection.get(s.section).rows;
       const number = Number(String(s.number).slice(String(s.row).length)) || 1;
-      const row = rows.get(s.row) || { row: s.row, seats: 0, firstNumber: number };
-      row.seats += 1; row.firstNumber = Math.min(row.firstNumber, number);
+      const row = rows.get(s.row) || { row: s.row, seats: 0, firstNumber: number, last: number - 1, gaps: [], accessible: [] };
+      if (s.gapBefore) {
+        row.gaps.push({ after: row.seats, width: s.gapBefore, skipNumbers: number - row.last - 1 >= s.gapBefore });
+      }
+      row.seats += 1; row.last = number;
+      if (s.accessible) { row.accessible.push(row.seats); }
       rows.set(s.row, row);
     });
     bySection.forEach(function (s) { addSection({ name: s.name, priceMinor: s.priceMinor, rows: Array.from(s.rows.values()) }); });

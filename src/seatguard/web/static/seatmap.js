@@ -10,12 +10,12 @@
   const eventId = root.dataset.eventId;
   const currency = root.dataset.currency;
   const bySections = root.dataset.mode === "sections";
-  const seats = new Map();  // every seat: {section, row, label, price, status}
+  const seats = new Map();  // every seat: {section, row, label, price, status, accessible, gap}
   const buttons = new Map();  // the seats drawn as buttons (all, or the section opened)
   document.querySelectorAll("button.seat").forEach(function (b) {
     buttons.set(b.dataset.seatId, b);
     seats.set(b.dataset.seatId, { section: b.dataset.section, label: b.dataset.label,
-      price: Number(b.dataset.price), status: b.dataset.status });
+      price: Number(b.dataset.price), status: b.dataset.status, accessible: b.dataset.accessible === "true" });
   });
   let mapTag = "";  // the ETag of the map fetched (sections mode)
   let opened = null;  // the section whose seats are drawn (sections mode)
@@ -71,7 +71,7 @@
       const state = SG.t(mine.has(id) ? "state_mine" : selected.has(id) ? "state_selected"
         : status === "AVAILABLE" ? "state_available" : status === "SOLD" ? (bought.has(id) ? "state_bought" : "state_sold") : "state_locked");
       b.title = SG.t("seat_title", { label: s.label, state: state });
-      b.setAttribute("aria-label", SG.t("seat_aria", { label: s.label, section: s.section,
+      b.setAttribute("aria-label", SG.t(s.accessible ? "seat_aria_accessible" : "seat_aria", { label: s.label, section: s.section,
         price: SG.money(s.price, currency), state: state }));
     });
     if (bySections) { countFree(); }
@@ -303,7 +303,12 @@
           [SG.el("span", { class: "row-label", "aria-hidden": "true", text: rowName })]);
         drawn.append(row);
       }
+      for (let i = 0; i < s.gap; i += 1) { row.append(SG.el("span", { class: "seat-gap", "aria-hidden": "true" })); }
       const b = SG.el("button", { type: "button", class: "seat", "data-seat-id": id, "aria-pressed": "false", text: s.label });
+      if (s.accessible) {
+        b.dataset.accessible = "true";
+        b.prepend(SG.el("span", { class: "a11y-mark", "aria-hidden": "true", text: "\u267F" }));
+      }
       buttons.set(id, b);
       row.append(b);
     });
@@ -332,7 +337,8 @@
     if (!response.ok) { warn(SG.t("map_failed")); return; }
     mapTag = response.headers.get("ETag") || "";
     (await response.json()).forEach(function (s) {
-      seats.set(s.id, { section: s.section, row: s.row, label: s.number, price: s.priceMinor, status: s.status });
+      seats.set(s.id, { section: s.section, row: s.row, label: s.number, price: s.priceMinor, status: s.status,
+        accessible: s.accessible === true, gap: Math.min(s.gapBefore || 0, 50) });
       if (!inSection.has(s.section)) { inSection.set(s.section, []); }
       inSection.get(s.section).push(s.id);
     });
