@@ -86,11 +86,13 @@ def test_create_and_retrieve_a_session(gateway: StripeGateway) -> None:
 
 
 def test_the_same_idempotency_key_returns_the_same_session(gateway: StripeGateway) -> None:
-    first = create(gateway, key="checkout-order-1")
-    again = create(gateway, key="checkout-order-1")
+    # the same request twice means the same parameters, expiry included (a retry resends them)
+    expires = datetime.now(UTC) + timedelta(minutes=30, seconds=5)
+    first = create(gateway, key="checkout-order-1", expires_at=expires)
+    again = create(gateway, key="checkout-order-1", expires_at=expires)
     assert again.id == first.id
     with pytest.raises(GatewayError) as refused:
-        create(gateway, key="checkout-order-1", order_id="order-2")
+        create(gateway, key="checkout-order-1", order_id="order-2", expires_at=expires)
     assert not refused.value.retryable
 
 

@@ -14,7 +14,9 @@ from hypothesis.stateful import run_state_machine_as_test
 from tests.property.engine_model import Context, Faults, crash_injection, machine_for
 
 
-def run_model(db, database_url, tmp_path, monkeypatch, *, examples: int, steps: int) -> Context:
+def run_model(
+    db, database_url, tmp_path, monkeypatch, *, examples: int, steps: int, derandomize: bool = False
+) -> Context:
     faults = Faults()
     ctx = Context(
         database_url=database_url,
@@ -32,13 +34,18 @@ def run_model(db, database_url, tmp_path, monkeypatch, *, examples: int, steps: 
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
                 database=None,
+                derandomize=derandomize,
             ),
         )
     return ctx
 
 
 def test_engine_model(db, database_url, tmp_path, monkeypatch):
-    ctx = run_model(db, database_url, tmp_path, monkeypatch, examples=12, steps=40)
+    # Few examples: the same ones every run (ids are seeded too), so the coverage checks below
+    # cannot flake; the slow long run below explores at random.
+    ctx = run_model(
+        db, database_url, tmp_path, monkeypatch, examples=12, steps=40, derandomize=True
+    )
     assert ctx.stats.get("runs.settled", 0) >= 12
     assert ctx.stats.get("hold.ok", 0) > 0
     assert ctx.stats.get("checkout.ok", 0) > 0
