@@ -238,7 +238,7 @@ def event_detail_json(
     """``EventDetailOut`` as JSON, the seats written directly (a stadium has 100,000)."""
     event = get_event(session, event_id=event_id, now=now, drafts=drafts)
     head = event.model_dump_json(by_alias=True)
-    seats = seats_json(map_seats(session, event_id=event_id, now=now))
+    seats = seats_json(map_seats(session, event_id=event_id, now=now, drafts=drafts))
     return head[:-1].encode() + b',"seats":' + seats + b"}"
 
 
