@@ -180,7 +180,7 @@ def event_on_sale(
     """The one event these seats belong to, checked to be on sale, in one round trip.
 
     404 for unknown seats, 422 for seats of several events, 409 when the event is not selling
-    now (``sales.refuse_sale``: its state, its sales window, its start). With ``user_id`` on
+    now (``sales_rules.refuse_sale``: its state, its sales window, its start). With ``user_id`` on
     PostgreSQL, also takes that user's hold lock.
     """
     serialise = user_id is not None and session.get_bind().dialect.name == "postgresql"
