@@ -49,6 +49,8 @@ def test_a_draft_is_invisible_to_buyers_until_published(app_client, admin, auth_
         assert event_id not in {e["id"] for e in found}
         assert app_client.get(f"/api/v1/events/{event_id}", headers=headers).status_code == 404
         assert app_client.get(f"/api/v1/events/{event_id}/seats").status_code == 404
+        mine = app_client.get(f"/api/v1/events/{event_id}/seats/mine", headers=customer)
+        assert mine.status_code == 404
         assert app_client.get(f"/events/{event_id}").status_code == 404
     with app_client.stream("GET", f"/api/v1/events/{event_id}/seats/stream") as stream:
         assert stream.status_code == 404

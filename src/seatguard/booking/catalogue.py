@@ -386,7 +386,7 @@ def my_seats(
     session: Session, *, event_id: uuid.UUID, user_id: str, now: datetime
 ) -> list[MySeatOut]:
     """The caller's running holds and bought seats in the event (any browser, any device)."""
-    load_event(session, event_id)
+    load_event(session, event_id, drafts=False)  # a buyer's door: a draft is not found
     rows = session.execute(
         select(Seat.id, Seat.status, Seat.held_until)
         .where(
