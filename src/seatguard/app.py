@@ -22,6 +22,7 @@ from seatguard.admin.team_routes import router as team_router
 from seatguard.auth.deps import open_auth_database
 from seatguard.auth.routes import install_auth
 from seatguard.booking import live, sweeper
+from seatguard.booking.event_state_routes import router as event_state_router
 from seatguard.booking.order_routes import router as order_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.booking.seat_store import seat_store_for
@@ -132,6 +133,7 @@ def create_app(
     install_common(app, settings, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)
+    app.include_router(event_state_router, prefix=API_PREFIX)
     app.include_router(order_router, prefix=API_PREFIX)
     app.include_router(payments_router, prefix=API_PREFIX)
     app.include_router(tickets_router, prefix=API_PREFIX)

@@ -319,3 +319,25 @@ def test_the_offer_email_speaks_the_buyer_s_language(stack, sold_out, auth_heade
     [mail] = offers_to(stack, "alice@example.com")
     assert mail["Content-Language"] == "es"
     assert "Butacas reservadas para vos" in mail["Subject"]
+
+
+def test_an_event_that_does_not_sell_now_keeps_its_line_waiting(
+    stack, sold_out, auth_header, db, clock
+):
+    """The sales rule holds for the line too: while sales are closed nobody joins and no
+    freed seat is offered; reopened, the first in line gets it."""
+    event_id, seats = sold_out
+    alice = user(auth_header, "alice")
+    assert join(stack, alice, event_id).status_code == 201
+    with stack.client(admin(auth_header)) as client:
+        assert client.post(f"/api/v1/events/{event_id}/close-sales").status_code == 200
+    refused = join(stack, user(auth_header, "carol"), event_id)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == "sales_closed"
+    stack.clock.advance(minutes=16)  # Bob's hold runs out: a seat is free
+    assert sweep(stack) == 0
+    assert place(stack, alice, event_id)["entry"]["state"] == "WAITING"
+    with stack.client(admin(auth_header)) as client:
+        assert client.post(f"/api/v1/events/{event_id}/reopen-sales").status_code == 200
+    assert sweep(stack) >= 1
+    assert place(stack, alice, event_id)["entry"]["state"] == "OFFERED"

@@ -137,7 +137,7 @@ async def upload_poster(
                 now=now,
                 details={"posterUrl": url, "bytes": len(jpeg)},
             )
-            return get_event(session, event_id=event_id, now=now)
+            return get_event(session, event_id=event_id, now=now, drafts=True)
 
     return await run_in_threadpool(store)
 

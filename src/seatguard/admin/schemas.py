@@ -50,7 +50,9 @@ class EventStatsOut(CamelModel):
     starts_at: datetime
     timezone: str
     location: str
-    status: str
+    status: str = Field(description="DRAFT, ON_SALE, SALES_CLOSED or CANCELLED")
+    sales_start_at: datetime | None = None
+    sales_end_at: datetime | None = None
     currency: str
     seats: SeatCountsOut
     orders: int = Field(description="Paid (COMPLETED) orders")

@@ -74,6 +74,8 @@ def _stats(
         timezone=event.timezone,
         location=event.location,
         status=event.status,
+        sales_start_at=event.sales_start_at,
+        sales_end_at=event.sales_end_at,
         currency=event.currency,
         seats=seats,
         orders=money.get(f"{COMPLETED}_count", 0),

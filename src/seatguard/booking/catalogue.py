@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking.cancellation import queue_cancellation
 from seatguard.booking.domain import (
+    BUYERS_SEE,
     EventStatus,
     SeatState,
     SeatStatus,
@@ -21,9 +22,11 @@ from seatguard.booking.domain import (
     can_move_seat,
     effective_status,
     minor_to_major,
+    why_not_on_sale,
 )
 from seatguard.booking.holds import SeatChange, free_now, unheld
 from seatguard.booking.models import Event, Seat, Ticket
+from seatguard.booking.sales_rules import check_window, window_of
 from seatguard.booking.schemas import (
     EventDetailOut,
     EventIn,
@@ -61,7 +64,7 @@ def seat_counts(
     return {r[0]: Counts(total=r[1], available=r[2]) for r in rows}
 
 
-def event_out(event: Event, counts: Counts | None) -> EventOut:
+def event_out(event: Event, counts: Counts | None, now: datetime) -> EventOut:
     counts = counts or Counts(0, 0)
     return EventOut(
         id=event.id,
@@ -75,6 +78,9 @@ def event_out(event: Event, counts: Counts | None) -> EventOut:
         gender=event.gender,
         currency=event.currency,
         status=event.status,
+        sales_start_at=event.sales_start_at,
+        sales_end_at=event.sales_end_at,
+        on_sale=why_not_on_sale(window_of(event), now=now) is None,
         seats_total=counts.total,
         seats_available=counts.available,
         availability=availability_level(available=counts.available, total=counts.total),
@@ -114,8 +120,9 @@ def list_events(
     starts_from: datetime | None = None,
     starts_before: datetime | None = None,
 ) -> tuple[list[EventOut], int]:
-    """Events on sale, filtered; ``q`` matches every word in name, artist, venue and city."""
-    query = select(Event).where(Event.status != EventStatus.CANCELLED.value)
+    """Events buyers may see (not drafts, not cancelled), filtered; ``q`` matches every word
+    in name, artist, venue and city."""
+    query = select(Event).where(Event.status.in_(BUYERS_SEE))
     for term in search_terms(q or ""):
         query = query.where(Event.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if starts_from is not None:
@@ -133,23 +140,26 @@ def list_events(
         query.order_by(Event.starts_at, Event.id).offset(offset).limit(limit)
     ).all()
     counts = seat_counts(session, [e.id for e in events], now)
-    return [event_out(e, counts.get(e.id)) for e in events], total
+    return [event_out(e, counts.get(e.id), now) for e in events], total
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def load_event(session: Session, event_id: uuid.UUID) -> Event:
+def load_event(session: Session, event_id: uuid.UUID, *, drafts: bool = True) -> Event:
+    """The event, or 404; a draft counts as missing unless ``drafts`` (an admin asks)."""
     event = session.get(Event, event_id)
-    if event is None:
+    if event is None or (not drafts and event.status == EventStatus.DRAFT):
         raise NotFound("No such event.", code="event_not_found")
     return event
 
 
-def get_event(session: Session, *, event_id: uuid.UUID, now: datetime) -> EventOut:
-    event = load_event(session, event_id)
-    return event_out(event, seat_counts(session, [event.id], now).get(event.id))
+def get_event(
+    session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
+) -> EventOut:
+    event = load_event(session, event_id, drafts=drafts)
+    return event_out(event, seat_counts(session, [event.id], now).get(event.id), now)
 
 
 def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[SeatOut]:
@@ -163,9 +173,11 @@ def event_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list
     )
 
 
-def map_seats(session: Session, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+def map_seats(
+    session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
+) -> list[MapSeat]:
     """The event's seat map as plain rows (no ORM object per seat), in map order."""
-    load_event(session, event_id)
+    load_event(session, event_id, drafts=drafts)
     rows = session.execute(
         select(
             Seat.id,
@@ -207,10 +219,10 @@ class SectionSummary:
 
 
 def section_overview(
-    session: Session, *, event_id: uuid.UUID, now: datetime
+    session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
 ) -> list[SectionSummary]:
     """Each section's prices, size and seats free now, in map order (one query)."""
-    load_event(session, event_id)
+    load_event(session, event_id, drafts=drafts)
     free = func.count().filter(free_now(now))
     rows = session.execute(
         select(
@@ -226,10 +238,13 @@ def section_overview(
     ]
 
 
-def event_detail_json(session: Session, *, event_id: uuid.UUID, now: datetime) -> bytes:
+def event_detail_json(
+    session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
+) -> bytes:
     """``EventDetailOut`` as JSON, the seats written directly (a stadium has 100,000)."""
-    head = get_event(session, event_id=event_id, now=now).model_dump_json(by_alias=True)
-    seats = seats_json(map_seats(session, event_id=event_id, now=now))
+    event = get_event(session, event_id=event_id, now=now, drafts=drafts)
+    head = event.model_dump_json(by_alias=True)
+    seats = seats_json(map_seats(session, event_id=event_id, now=now, drafts=drafts))
     return head[:-1].encode() + b',"seats":' + seats + b"}"
 
 
@@ -244,6 +259,9 @@ _INSERT_CHUNK = 5000  # seat rows per INSERT: keeps a stadium's creation small i
 def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID:
     if data.date <= now:
         raise Invalid("The event date must be in the future.", code="date_in_past")
+    check_window(
+        starts_at=data.date, sales_start_at=data.sales_start_at, sales_end_at=data.sales_end_at
+    )
     event = Event(
         id=uuid.uuid4(),
         name=data.name,
@@ -255,7 +273,9 @@ def create_event(session: Session, *, data: EventIn, now: datetime) -> uuid.UUID
         starts_at=data.date,
         timezone=data.timezone,
         currency=data.currency,
-        status=EventStatus.ON_SALE.value,
+        status=data.status,
+        sales_start_at=data.sales_start_at,
+        sales_end_at=data.sales_end_at,
         created_at=now,
         updated_at=now,
     )
@@ -297,10 +317,18 @@ def update_event(
         event.starts_at = changes.pop("date")
     if changes.get("gender") is not None:
         changes["gender"] = changes["gender"].value
+    for field in ("sales_start_at", "sales_end_at"):  # null clears: no bound on that side
+        if field in changes:
+            setattr(event, field, changes.pop(field))
     for field, value in changes.items():
         if value is None:
             raise Invalid(f"{field} cannot be null.", code="null_field")
         setattr(event, field, value)
+    check_window(
+        starts_at=event.starts_at,
+        sales_start_at=event.sales_start_at,
+        sales_end_at=event.sales_end_at,
+    )
     event.updated_at = now
 
 
@@ -354,8 +382,10 @@ def get_seat(session: Session, *, seat_id: uuid.UUID, now: datetime) -> SeatOut:
     return seat_out(seat, now)
 
 
-def event_detail(session: Session, *, event_id: uuid.UUID, now: datetime) -> EventDetailOut:
-    event = get_event(session, event_id=event_id, now=now)
+def event_detail(
+    session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
+) -> EventDetailOut:
+    event = get_event(session, event_id=event_id, now=now, drafts=drafts)
     seats = event_seats(session, event_id=event_id, now=now)
     return EventDetailOut(**event.model_dump(), seats=seats)
 
@@ -364,7 +394,7 @@ def my_seats(
     session: Session, *, event_id: uuid.UUID, user_id: str, now: datetime
 ) -> list[MySeatOut]:
     """The caller's running holds and bought seats in the event (any browser, any device)."""
-    load_event(session, event_id)
+    load_event(session, event_id, drafts=False)  # a buyer's door: a draft is not found
     rows = session.execute(
         select(Seat.id, Seat.status, Seat.held_until)
         .where(

@@ -20,6 +20,7 @@ from seatguard.booking import live
 from seatguard.booking.domain import OrderStatus, SeatStatus, order_total
 from seatguard.booking.holds import hold_seats
 from seatguard.booking.models import Event, Order, OrderItem, Seat
+from seatguard.booking.sales_rules import refuse_sale, window_of
 from seatguard.common.db import Database
 from seatguard.common.errors import AppError, Invalid
 from seatguard.payments.gateway import GatewayError, LineItem, PaymentGateway
@@ -80,6 +81,9 @@ def _open_order_for(
     items = set(session.scalars(select(OrderItem.seat_id).where(OrderItem.order_id == order.id)))
     if items != seat_ids or order.hold_expires_at is None:
         return None
+    event = session.get(Event, order.event_id)
+    assert event is not None  # an order's event is never deleted
+    refuse_sale(window_of(event), now=now)  # an open session is not handed out after sales end
     return CheckoutResult(
         order_id=order.id,
         session_id=order.checkout_session_id,

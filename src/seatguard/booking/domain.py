@@ -28,8 +28,71 @@ class OrderStatus(StrEnum):
 
 
 class EventStatus(StrEnum):
-    ON_SALE = "ON_SALE"
-    CANCELLED = "CANCELLED"
+    DRAFT = "DRAFT"  # being set up: buyers cannot see it
+    ON_SALE = "ON_SALE"  # sold within its sales window
+    SALES_CLOSED = "SALES_CLOSED"  # still shown, nothing can be held or bought
+    CANCELLED = "CANCELLED"  # sales stopped for good, paid orders refunded
+
+
+# What buyers' lists and searches show (a cancelled event's own page still answers).
+BUYERS_SEE = (EventStatus.ON_SALE.value, EventStatus.SALES_CLOSED.value)
+
+
+class EventAction(StrEnum):
+    """An organiser's move of an event between states (cancelling has its own path)."""
+
+    PUBLISH = "publish"
+    CLOSE_SALES = "close-sales"
+    REOPEN_SALES = "reopen-sales"
+
+
+EVENT_TRANSITIONS: dict[EventAction, tuple[EventStatus, EventStatus]] = {
+    EventAction.PUBLISH: (EventStatus.DRAFT, EventStatus.ON_SALE),
+    EventAction.CLOSE_SALES: (EventStatus.ON_SALE, EventStatus.SALES_CLOSED),
+    EventAction.REOPEN_SALES: (EventStatus.SALES_CLOSED, EventStatus.ON_SALE),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SalesWindow:
+    """When an event sells: its status, start and optional window (UTC instants)."""
+
+    status: str
+    starts_at: datetime
+    sales_start_at: datetime | None = None
+    sales_end_at: datetime | None = None
+
+
+def why_not_on_sale(window: SalesWindow, *, now: datetime) -> str | None:
+    """Why nothing of the event can be held or checked out at ``now`` (an error code), or
+    None when it can. Sales open at ``sales_start_at`` and close at ``sales_end_at`` (or at the
+    start, whichever is first). ``holds.sellable`` and ``seats_sql.HOLD`` are this rule in SQL;
+    a test drives every entry point through every state and window position."""
+    if window.status == EventStatus.SALES_CLOSED:
+        return "sales_closed"
+    if window.status != EventStatus.ON_SALE:
+        return "event_not_on_sale"
+    if window.starts_at <= now:
+        return "event_started"
+    if window.sales_start_at is not None and now < window.sales_start_at:
+        return "sales_not_open"
+    if window.sales_end_at is not None and window.sales_end_at <= now:
+        return "sales_closed"
+    return None
+
+
+def window_problem(
+    *, starts_at: datetime, sales_start_at: datetime | None, sales_end_at: datetime | None
+) -> str | None:
+    """What is wrong with a sales window (a key of ``WINDOW_PROBLEMS``), or None: sales open
+    before the event starts and before they close, and close by the start."""
+    if sales_end_at is not None and sales_end_at > starts_at:
+        return "ends_after_start"
+    if sales_start_at is not None and sales_start_at >= starts_at:
+        return "opens_after_start"
+    if sales_start_at is not None and sales_end_at is not None and sales_start_at >= sales_end_at:
+        return "opens_after_close"
+    return None
 
 
 # Orders whose seats may still be waiting for a payment (fulfilment may still sell them).

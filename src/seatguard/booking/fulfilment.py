@@ -4,7 +4,8 @@ Every step is idempotent: the order row is locked first and its status decides w
 to do, so a redelivered message, a duplicate webhook or a retry after a crash changes
 nothing the second time. The seats move with one conditional UPDATE whose row count is the
 answer; a payment whose seats went to someone else, whose event was cancelled or has
-started, or whose amount is wrong is refunded (``refunds.refund_order``), never sold.
+started, or whose amount is wrong is refunded (``refunds.refund_order``), never sold. A
+payment that lands after sales closed is sold: its checkout began while the event sold.
 
 A session that completed without the money (``payment_status=unpaid``: a bank debit still
 clearing) keeps its seats held until the gateway's ``async_payment_succeeded`` or
@@ -70,8 +71,13 @@ def _check_sellable(
     event = session.scalars(
         select(Event).where(Event.id == order.event_id).with_for_update(read=True)
     ).one()
-    if event.status != EventStatus.ON_SALE:
+    # A checkout is only opened while the event sells (``sales_rules.refuse_sale``); a payment
+    # confirmed after sales closed (by hand or by the window's end) still sells, as pretix
+    # does: the buyer did everything in time. Only a cancelled event refunds.
+    if event.status == EventStatus.CANCELLED:
         raise _CannotSell("event_cancelled")
+    if event.status not in (EventStatus.ON_SALE, EventStatus.SALES_CLOSED):
+        raise _CannotSell("event_not_on_sale")
     if event.starts_at <= now:
         raise _CannotSell("event_started")
 

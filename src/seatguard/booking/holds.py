@@ -33,8 +33,9 @@ from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.dml import Update
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from seatguard.booking.domain import SeatStatus
+from seatguard.booking.domain import SalesWindow, SeatStatus
 from seatguard.booking.models import Event, Seat
+from seatguard.booking.sales_rules import refuse_sale
 from seatguard.common.db import UTCDateTime
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -108,7 +109,14 @@ _P_ORDER = bindparam("p_order", type_=_seats.order_id.type)
 
 _MINE = still_held(_P_USER, _P_NOW)
 _ON_SALE = (
-    select(_seats.id, _seats.event_id, _events.status, _events.starts_at)
+    select(
+        _seats.id,
+        _seats.event_id,
+        _events.status,
+        _events.starts_at,
+        _events.sales_start_at,
+        _events.sales_end_at,
+    )
     .join_from(SEATS, EVENTS, _events.id == _seats.event_id)
     .where(_seats.id.in_(_P_IDS))
 )
@@ -171,8 +179,9 @@ def event_on_sale(
 ) -> uuid.UUID:
     """The one event these seats belong to, checked to be on sale, in one round trip.
 
-    404 for unknown seats, 422 for seats of several events, 409 when the event is cancelled
-    or has started. With ``user_id`` on PostgreSQL, also takes that user's hold lock.
+    404 for unknown seats, 422 for seats of several events, 409 when the event is not selling
+    now (``sales_rules.refuse_sale``: its state, its sales window, its start). With ``user_id`` on
+    PostgreSQL, also takes that user's hold lock.
     """
     serialise = user_id is not None and session.get_bind().dialect.name == "postgresql"
     rows = session.execute(
@@ -185,14 +194,19 @@ def event_on_sale(
             code="seat_not_found",
             details={"seatIds": sorted(str(s) for s in missing)},
         )
-    events = {(r.event_id, r.status, r.starts_at) for r in rows}
+    events = {r.event_id: r for r in rows}
     if len(events) > 1:
         raise Invalid("All seats of one hold must belong to one event.", code="mixed_events")
-    event_id, status, starts_at = events.pop()
-    if status != "ON_SALE":
-        raise Conflict("This event is not on sale.", code="event_not_on_sale")
-    if starts_at <= now:
-        raise Conflict("This event has already started.", code="event_started")
+    event_id, row = events.popitem()
+    refuse_sale(
+        SalesWindow(
+            status=row.status,
+            starts_at=row.starts_at,
+            sales_start_at=row.sales_start_at,
+            sales_end_at=row.sales_end_at,
+        ),
+        now=now,
+    )
     return event_id  # type: ignore[no-any-return]
 
 

@@ -46,6 +46,9 @@ class Event(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="usd")
     status: Mapped[str] = mapped_column(String(16), default="ON_SALE")
+    # the sales window (optional): holds and checkouts from the first, until the second
+    sales_start_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sales_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # name, artist and location folded for searching (see booking/text.py); kept by the ORM

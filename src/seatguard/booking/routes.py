@@ -35,6 +35,7 @@ from seatguard.common.deps import (
     AdminUser,
     CurrentUser,
     DatabaseDep,
+    MaybeUser,
     NowDep,
     PageDep,
     QueueDep,
@@ -121,12 +122,15 @@ def create_event(body: EventIn, db: DatabaseDep, now: NowDep, admin: AdminUser) 
             details={"name": body.name, "seats": seats},
         )
     with db.reader() as session:
-        return _json(catalogue.event_detail_json(session, event_id=event_id, now=now), 201)
+        detail = catalogue.event_detail_json(session, event_id=event_id, now=now, drafts=True)
+        return _json(detail, 201)
 
 
 @router.get("/events/{event_id}", response_model=EventDetailOut, tags=["events"])
-def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep) -> Response:
-    return _json(catalogue.event_detail_json(session, event_id=event_id, now=now))
+def get_event(event_id: uuid.UUID, session: ReaderDep, now: NowDep, user: MaybeUser) -> Response:
+    """The event with its seats. A DRAFT is 404 except to an admin's token."""
+    drafts = user is not None and user.is_admin
+    return _json(catalogue.event_detail_json(session, event_id=event_id, now=now, drafts=drafts))
 
 
 @router.patch("/events/{event_id}", response_model=EventOut, tags=["events"])
@@ -144,7 +148,7 @@ def update_event(
             now=now,
             details=body.model_dump(mode="json", exclude_unset=True),
         )
-        return catalogue.get_event(session, event_id=event_id, now=now)
+        return catalogue.get_event(session, event_id=event_id, now=now, drafts=True)
 
 
 @router.delete("/events/{event_id}", response_model=EventOut, tags=["events"])
@@ -161,7 +165,7 @@ def cancel_event(
             target_id=event_id,
             now=now,
         )
-        return catalogue.get_event(session, event_id=event_id, now=now)
+        return catalogue.get_event(session, event_id=event_id, now=now, drafts=True)
 
 
 @router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
@@ -115,9 +115,21 @@ class EventIn(CamelModel):
     timezone: str = "UTC"
     currency: Currency = "usd"
     sections: list[SectionIn] = Field(min_length=1, max_length=50)
+    status: Literal["DRAFT", "ON_SALE"] = Field(
+        default="ON_SALE", description="DRAFT keeps the event from buyers until it is published"
+    )
+    sales_start_at: datetime | None = Field(
+        default=None, description="Holds and checkouts from this instant (none: at once)"
+    )
+    sales_end_at: datetime | None = Field(
+        default=None, description="…and until this one, by the event's start (none: the start)"
+    )
 
     _zone = field_validator("timezone")(_check_zone)
     _date = field_validator("date")(_aware)
+    _window = field_validator("sales_start_at", "sales_end_at")(
+        lambda v: v if v is None else _aware(v)
+    )
 
     @model_validator(mode="after")
     def _layout_is_sane(self) -> EventIn:
@@ -145,9 +157,13 @@ class EventPatch(CamelModel):
     poster_url: str | None = Field(default=None, max_length=500)
     date: datetime | None = None
     timezone: str | None = None
+    sales_start_at: datetime | None = Field(default=None, description="null: sales open at once")
+    sales_end_at: datetime | None = Field(default=None, description="null: sales end at the start")
 
     _zone = field_validator("timezone")(lambda v: v if v is None else _check_zone(v))
-    _date = field_validator("date")(lambda v: v if v is None else _aware(v))
+    _date = field_validator("date", "sales_start_at", "sales_end_at")(
+        lambda v: v if v is None else _aware(v)
+    )
 
 
 class SeatOut(CamelModel):
@@ -194,7 +210,10 @@ class EventOut(CamelModel):
     poster_url: str
     gender: str
     currency: str
-    status: str
+    status: str = Field(description="DRAFT, ON_SALE, SALES_CLOSED or CANCELLED")
+    sales_start_at: datetime | None = None
+    sales_end_at: datetime | None = None
+    on_sale: bool = Field(description="Whether seats can be held and bought right now")
     seats_total: int
     seats_available: int
     availability: str

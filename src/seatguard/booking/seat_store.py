@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import catalogue, live, seats_sql
+from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, hold_seats, release_seat
+from seatguard.booking.sales_rules import refuse_sale
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
@@ -97,7 +99,9 @@ class PgSeatStore:
                 cur = await conn.execute(seats_sql.HOLD, params, prepare=True)
             row = await cur.fetchone()
         assert row is not None  # an aggregate: always one row
-        found, events, event_id, on_sale, upcoming, held, known, free, taken, expires_at, _ = row
+        found, events, event_id, on_sale, upcoming, held = row[:6]
+        status, starts_at, sales_start_at, sales_end_at = row[6:10]
+        known, free, taken, expires_at = row[10:14]
         if found != len(wanted):
             missing = set(wanted) - set(known)
             raise NotFound(
@@ -107,10 +111,15 @@ class PgSeatStore:
             )
         if events > 1:
             raise Invalid("All seats of one hold must belong to one event.", code="mixed_events")
-        if not on_sale:
-            raise Conflict("This event is not on sale.", code="event_not_on_sale")
-        if not upcoming:
-            raise Conflict("This event has already started.", code="event_started")
+        if not (on_sale and upcoming):
+            window = SalesWindow(
+                status=status,
+                starts_at=_aware(starts_at) or now,
+                sales_start_at=_aware(sales_start_at),
+                sales_end_at=_aware(sales_end_at),
+            )
+            refuse_sale(window, now=now)
+            raise AssertionError(f"the hold statement refused a sale the rule allows: {window}")
         if taken != len(wanted):
             if held > max_per_event - len(wanted):
                 raise Conflict(

@@ -4,7 +4,8 @@ Timestamps are naive UTC, as the ``UTCDateTime`` columns store them. The conditi
 same as the SQLAlchemy predicates in ``holds`` (free, still held) written out in SQL.
 
 A hold is two statements sent together in one pipeline (one round trip, one transaction):
-``LOCK_HOLDER`` takes the user's hold lock, then ``HOLD`` checks the sale, the per-user cap,
+``LOCK_HOLDER`` takes the user's hold lock, then ``HOLD`` checks the sale (the event's
+state and sales window, the rule of ``domain.why_not_on_sale``), the per-user cap,
 takes the seats and notifies live seat maps. The lock cannot be a CTE of ``HOLD``: a
 statement's snapshot is taken before any of it runs, so the cap would be counted without
 the holds another request of the same user committed while this one waited for the lock.
@@ -24,15 +25,22 @@ LOCK_HOLDER: Final = "SELECT pg_advisory_xact_lock(hashtextextended('hold:' || %
 # returned says why not.
 HOLD: Final = """
 WITH asked AS (
-    SELECT s.id, s.event_id, e.status AS event_status, e.starts_at
+    SELECT s.id, s.event_id, e.status AS event_status, e.starts_at,
+           e.sales_start_at, e.sales_end_at
     FROM seats s JOIN events e ON e.id = s.event_id
     WHERE s.id = ANY(%(ids)s)
 ), verdict AS (
     SELECT count(*) AS found,
            count(DISTINCT event_id) AS events,
            (array_agg(event_id))[1] AS event_id,
-           coalesce(bool_and(event_status = 'ON_SALE'), false) AS on_sale,
-           coalesce(bool_and(starts_at > %(now)s), false) AS upcoming
+           coalesce(bool_and(event_status = 'ON_SALE'
+                             AND coalesce(sales_start_at <= %(now)s, true)
+                             AND coalesce(sales_end_at > %(now)s, true)), false) AS on_sale,
+           coalesce(bool_and(starts_at > %(now)s), false) AS upcoming,
+           (array_agg(event_status))[1] AS event_status,
+           (array_agg(starts_at))[1] AS starts_at,
+           (array_agg(sales_start_at))[1] AS sales_start_at,
+           (array_agg(sales_end_at))[1] AS sales_end_at
     FROM asked
 ), elsewhere AS (
     SELECT count(*) AS held FROM seats o
@@ -79,6 +87,7 @@ WITH asked AS (
     GROUP BY c.event_id, c.chunk
 )
 SELECT v.found, v.events, v.event_id, v.on_sale, v.upcoming, h.held,
+       v.event_status, v.starts_at, v.sales_start_at, v.sales_end_at,
        ARRAY(SELECT id FROM asked) AS known,
        ARRAY(SELECT id FROM target) AS free,
        (SELECT count(*) FROM taken) AS taken,
@@ -112,10 +121,11 @@ FROM seats s
 WHERE s.id = %(seat)s
 """
 
-# Params: event. No row: no such event; one row of NULL seat columns: an event without seats.
+# Params: event. No row: no such event (or a draft, which buyers do not see); one row of NULL
+# seat columns: an event without seats.
 SEAT_MAP: Final = """
 SELECT s.id, e.id, s.section, s."row", s.number, s.price_minor, s.status, s.held_until,
        s.accessible, s.gap_before
 FROM events e LEFT JOIN seats s ON s.event_id = e.id
-WHERE e.id = %(event)s
+WHERE e.id = %(event)s AND e.status <> 'DRAFT'
 """

@@ -67,6 +67,17 @@ async def get_principal(
     return apply_standing(principal, standing)
 
 
+async def get_optional_principal(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal | None:
+    """The caller when a token is sent (checked like ``get_principal``), else None."""
+    if credentials is None:
+        return None
+    return await get_principal(request, settings, credentials)
+
+
 def principal_now(request: Request, token: str, settings: Settings) -> Principal:
     """``get_principal`` for a synchronous route that reads the token itself (blocking)."""
     principal = decode_token(token, settings)
@@ -111,6 +122,7 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 ReaderDep = Annotated[Session, Depends(get_reader)]
 NowDep = Annotated[datetime, Depends(get_now)]
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+MaybeUser = Annotated[Principal | None, Depends(get_optional_principal)]
 AdminUser = Annotated[Principal, Depends(require_admin)]
 StaffUser = Annotated[Principal, Depends(require_staff)]
 PageDep = Annotated[Page, Depends(get_page)]

@@ -35,6 +35,7 @@ CODE_MESSAGES: dict[str, str] = {
     "order_not_found": N_("No such order."),
     "null_field": N_("A field that cannot be empty was sent empty."),
     "illegal_transition": N_("The seat cannot change to that status."),
+    "illegal_event_transition": N_("The event is not in a state that allows this."),
     "image_too_small": N_("A poster is at least %(minSide)s pixels on each side."),
     "hold_limit_reached": N_("At most %(limit)s seats may be held per event."),
     "order_not_refundable": N_("Only a completed order can be refunded."),

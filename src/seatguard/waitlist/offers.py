@@ -71,8 +71,10 @@ def events_with_line(session: Session, *, now: datetime) -> list[uuid.UUID]:
         session.scalars(
             select(Event.id)
             .where(
-                Event.status == EventStatus.ON_SALE.value,
+                Event.status == EventStatus.ON_SALE.value,  # the sales rule, as in holds
                 Event.starts_at > now,
+                or_(Event.sales_start_at.is_(None), Event.sales_start_at <= now),
+                or_(Event.sales_end_at.is_(None), Event.sales_end_at > now),
                 exists().where(WaitlistEntry.event_id == Event.id, WaitlistEntry.state == WAITING),
                 exists().where(Seat.event_id == Event.id, offerable(now)),
             )

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from seatguard.booking import live
 from seatguard.booking.catalogue import load_event
-from seatguard.booking.domain import EventStatus
 from seatguard.booking.holds import free_now, still_held, unheld
 from seatguard.booking.models import Seat
+from seatguard.booking.sales_rules import refuse_sale, window_of
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.waitlist.domain import ACTIVE_STATES, EntryState
 from seatguard.waitlist.models import WaitlistEntry
@@ -43,11 +43,9 @@ def is_sold_out(session: Session, event_id: uuid.UUID, now: datetime) -> bool:
 
 
 def _on_sale(session: Session, event_id: uuid.UUID, now: datetime) -> None:
-    event = load_event(session, event_id)
-    if event.status != EventStatus.ON_SALE:
-        raise Conflict("This event is not on sale.", code="event_not_on_sale")
-    if event.starts_at <= now:
-        raise Conflict("This event has already started.", code="event_started")
+    """The line of an event that does not sell now (a draft, closed sales, outside its
+    window, started) takes no one: the same 409 as a hold there."""
+    refuse_sale(window_of(load_event(session, event_id)), now=now)
 
 
 def active_entry(

@@ -222,6 +222,8 @@ SCRIPT_TEXTS: dict[str, str] = {
     "unknown_zone": N_("Unknown time zone {zone}."),
     "event_not_created": N_("The event could not be created."),
     "copied_from": N_("Copied from {name}: choose the new date and venue."),
+    "event_now": N_("The event is now: {status}."),
+    "sales_window_saved": N_("The sales window is saved."),
 }
 
 # Order and event statuses as the back office shows them (the API keeps the codes).
@@ -232,7 +234,9 @@ STATUS_NAMES: dict[str, str] = {
     "EXPIRED": N_("Expired"),
     "REFUNDING": N_("Being refunded"),
     "REFUNDED": N_("Refunded"),
+    "DRAFT": N_("Draft"),
     "ON_SALE": N_("On sale"),
+    "SALES_CLOSED": N_("Sales closed"),
     "CANCELLED": N_("Cancelled"),
 }
 SCRIPT_TEXTS.update({f"status_{code}": name for code, name in STATUS_NAMES.items()})

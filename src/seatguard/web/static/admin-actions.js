@@ -1,4 +1,5 @@
-/* The back office's actions: one order's page (refund, resend) and cancelling an event. */
+/* The back office's actions: one order's page (refund, resend), an event's sales state and
+   window, and cancelling an event. */
 "use strict";
 (function () {
   const SG = window.SG;
@@ -139,8 +140,54 @@
     });
   }
 
+  /* The event's state (publish, close and reopen sales) and its sales window. */
+  function salesCard(root) {
+    const id = root.dataset.eventId;
+    const state = $("sales-state");
+    let event = null;
+    const moves = { "publish-event": ["publish", "DRAFT"], "close-sales": ["close-sales", "ON_SALE"],
+      "reopen-sales": ["reopen-sales", "SALES_CLOSED"] };
+
+    function render(e) {
+      event = e;
+      SG.text($("sales-status"), statusName(e.status));
+      $("sales-status").dataset.status = e.status;
+      Object.keys(moves).forEach(function (b) { $(b).hidden = e.status !== moves[b][1]; });
+      $("sales-start").value = SG.venueTime.toLocal(e.salesStartAt, e.timezone);
+      $("sales-end").value = SG.venueTime.toLocal(e.salesEndAt, e.timezone);
+      $("save-window").disabled = e.status === "CANCELLED";
+    }
+
+    async function load() {
+      const result = await call("/api/v1/admin/events/" + id + "/dashboard", "GET");
+      if (!result) { return; }
+      if (!result.ok) { SG.text(state, failure(result)); return; }
+      render(result.body.event);
+    }
+
+    Object.keys(moves).forEach(function (b) {
+      $(b).addEventListener("click", async function () {
+        const result = await call("/api/v1/events/" + id + "/" + moves[b][0], "POST");
+        if (!result) { return; }
+        SG.text(state, result.ok ? SG.t("event_now", { status: statusName(result.body.status) }) : failure(result));
+        await load();
+      });
+    });
+    $("save-window").addEventListener("click", async function () {
+      const toUtc = SG.venueTime.toUtc;
+      const start = $("sales-start").value, end = $("sales-end").value;
+      const body = { salesStartAt: start ? toUtc(start, event.timezone) : null,
+        salesEndAt: end ? toUtc(end, event.timezone) : null };
+      const result = await call("/api/v1/events/" + id, "PATCH", body);
+      if (!result) { return; }
+      SG.text(state, result.ok ? SG.t("sales_window_saved") : failure(result));
+      await load();
+    });
+    load();
+  }
+
   const order = document.querySelector("[data-page=admin-order]");
   if (order) { orderPage(order); }
   const dashboard = document.querySelector("[data-page=admin-dashboard]");
-  if (dashboard) { cancelEvent(dashboard); }
+  if (dashboard) { cancelEvent(dashboard); salesCard(dashboard); }
 })();

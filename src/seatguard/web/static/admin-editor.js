@@ -160,20 +160,6 @@
       : SG.t("summary_many", { seats: seats, sections: current.length }));
   }
 
-  function zoneOffsetMs(zone, utcMs) {
-    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", year: "numeric",
-      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(utcMs));
-    const v = {}; parts.forEach(function (p) { v[p.type] = Number(p.value); });
-    return Date.UTC(v.year, v.month - 1, v.day, v.hour, v.minute, v.second) - utcMs;
-  }
-
-  function toUtc(local, zone) {  // the venue's wall-clock time -> an ISO instant
-    const wall = Date.parse(local + ":00Z");
-    let guess = wall - zoneOffsetMs(zone, wall);
-    guess = wall - zoneOffsetMs(zone, guess);
-    return new Date(guess).toISOString();
-  }
-
   async function submit(ev) {
     ev.preventDefault();
     const current = layout();
@@ -182,18 +168,26 @@
     if (!f.name.value.trim() || !f.location.value.trim() || !f.date.value) {
       found.unshift(SG.t("event_required"));
     }
-    let date = null;
-    try { date = f.date.value ? toUtc(f.date.value, f.timezone.value) : null; } catch (e) {
+    let date = null, salesStartAt = null, salesEndAt = null;
+    const toUtc = SG.venueTime.toUtc;
+    try {
+      date = f.date.value ? toUtc(f.date.value, f.timezone.value) : null;
+      salesStartAt = f.salesStartAt.value ? toUtc(f.salesStartAt.value, f.timezone.value) : null;
+      salesEndAt = f.salesEndAt.value ? toUtc(f.salesEndAt.value, f.timezone.value) : null;
+    } catch (e) {
       found.unshift(SG.t("unknown_zone", { zone: f.timezone.value }));
     }
     if (found.length) { SG.text($("editor-errors"), found.join(" ")); return; }
     SG.text($("editor-errors"), "");
-    $("create-event").disabled = true;
+    const status = ev.submitter && ev.submitter.value === "DRAFT" ? "DRAFT" : "ON_SALE";
+    const buttons = form.querySelectorAll("button[type=submit]");
+    buttons.forEach(function (b) { b.disabled = true; });
     const result = await SG.api("/api/v1/events", { method: "POST", body: {
       name: f.name.value.trim(), artist: f.artist.value.trim(), location: f.location.value.trim(),
       description: f.description.value, gender: f.gender.value, date: date, timezone: f.timezone.value,
-      currency: f.currency.value.trim().toLowerCase(), sections: current } });
-    $("create-event").disabled = false;
+      currency: f.currency.value.trim().toLowerCase(), sections: current, status: status,
+      salesStartAt: salesStartAt, salesEndAt: salesEndAt } });
+    buttons.forEach(function (b) { b.disabled = false; });
     if (result.status === 401) { location.assign(SG.loginUrl()); return; }
     if (result.ok) { location.assign("/admin/events/" + result.body.id); return; }
     SG.text($("editor-errors"), (result.body && result.body.message) || SG.t("event_not_created"));

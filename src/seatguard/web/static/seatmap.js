@@ -78,7 +78,7 @@
     const count = selected.size;
     SG.text($("selection-summary"), count ? SG.t(count === 1 ? "selected_one" : "selected_many",
       { count: count, seats: names(Array.from(selected)) }) : SG.t("none_selected"));
-    $("hold").disabled = count === 0;
+    $("hold").disabled = count === 0 || root.dataset.onSale === "false";
     $("held-box").hidden = mine.size === 0;
     const list = $("held-list");
     list.replaceChildren();
