@@ -326,7 +326,7 @@ def test_an_event_that_does_not_sell_now_keeps_its_line_waiting(
 ):
     """The sales rule holds for the line too: while sales are closed nobody joins and no
     freed seat is offered; reopened, the first in line gets it."""
-    event_id, seats = sold_out
+    event_id, _seats = sold_out
     alice = user(auth_header, "alice")
     assert join(stack, alice, event_id).status_code == 201
     with stack.client(admin(auth_header)) as client:
