@@ -7,14 +7,7 @@
   const status = function (message) { SG.text($("admin-status"), message); };
   const ROLES = ["customer", "staff", "admin"];
 
-  async function call(path, options) {
-    if (!SG.token()) { location.assign(SG.loginUrl()); return null; }
-    const result = await SG.api(path, options);
-    if (result.status === 401) { location.assign(SG.loginUrl()); return null; }
-    if (result.status === 403) { status(SG.t("admins_only")); return null; }
-    if (!result.ok) { status((result.body && result.body.message) || SG.t("figures_failed")); return null; }
-    return result;
-  }
+  const call = SG.adminApi;
 
   function cell(value) { return SG.el("td", { text: value }); }
 

@@ -13,14 +13,7 @@
     return node;
   }
 
-  async function get(path) {
-    if (!SG.token()) { location.assign(SG.loginUrl()); return null; }
-    const result = await SG.api(path);
-    if (result.status === 401) { location.assign(SG.loginUrl()); return null; }
-    if (result.status === 403) { status(SG.t("admins_only")); return null; }
-    if (!result.ok) { status((result.body && result.body.message) || SG.t("figures_failed")); return null; }
-    return result;
-  }
+  const get = SG.adminApi;
 
   function cell(value, cls) { return SG.el("td", cls ? { class: cls, text: value } : { text: value }); }
   const when = function (iso) { return iso ? new Date(iso).toLocaleString(SG.locale, { hourCycle: SG.hourCycle }) : "—"; };

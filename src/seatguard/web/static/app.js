@@ -142,7 +142,19 @@
     window.SG.user = showUser();
   });
 
-  window.SG = { token: token, setToken: setToken, api: api, loginUrl: loginUrl,
+  /* A back-office request: to the login page without a token or on 401; otherwise the answer,
+     or null with the reason written in the page's #admin-status. */
+  async function adminApi(path, options) {
+    if (!token()) { location.assign(loginUrl()); return null; }
+    const result = await api(path, options);
+    if (result.status === 401) { location.assign(loginUrl()); return null; }
+    const status = document.getElementById("admin-status");
+    if (result.status === 403) { text(status, t("admins_only")); return null; }
+    if (!result.ok) { text(status, (result.body && result.body.message) || t("figures_failed")); return null; }
+    return result;
+  }
+
+  window.SG = { token: token, setToken: setToken, api: api, adminApi: adminApi, loginUrl: loginUrl,
     safeNext: safeNext, text: text, el: el, money: money, t: t, showOwnTimes: showOwnTimes, lang: LANG, locale: LOCALE, hourCycle: HOUR_CYCLE,
     user: Promise.resolve(null) };
 })();
