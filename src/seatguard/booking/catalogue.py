@@ -35,7 +35,7 @@ from seatguard.booking.schemas import (
     MySeatOut,
     SeatOut,
 )
-from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, seats_json
+from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat_of, seats_json
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.queue.base import Queue
@@ -192,22 +192,7 @@ def map_seats(
             Seat.gap_before,
         ).where(Seat.event_id == event_id)
     ).all()
-    return in_map_order(
-        map_seat(
-            id=r[0],
-            event_id=r[1],
-            section=r[2],
-            row=r[3],
-            number=r[4],
-            price_minor=r[5],
-            status=r[6],
-            held_until=r[7],
-            now=now,
-            accessible=r[8],
-            gap_before=r[9],
-        )
-        for r in rows
-    )
+    return in_map_order(map_seat_of(r, now) for r in rows)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,7 +21,7 @@ from seatguard.booking import catalogue, live, seats_sql
 from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, hold_seats, release_seat
 from seatguard.booking.sales_rules import refuse_sale
-from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
+from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, map_seat_of
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 from seatguard.common.pgpool import AsyncPool
@@ -180,23 +180,7 @@ class PgSeatStore:
             rows = await cur.fetchall()
         if not rows:
             raise NotFound("No such event.", code="event_not_found")
-        return in_map_order(
-            map_seat(
-                id=r[0],
-                event_id=r[1],
-                section=r[2],
-                row=r[3],
-                number=r[4],
-                price_minor=r[5],
-                status=r[6],
-                held_until=_aware(r[7]),
-                now=now,
-                accessible=r[8],
-                gap_before=r[9],
-            )
-            for r in rows
-            if r[0] is not None
-        )
+        return in_map_order(map_seat_of(r, now) for r in rows if r[0] is not None)
 
     async def close(self) -> None:
         await self._pool.close()

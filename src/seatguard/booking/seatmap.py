@@ -69,6 +69,28 @@ def map_seat(
     )
 
 
+def map_seat_of(columns: Sequence[Any], now: datetime) -> MapSeat:
+    """``map_seat`` from a row of the map's columns, in this order: id, event id, section, row,
+    number, price, status, held until (aware, or naive UTC as stored), accessible, gap before.
+    The ORM read and PostgreSQL's one-query read both select them so."""
+    until = columns[7]
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    return map_seat(
+        id=columns[0],
+        event_id=columns[1],
+        section=columns[2],
+        row=columns[3],
+        number=columns[4],
+        price_minor=columns[5],
+        status=columns[6],
+        held_until=until,
+        now=now,
+        accessible=columns[8],
+        gap_before=columns[9],
+    )
+
+
 def in_map_order(seats: Iterable[MapSeat]) -> list[MapSeat]:
     """Section, row, then the label's number (so G2 comes before G10)."""
     return sorted(seats, key=lambda s: (s.section, s.row, natural(s.label)))
