@@ -17,13 +17,19 @@ rather than acknowledged, so if the holder dies its claim goes stale and is take
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from seatguard.common.db import Database
 from seatguard.notify.models import EmailSend
+
+if TYPE_CHECKING:
+    from seatguard.notify.backends import Mailer
 
 CLAIM_TIMEOUT = timedelta(seconds=30)  # twice the default SMTP timeout; well inside the retries
 
@@ -75,3 +81,26 @@ def release(db: Database, *, order_id: uuid.UUID, kind: str, claimed_at: datetim
     )
     with db.unit_of_work() as s:
         s.execute(stmt)
+
+
+def send_once(
+    db: Database,
+    mailer: Mailer,
+    message: EmailMessage,
+    *,
+    order_id: uuid.UUID,
+    kind: str,
+    now: datetime,
+    clock: Callable[[], datetime],
+) -> bool:
+    """Send ``message`` unless it went out before: claim, send, stamp (the claim released at
+    once if the mailer refuses). False when it had been sent already."""
+    if not claim(db, order_id=order_id, kind=kind, now=now):
+        return False
+    try:
+        mailer.send(message)
+    except BaseException:
+        release(db, order_id=order_id, kind=kind, claimed_at=now)
+        raise
+    mark_sent(db, order_id=order_id, kind=kind, now=clock())
+    return True

@@ -115,14 +115,11 @@ def send_order_email(
     if record != kind:
         del message["Message-ID"]
         message["Message-ID"] = message_id(order, record, sender)
-    if not sent_record.claim(db, order_id=order_id, kind=record, now=now):
+    sent = sent_record.send_once(
+        db, mailer, message, order_id=order_id, kind=record, now=now, clock=clock
+    )
+    if not sent:
         log.info("%s email for order %s was sent before; not sent again", record, order_id)
         return False
-    try:
-        mailer.send(message)
-    except BaseException:
-        sent_record.release(db, order_id=order_id, kind=record, claimed_at=now)
-        raise
-    sent_record.mark_sent(db, order_id=order_id, kind=record, now=clock())
     log.info("sent %s email for order %s", record, order_id)
     return True

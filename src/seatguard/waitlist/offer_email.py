@@ -79,14 +79,11 @@ def send_offer_email(
     message = build_waitlist_offer_email(
         offer=view, sender=settings.email_from, sent_at=now, language=language
     )
-    if not sent_record.claim(db, order_id=offer_id, kind=KIND, now=now):
+    sent = sent_record.send_once(
+        db, mailer, message, order_id=offer_id, kind=KIND, now=now, clock=clock
+    )
+    if not sent:
         log.info("the email of offer %s was sent before; not sent again", offer_id)
         return False
-    try:
-        mailer.send(message)
-    except BaseException:
-        sent_record.release(db, order_id=offer_id, kind=KIND, claimed_at=now)
-        raise
-    sent_record.mark_sent(db, order_id=offer_id, kind=KIND, now=clock())
     log.info("sent the email of offer %s", offer_id)
     return True
