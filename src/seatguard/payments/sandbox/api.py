@@ -39,7 +39,12 @@ def _key_from(header: str | None) -> str | None:
     return None
 
 
-def authenticate(request: Request, sandbox: Annotated[Sandbox, Depends(get_sandbox)]) -> Sandbox:
+async def authenticate(
+    request: Request, sandbox: Annotated[Sandbox, Depends(get_sandbox)]
+) -> Sandbox:
+    """The API key check, on the event loop: a dependency run in the threadpool would leave the
+    API unable to answer while the same process's threads wait on it (the booking service's
+    checkouts call its own sandbox over HTTP from threadpool threads)."""
     key = _key_from(request.headers.get("authorization"))
     if sandbox.api_key is None:
         return sandbox
@@ -58,6 +63,9 @@ def authenticate(request: Request, sandbox: Annotated[Sandbox, Depends(get_sandb
 
 SandboxDep = Annotated[Sandbox, Depends(authenticate)]
 Tx = Session | None
+# The Stripe API routes and their dependencies run on the event loop (their work is a short
+# database statement): the booking service calls this API from its own threadpool, so an API
+# route waiting for a thread of that pool could wait for ever under load.
 router = APIRouter()
 
 
@@ -127,7 +135,7 @@ async def create_session(request: Request, sandbox: SandboxDep) -> JSONResponse:
 
 
 @router.get("/v1/checkout/sessions/{session_id}")
-def retrieve_session(session_id: str, sandbox: SandboxDep) -> JSONResponse:
+async def retrieve_session(session_id: str, sandbox: SandboxDep) -> JSONResponse:
     record = sandbox.store.session(session_id, now=sandbox.now())
     return stripe_response(session_json(record, pay_base_url=sandbox.store.pay_base_url))
 
@@ -150,17 +158,17 @@ async def create_refund(request: Request, sandbox: SandboxDep) -> JSONResponse:
 
 
 @router.get("/v1/refunds/{refund_id}")
-def retrieve_refund(refund_id: str, sandbox: SandboxDep) -> JSONResponse:
+async def retrieve_refund(refund_id: str, sandbox: SandboxDep) -> JSONResponse:
     return stripe_response(refund_json(sandbox.store.refund(refund_id)))
 
 
 @router.get("/v1/payment_intents/{intent_id}")
-def retrieve_payment_intent(intent_id: str, sandbox: SandboxDep) -> JSONResponse:
+async def retrieve_payment_intent(intent_id: str, sandbox: SandboxDep) -> JSONResponse:
     return stripe_response(payment_intent_json(sandbox.store.payment_intent(intent_id)))
 
 
 @router.get("/v1/events")
-def list_events(
+async def list_events(
     request: Request, sandbox: SandboxDep, type: str | None = None, limit: int = 10
 ) -> JSONResponse:
     if not 1 <= limit <= 100:
@@ -171,7 +179,7 @@ def list_events(
 
 
 @router.get("/v1/events/{event_id}")
-def retrieve_event(event_id: str, sandbox: SandboxDep) -> JSONResponse:
+async def retrieve_event(event_id: str, sandbox: SandboxDep) -> JSONResponse:
     return stripe_response(event_json(sandbox.events.event(event_id)))
 
 

@@ -36,7 +36,7 @@ class Sandbox:
         self.dispatcher.close()
 
 
-def get_sandbox(request: Request) -> Sandbox:
+async def get_sandbox(request: Request) -> Sandbox:
     sandbox: Sandbox = request.app.state.sandbox
     sandbox.dispatcher.start()  # this process sends due webhooks and expires sessions too
     return sandbox
