@@ -132,3 +132,13 @@ def _reference_penalty(rows: list[int], size: int) -> int:
 def test_the_mask_penalty_is_the_standards(size: int, data: st.DataObject):
     rows = [data.draw(st.integers(0, (1 << size) - 1)) for _ in range(size)]
     assert qr._penalty(rows, qr._transpose(rows, size), size) == _reference_penalty(rows, size)
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300))
+def test_the_symbol_is_the_one_with_the_lowest_standard_penalty(text: str):
+    """The mask is chosen on packed integers; the choice is the reference penalty's (the first
+    of the lowest), and the symbol is that mask's."""
+    candidates = [qr_rows(text or "x", mask=mask) for mask in range(8)]
+    scores = [_reference_penalty(rows, size) for size, rows in candidates]
+    assert qr_rows(text or "x") == candidates[scores.index(min(scores))]

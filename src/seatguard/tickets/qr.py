@@ -3,18 +3,20 @@
 The symbols are ISO/IEC 18004 Model 2 QR Codes with segno's function patterns, format and
 version information (the tests compare them, and decode every symbol with zxing-cpp), at a
 fraction of segno's cost: most of segno's time goes to choosing the mask. What does not
-depend on the data is computed once per version: the function patterns, the order in which
-data bits fill the modules, and each mask as a row of bits. The Reed–Solomon remainder is a
-big-integer shift-and-xor per codeword, each row of the symbol one integer, and the mask is
-chosen by the standard's penalty score (N1–N4) computed on row and column strings with
-string search. The level is raised above M while the data still fits the same version,
-as segno does. The standard's tables (error correction blocks, alignment pattern positions,
-format and version information) are segno's.
+depend on the data is computed once per version: the function patterns, each mask, and
+where each data bit lands. A symbol is held as one integer of all its rows (and one of all
+its columns), the lines separated by light bits (``_pack``); the data bits are spread into both
+with one ``itemgetter``, and the mask is chosen by the standard's penalty score (N1–N4),
+each rule a few shifts, ands and bit counts over the whole symbol, so the eight candidates
+cost a few hundred integer operations instead of a loop per line. The Reed–Solomon remainder
+is a big-integer shift-and-xor per codeword. The level is raised above M while the data
+still fits the same version, as segno does. The standard's tables (error correction blocks,
+alignment pattern positions, format and version information) are segno's.
 """
 
 from __future__ import annotations
 
-import itertools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -67,16 +69,45 @@ def _remainder(data: bytes, degree: int) -> bytes:
     return r.to_bytes(degree, "big")
 
 
+SEP = 4  # light modules before, between and after the packed lines (N3's quiet zone)
+
+
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """What a version's symbols share: size, function modules, data module order, masks."""
+    """What a version's symbols share: size, data module order, and the function patterns and
+    masks as packed integers (see ``_pack``), by rows and by columns."""
 
     size: int
-    fixed_rows: tuple[int, ...]  # dark function modules and version information (7 and up)
     order: tuple[tuple[int, int], ...]  # (row, bit) of each data module, in placement order
-    masks: tuple[tuple[int, ...], ...]  # per mask: per row, the data modules it inverts
-    fixed_columns: tuple[int, ...]  # the same by column (bit i of column j is row i)
-    mask_columns: tuple[tuple[int, ...], ...]
+    rows_from: Callable[[str], tuple[str, ...]]  # data bits (and a last "0") -> packed rows
+    columns_from: Callable[[str], tuple[str, ...]]  # the same, packed by columns
+    fixed_rows: int  # dark function modules and version information (7 and up)
+    fixed_columns: int
+    masks: tuple[tuple[int, int], ...]  # per mask: the data modules it inverts, rows, columns
+    pair: int  # bit k set when bits k and k + 1 are modules of the same line
+    pair_rows: int  # the same, without the last line (N2 compares each line with the next)
+
+
+def _pack(lines: Sequence[int], size: int) -> int:
+    """Lines of ``size`` bits in one integer: line i at bit ``SEP + i * (size + SEP)``, with
+    ``SEP`` zero (light) bits below, between and above them."""
+    packed = 0
+    for line in reversed(lines):
+        packed = (packed << (size + SEP)) | line
+    return packed << SEP
+
+
+def _unpack(packed: int, size: int) -> list[int]:
+    stride = size + SEP
+    full = (1 << size) - 1
+    return [(packed >> (SEP + i * stride)) & full for i in range(size)]
+
+
+def _getter(positions: dict[int, int], length: int, blank: int) -> Callable[[str], Any]:
+    """An itemgetter that spreads a bit string into a packed integer's binary digits:
+    ``positions`` maps a packed bit to the index of the string's character it gets."""
+    top = length - 1
+    return operator.itemgetter(*(positions.get(top - k, blank) for k in range(length)))
 
 
 def _transpose(rows: Sequence[int], size: int) -> list[int]:
@@ -151,24 +182,36 @@ def _layout(version: int) -> _Layout:
                 if not reserved[i][j]:
                     order.append((i, 1 << (size - 1 - j)))
         right -= 2
-    function_rows = tuple(
+    function_rows = [
         sum(1 << (size - 1 - j) for j in range(size) if dark[i][j]) for i in range(size)
-    )
-    masks = tuple(
-        tuple(
+    ]
+    masks = [
+        [
             sum(1 << (size - 1 - j) for j in range(size) if not reserved[i][j] and pattern(i, j))
             for i in range(size)
-        )
+        ]
         for pattern in _MASKS
-    )
+    ]
     fixed = [f ^ v for f, v in zip(function_rows, version_rows, strict=True)]
+    stride = size + SEP
+    length = SEP + size * stride
+    bits = 8 * _capacity_total(version)  # the modules after them (remainder bits) stay light
+    placed = list(enumerate(order))[:bits]
+    by_row = {SEP + i * stride + bit.bit_length() - 1: k for k, (i, bit) in placed}
+    by_column = {
+        SEP + (size - bit.bit_length()) * stride + size - 1 - i: k for k, (i, bit) in placed
+    }
+    pair = _pack([(1 << (size - 1)) - 1] * size, size)
     return _Layout(
-        size,
-        tuple(fixed),
-        tuple(order),
-        masks,
-        tuple(_transpose(fixed, size)),
-        tuple(tuple(_transpose(m, size)) for m in masks),
+        size=size,
+        order=tuple(order),
+        rows_from=_getter(by_row, length, bits),
+        columns_from=_getter(by_column, length, bits),
+        fixed_rows=_pack(fixed, size),
+        fixed_columns=_pack(_transpose(fixed, size), size),
+        masks=tuple((_pack(m, size), _pack(_transpose(m, size), size)) for m in masks),
+        pair=pair,
+        pair_rows=pair & ((1 << (SEP + (size - 1) * stride)) - 1),
     )
 
 
@@ -188,6 +231,11 @@ def _blocks(level: int, version: int) -> list[tuple[int, int]]:
         for ec in table[version][level]
         for _ in range(ec.num_blocks)
     ]
+
+
+def _capacity_total(version: int) -> int:
+    """Data and error correction codewords of a version (the same at every level)."""
+    return sum(data + ecc for data, ecc in _blocks(_LEVELS["M"], version))
 
 
 def _capacity(level: int, version: int) -> int:
@@ -227,48 +275,75 @@ def _codewords(data: bytes, level: int, version: int) -> bytes:
     return bytes(out)
 
 
-_FINDER_LIKE = "1011101"
-
-
-def _runs(lines: Sequence[int], size: int) -> int:
+def _runs(packed: int, pair: int) -> int:
     """N1: 3 for each run of 5 to 5 + i same-coloured modules in a line, plus i.
 
-    ``same`` marks each module equal to its right neighbour; ``windows`` each start of 5 equal
-    modules in a row, so a run of length L has L - 4 of them in a block: the penalty L - 2 is
-    the block's length plus 2 per block."""
-    edge = (1 << (size - 1)) - 1
-    score = 0
-    for line in lines:
-        same = ~(line ^ (line >> 1)) & edge
-        windows = same & (same >> 1) & (same >> 2) & (same >> 3)
-        score += windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
-    return score
+    ``same`` marks each module equal to its neighbour in the same line; ``windows`` each start
+    of 5 equal modules in a row, so a run of length L has L - 4 of them in a block: the penalty
+    L - 2 is the block's length plus 2 per block."""
+    same = ~(packed ^ (packed >> 1)) & pair
+    windows = same & (same >> 1) & (same >> 2) & (same >> 3)
+    return windows.bit_count() + 2 * (windows & ~(windows >> 1)).bit_count()
 
 
-def _finder_like(text: str) -> int:
-    """N3 occurrences: 1:1:3:1:1 with four light modules before or after (the quiet zone
-    counts as light); ``text`` holds the lines, each padded with four light modules."""
-    count = 0
-    at = text.find(_FINDER_LIKE)
-    while at != -1:
-        count += (text[at - 4 : at] == "0000") + (text[at + 7 : at + 11] == "0000")
-        at = text.find(_FINDER_LIKE, at + 1)
-    return count
+def _finder_like(packed: int) -> int:
+    """N3 occurrences: 1:1:3:1:1 with four light modules before or after (the quiet zone and
+    the ``SEP`` light bits between packed lines count as light)."""
+    light = ~packed
+    core = (
+        packed
+        & (light >> 1)
+        & (packed >> 2)
+        & (packed >> 3)
+        & (packed >> 4)
+        & (light >> 5)
+        & (packed >> 6)
+    )
+    below = (light << 1) & (light << 2) & (light << 3) & (light << 4)
+    above = (light >> 7) & (light >> 8) & (light >> 9) & (light >> 10)
+    return (core & below).bit_count() + (core & above).bit_count()
+
+
+def _packed_penalty(rows: int, columns: int, layout: _Layout) -> int:
+    """The standard's penalty score (N1 runs, N2 blocks, N3 finder-like, N4 balance) of a
+    symbol packed by rows and by columns, on a few dozen operations on whole symbols."""
+    size = layout.size
+    score = _runs(rows, layout.pair) + _runs(columns, layout.pair)
+    score += 40 * (_finder_like(rows) + _finder_like(columns))
+    same = ~(rows ^ (rows >> (size + SEP)))
+    score += 3 * (same & (same >> 1) & ~(rows ^ (rows >> 1)) & layout.pair_rows).bit_count()
+    total = size * size
+    return score + 10 * (abs(rows.bit_count() * 20 - total * 10) // total)  # 10 per 5% off 50%
 
 
 def _penalty(rows: Sequence[int], columns: Sequence[int], size: int) -> int:
-    """The standard's penalty score: N1 runs, N2 blocks, N3 finder-like, N4 balance."""
-    width = f"0{size}b"
-    lines = [format(line, width) for line in (*rows, *columns)]
-    score = _runs(rows, size) + _runs(columns, size)
-    score += 40 * _finder_like("0000" + "000020000".join(lines) + "0000")
-    pair = (1 << (size - 1)) - 1
-    for a, b in itertools.pairwise(rows):
-        same = ~(a ^ b)
-        score += 3 * (same & (same >> 1) & ~(a ^ (a >> 1)) & pair).bit_count()
-    dark = sum(row.bit_count() for row in rows)
-    total = size * size
-    return score + 10 * (abs(dark * 20 - total * 10) // total)  # 10 per whole 5% off 50%
+    """The penalty score of a symbol given as rows and columns of ``size`` bits."""
+    pair = _pack([(1 << (size - 1)) - 1] * size, size)
+    stride = size + SEP
+    shape = _Layout(
+        size=size,
+        order=(),
+        rows_from=operator.itemgetter(0),
+        columns_from=operator.itemgetter(0),
+        fixed_rows=0,
+        fixed_columns=0,
+        masks=(),
+        pair=pair,
+        pair_rows=pair & ((1 << (SEP + (size - 1) * stride)) - 1),
+    )
+    return _packed_penalty(_pack(rows, size), _pack(columns, size), shape)
+
+
+@cache
+def _format_bits(version: int, level: int, mask: int) -> tuple[int, int]:
+    """The format information of ``level`` and ``mask`` packed by rows and by columns."""
+    size = 17 + 4 * version
+    info = consts.FORMAT_INFO[level * 8 + mask]
+    rows = [0] * size
+    for k, (i, j) in enumerate(_format_cells(size)):
+        if (info >> (k % 15)) & 1:
+            rows[i] |= 1 << (size - 1 - j)
+    return _pack(rows, size), _pack(_transpose(rows, size), size)
 
 
 def qr_rows(text: str, *, mask: int | None = None) -> tuple[int, list[int]]:
@@ -281,34 +356,21 @@ def qr_rows(text: str, *, mask: int | None = None) -> tuple[int, list[int]]:
     name = next(n for n in _BOOST if _fits(len(data), _LEVELS[n], version))
     level = _LEVELS[name]
     layout = _layout(version)
-    size = layout.size
-    rows = [0] * size
     codewords = _codewords(data, level, version)
-    bits = format(int.from_bytes(codewords, "big"), f"0{8 * len(codewords)}b")
-    for (i, bit), value in zip(layout.order, bits, strict=False):
-        if value == "1":
-            rows[i] |= bit
-    format_cells = _format_cells(size)
-    columns = _transpose(rows, size)
-    best: tuple[int, list[int]] | None = None
+    bits = format(int.from_bytes(codewords, "big"), f"0{8 * len(codewords)}b") + "0"
+    rows = int("".join(layout.rows_from(bits)), 2) ^ layout.fixed_rows
+    columns = int("".join(layout.columns_from(bits)), 2) ^ layout.fixed_columns
+    best: tuple[int, int] | None = None
     for number in range(8) if mask is None else (mask,):
-        masked = [
-            r ^ m ^ f
-            for r, m, f in zip(rows, layout.masks[number], layout.fixed_rows, strict=False)
-        ]
-        masked_columns = [
-            c ^ m ^ f
-            for c, m, f in zip(
-                columns, layout.mask_columns[number], layout.fixed_columns, strict=False
-            )
-        ]
-        info = consts.FORMAT_INFO[level * 8 + number]
-        for k, (i, j) in enumerate(format_cells):
-            if (info >> (k % 15)) & 1:
-                masked[i] |= 1 << (size - 1 - j)
-                masked_columns[j] |= 1 << (size - 1 - i)
-        score = _penalty(masked, masked_columns, size) if mask is None else 0
+        mask_rows, mask_columns = layout.masks[number]
+        format_rows, format_columns = _format_bits(version, level, number)
+        masked = rows ^ mask_rows | format_rows
+        if mask is None:
+            masked_columns = columns ^ mask_columns | format_columns
+            score = _packed_penalty(masked, masked_columns, layout)
+        else:
+            score = 0
         if best is None or score < best[0]:
             best = (score, masked)
     assert best is not None
-    return size, best[1]
+    return layout.size, _unpack(best[1], layout.size)
