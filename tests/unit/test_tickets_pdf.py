@@ -211,3 +211,43 @@ def test_a_long_event_name_still_wraps_and_the_qr_code_still_reads():
     assert " ".join(text.split()).count(name) == 1
     image = pdfium.PdfDocument(pdf)[0].render(scale=2).to_pil()
     assert [r.text for r in zxingcpp.read_barcodes(image)] == [tickets[0].code]
+
+
+@pytest.mark.parametrize(
+    ("name", "holder", "language"),
+    [
+        ("Noche Electrónica", "José Ñúñez", None),
+        ("Rock (en vivo) \\ Día 2", "Ana (la de) García", "es"),
+        ("Plain", "", None),
+    ],
+)
+def test_lines_set_directly_are_the_bytes_fpdf2_cells_write(
+    monkeypatch: pytest.MonkeyPatch, name: str, holder: str, language: str | None
+) -> None:
+    """Lines that fit are written without fpdf2's text layout; the document is the same,
+    byte for byte, as when fpdf2's ``cell`` sets them (grey, bold, escaped parentheses)."""
+    from fpdf.enums import XPos, YPos
+
+    from seatguard.tickets import pdf as ticket_pdf
+
+    order, tickets = sample(3)
+    order = dataclasses.replace(
+        order, holder_name=holder, event=dataclasses.replace(order.event, name=name)
+    )
+    direct = render_tickets_pdf(order=order, tickets=tickets, language=language)
+    calls: list[str] = []
+
+    def by_fpdf2(pdf: object, line: object, _codes: object) -> None:
+        calls.append(line.text)  # type: ignore[attr-defined]
+        pdf.cell(  # type: ignore[attr-defined]
+            0,
+            line.height,  # type: ignore[attr-defined]
+            line.text,  # type: ignore[attr-defined]
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            align="L",
+        )
+
+    monkeypatch.setattr(ticket_pdf, "_set_line", by_fpdf2)
+    assert render_tickets_pdf(order=order, tickets=tickets, language=language) == direct
+    assert len(calls) >= 3 * 10  # every page's lines went through the direct path

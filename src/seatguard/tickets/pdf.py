@@ -168,26 +168,76 @@ def _n(index: int, count: int) -> dict[str, int]:
     return {"index": index, "count": count}
 
 
-def _write(pdf: FPDF, line: _Line, *, measure: bool) -> None:
-    """One paragraph; a single ``cell`` when it surely fits on one line (``measure``).
+def _write(pdf: FPDF, line: _Line, *, codes: _Codes | None) -> None:
+    """One paragraph; set directly (``_set_line``) when it surely fits on one line.
 
-    ``multi_cell`` re-measures the line for every character it adds, several times the
-    cost of ``cell``, and draws the same thing when the text fits on one line. Widths are
-    only measured when every character is in Lato (the sum of its glyph widths knows no
-    fallback).
-    """
+    ``codes`` is None when some character is not in Lato: fpdf2 then sets every line, picking
+    a fallback font per character. ``multi_cell`` (for a line that may wrap) re-measures the
+    line for every character it adds; widths are the sum of Lato's glyph widths."""
     from fpdf.enums import XPos, YPos
 
     if line.space_before:
         pdf.ln(line.space_before)
     grey = 90 if line.grey else 0
-    pdf.set_text_color(grey, grey, grey)
+    if pdf.text_color != _grey_color(grey):
+        pdf.set_text_color(grey, grey, grey)
     pdf.set_font(FONT, "B" if line.bold else "", line.size)
-    one_line = (
-        measure and "\n" not in line.text and _width(pdf, line.text) < pdf.epw - 2 * pdf.c_margin
-    )
-    write = pdf.cell if one_line else pdf.multi_cell
-    write(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+    fits = codes is not None and "\n" not in line.text
+    if fits and _width(pdf, line.text) < pdf.epw - 2 * pdf.c_margin:
+        assert codes is not None
+        _set_line(pdf, line, codes)
+        return
+    pdf.multi_cell(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
+
+
+_Codes = dict[str, dict[int, str]]  # per font key: character -> its code in the font's subset
+
+
+def _codes(pdf: FPDF, characters: set[int]) -> _Codes:
+    """Each Lato font's codes for ``characters`` (all of them in Lato), as ``str.translate``
+    tables; picking them also puts the glyphs in the font's subset, as fpdf2 does per line."""
+    tables: _Codes = {}
+    for style in ("", "B"):
+        font = pdf.fonts[f"{FONT.lower()}{style}"]
+        subset = font.subset  # type: ignore[union-attr]  # Lato is a TTFFont
+        picked = {c: subset.pick(c) for c in characters}
+        tables[font.fontkey] = {c: chr(code) if code else "" for c, code in picked.items()}
+    return tables
+
+
+@cache
+def _grey_color(level: int) -> object:
+    from fpdf.drawing_primitives import convert_to_device_color
+
+    return convert_to_device_color(level, level, level)
+
+
+def _set_line(pdf: FPDF, line: _Line, codes: _Codes) -> None:
+    """What ``pdf.cell(0, line.height, line.text, new_x=LMARGIN, new_y=NEXT, align="L")``
+    writes for one line of Lato text that fits, byte for byte, without fpdf2's text fragments
+    and line layout (most of a page's cost): the text is mapped to the font subset's codes
+    and written with one ``Tj``, in a ``q``/``Q`` pair when its colour is not the fill colour.
+    """
+    from fpdf.util import escape_parens
+
+    font = pdf.current_font
+    assert font is not None
+    if not pdf.current_font_is_set_on_page:
+        # fpdf2 has no public call for this; its own text calls use the same two.
+        pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+    k = pdf.k
+    x = (pdf.x + pdf.c_margin) * k
+    y = (pdf.h - pdf.y - 0.5 * line.height - 0.3 * pdf.font_size) * k
+    mapped = line.text.translate(codes[font.fontkey])
+    text = escape_parens(mapped.encode("utf-16-be").decode("latin-1"))
+    color = pdf.text_color
+    if color is not None and color != pdf.fill_color:
+        pdf._out(f"q BT {x:.2f} {y:.2f} Td {color.serialize().lower()} ({text}) Tj ET Q")
+    else:
+        pdf._out(f"BT {x:.2f} {y:.2f} Td ({text}) Tj ET")
+    pdf._lasth = line.height
+    pdf.x = pdf.l_margin
+    pdf.y += line.height
 
 
 def _width(pdf: FPDF, text: str) -> float:
@@ -223,7 +273,7 @@ def _ticket_page(
     above: list[_Line],
     below: list[_Line],
     *,
-    measure: bool,
+    codes: _Codes | None,
     poster: Poster | None = None,
 ) -> None:
     pdf.add_page()
@@ -231,12 +281,12 @@ def _ticket_page(
     if poster is not None:
         pdf.set_right_margin(_draw_poster(pdf, poster))
     for line in above:
-        _write(pdf, line, measure=measure)
+        _write(pdf, line, codes=codes)
     pdf.set_right_margin(margin)
     _draw_qr(pdf, code, x=(pdf.w - QR_SIZE_MM) / 2, y=pdf.get_y() + 4, size=QR_SIZE_MM)
     pdf.set_y(pdf.get_y() + QR_SIZE_MM + 6)
     for line in below:
-        _write(pdf, line, measure=measure)
+        _write(pdf, line, codes=codes)
 
 
 def render_tickets_pdf(
@@ -261,7 +311,9 @@ def render_tickets_pdf(
     texts = [line.text for above, below in pages for line in (*above, *below)]
     fallback = _needs_fallback(texts)
     pdf = _new_document(order, tickets, fallback=fallback)
-    seed(pdf, {ord(char) for text in texts for char in text})
+    characters = {ord(char) for text in texts for char in text}
+    seed(pdf, characters)
+    codes = None if fallback else _codes(pdf, characters)
     for ticket, (above, below) in zip(tickets, pages, strict=True):
-        _ticket_page(pdf, ticket.code, above, below, measure=not fallback, poster=poster)
+        _ticket_page(pdf, ticket.code, above, below, codes=codes, poster=poster)
     return bytes(pdf.output(output_producer_class=TicketOutputProducer))
