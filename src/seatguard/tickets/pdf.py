@@ -27,6 +27,8 @@ from seatguard.tickets.views import OrderView, TicketView
 if TYPE_CHECKING:  # fpdf2 (with Pillow and fontTools) is imported by the first document
     from fpdf import FPDF
 
+    from seatguard.tickets.pdf_output import Codes
+
 FONT = "Lato"
 FALLBACK_FONT = "DejaVu"
 DEJAVU_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -168,7 +170,7 @@ def _n(index: int, count: int) -> dict[str, int]:
     return {"index": index, "count": count}
 
 
-def _write(pdf: FPDF, line: _Line, *, codes: _Codes | None) -> None:
+def _write(pdf: FPDF, line: _Line, *, codes: Codes | None) -> None:
     """One paragraph; set directly (``_set_line``) when it surely fits on one line.
 
     ``codes`` is None when some character is not in Lato: fpdf2 then sets every line, picking
@@ -190,21 +192,6 @@ def _write(pdf: FPDF, line: _Line, *, codes: _Codes | None) -> None:
     pdf.multi_cell(0, line.height, line.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L")
 
 
-_Codes = dict[str, dict[int, str]]  # per font key: character -> its code in the font's subset
-
-
-def _codes(pdf: FPDF, characters: set[int]) -> _Codes:
-    """Each Lato font's codes for ``characters`` (all of them in Lato), as ``str.translate``
-    tables; picking them also puts the glyphs in the font's subset, as fpdf2 does per line."""
-    tables: _Codes = {}
-    for style in ("", "B"):
-        font = pdf.fonts[f"{FONT.lower()}{style}"]
-        subset = font.subset  # type: ignore[union-attr]  # Lato is a TTFFont
-        picked = {c: subset.pick(c) for c in characters}
-        tables[font.fontkey] = {c: chr(code) if code else "" for c, code in picked.items()}
-    return tables
-
-
 @cache
 def _grey_color(level: int) -> object:
     from fpdf.drawing_primitives import convert_to_device_color
@@ -212,7 +199,7 @@ def _grey_color(level: int) -> object:
     return convert_to_device_color(level, level, level)
 
 
-def _set_line(pdf: FPDF, line: _Line, codes: _Codes) -> None:
+def _set_line(pdf: FPDF, line: _Line, codes: Codes) -> None:
     """What ``pdf.cell(0, line.height, line.text, new_x=LMARGIN, new_y=NEXT, align="L")``
     writes for one line of Lato text that fits, byte for byte, without fpdf2's text fragments
     and line layout (most of a page's cost): the text is mapped to the font subset's codes
@@ -273,7 +260,7 @@ def _ticket_page(
     above: list[_Line],
     below: list[_Line],
     *,
-    codes: _Codes | None,
+    codes: Codes | None,
     poster: Poster | None = None,
 ) -> None:
     pdf.add_page()
@@ -311,9 +298,9 @@ def render_tickets_pdf(
     texts = [line.text for above, below in pages for line in (*above, *below)]
     fallback = _needs_fallback(texts)
     pdf = _new_document(order, tickets, fallback=fallback)
-    characters = {ord(char) for text in texts for char in text}
-    seed(pdf, characters)
-    codes = None if fallback else _codes(pdf, characters)
+    codes = seed(pdf, {ord(char) for text in texts for char in text})
     for ticket, (above, below) in zip(tickets, pages, strict=True):
-        _ticket_page(pdf, ticket.code, above, below, codes=codes, poster=poster)
+        _ticket_page(
+            pdf, ticket.code, above, below, codes=None if fallback else codes, poster=poster
+        )
     return bytes(pdf.output(output_producer_class=TicketOutputProducer))

@@ -35,17 +35,25 @@ CACHE_SIZE = 256  # glyph sets kept (a few per event: its texts and its holders'
 
 _lock = threading.Lock()
 # (font file, font key, characters) -> the subset map's codes after seeding
-_seeded: OrderedDict[tuple[Any, ...], tuple[dict[Any, int], int, tuple[int, ...]]] = OrderedDict()
+_seeded: OrderedDict[
+    tuple[Any, ...], tuple[dict[Any, int], int, tuple[int, ...], dict[int, str]]
+] = OrderedDict()
 
 
-def seed(pdf: FPDF, characters: set[int]) -> None:
+Codes = dict[str, dict[int, str]]  # per font key: character -> its code, for str.translate
+
+
+def seed(pdf: FPDF, characters: set[int]) -> Codes:
     """Give ``characters`` (and printable ASCII) codes in a fixed order in every cached font
     of ``pdf``, before any text is written: the same characters then always get the same
     codes, and the fonts' embedded objects are the same from document to document.
 
     The codes a character set gets are worked out once (fpdf2's ``SubsetMap.pick`` per
-    character) and copied into later documents' subset maps."""
+    character) and copied into later documents' subset maps. Returns each font's codes for
+    the ``characters`` it has (a character fpdf2 would drop maps to nothing), as
+    ``str.translate`` tables, for text written without fpdf2's layout."""
     wanted = tuple(sorted(PRINTABLE_ASCII | characters))
+    codes: Codes = {}
     for font in pdf.fonts.values():
         covered = cached_characters(font)
         if not isinstance(font, TTFFont) or covered is None:
@@ -58,7 +66,9 @@ def seed(pdf: FPDF, characters: set[int]) -> None:
             for code in wanted:
                 if code in covered:
                     subset.pick(code)
-            state = (dict(subset._char_id_per_glyph), subset._next, tuple(subset._reserved))
+            picked = {c: subset.pick(c) if c in covered else None for c in wanted}
+            table = {c: chr(code) if code else "" for c, code in picked.items()}
+            state = (dict(subset._char_id_per_glyph), subset._next, tuple(subset._reserved), table)
             with _lock:
                 _seeded[key] = state
                 while len(_seeded) > CACHE_SIZE:
@@ -67,6 +77,8 @@ def seed(pdf: FPDF, characters: set[int]) -> None:
             subset._char_id_per_glyph = dict(state[0])
             subset._next = state[1]
             subset._reserved = list(state[2])
+        codes[font.fontkey] = state[3]
+    return codes
 
 
 class _Stream(PDFContentStream):
