@@ -215,6 +215,9 @@ def sweeper(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="messages handled at once")] = 1,
+    batch: Annotated[
+        int, typer.Option(min=1, max=10, help="messages each receive claims (handled in turn)")
+    ] = 4,
 ) -> None:
     """Fulfil paid orders and send emails from the queue until interrupted."""
     from seatguard.queue.relay import start_relay
@@ -229,7 +232,13 @@ def worker(
     console.print(f"worker on queue {services.settings.queue_url}")
     start_relay(services.queue, stop)
     try:
-        run_worker(services.queue, build_handlers(services), stop=stop, concurrency=concurrency)
+        run_worker(
+            services.queue,
+            build_handlers(services),
+            stop=stop,
+            concurrency=concurrency,
+            max_messages=batch,
+        )
     except KeyboardInterrupt:
         stop.set()
 

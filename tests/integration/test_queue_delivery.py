@@ -213,3 +213,30 @@ def last_error(db: Database) -> str | None:
 
     with db.reader() as s:
         return s.scalar(select(OutboxMessage.last_error).where(OutboxMessage.sent_at.is_(None)))
+
+
+def test_messages_waiting_in_a_claimed_batch_are_not_delivered_twice(db: Database):
+    """A receive claims three messages whose handlers each take most of the visibility
+    timeout; the last waits twice that long for its turn and keeps its claim meanwhile."""
+    queue = DatabaseQueue(db, name=f"batch-{uuid.uuid4().hex[:8]}", visibility_timeout=1)
+    runs: list[int] = []
+
+    def slow(body: dict[str, Any]) -> None:
+        time.sleep(0.8)
+        runs.append(body["n"])
+
+    for n in range(3):
+        queue.send({"type": "slow", "n": n})
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=run_worker,
+        args=(queue, {"slow": slow}),
+        kwargs={"stop": stop, "concurrency": 2, "poll_seconds": 0.2, "max_messages": 3},
+    )
+    worker.start()
+    eventually(lambda: len(runs) >= 3, within=20)
+    time.sleep(1.5)  # a second delivery would have come by now
+    stop.set()
+    worker.join(timeout=30)
+    assert sorted(runs) == [0, 1, 2], runs
+    assert queue.depth() == {"ready": 0, "in_flight": 0, "delayed": 0, "dead": 0}

@@ -65,49 +65,73 @@ def process_batch(
 
     With a ``queue``, successes are acked and failures retried on it. Without one (AWS
     Lambda), settling is left to the caller: Lambda deletes what is not reported failed.
+    Every message of the batch keeps its claim until it is settled, also while it waits for
+    the ones before it.
     """
     failed: list[str] = []
-    for message in messages:
-        try:
-            with heartbeat(queue, message):
+    with heartbeat(queue, messages) as beating:
+        for message in messages:
+            try:
                 dispatch(handlers, message.body, attempt=message.attempts)
-        except Exception as exc:
-            failed.append(message.id)
-            log.warning(
-                "message %s (%s, attempt %d) failed",
-                message.id,
-                message.body.get("type"),
-                message.attempts,
-                exc_info=not isinstance(exc, UnknownMessageType),
-            )
-            if queue is not None:
-                _settle(queue.retry, message, error=f"{type(exc).__name__}: {exc}")
-        else:
-            if queue is not None:
-                _settle(queue.ack, message)
+            except Exception as exc:
+                failed.append(message.id)
+                log.warning(
+                    "message %s (%s, attempt %d) failed",
+                    message.id,
+                    message.body.get("type"),
+                    message.attempts,
+                    exc_info=not isinstance(exc, UnknownMessageType),
+                )
+                if queue is not None:
+                    beating.drop(message)
+                    _settle(queue.retry, message, error=f"{type(exc).__name__}: {exc}")
+            else:
+                if queue is not None:
+                    beating.drop(message)
+                    _settle(queue.ack, message)
     return failed
 
 
+class _Beating:
+    """The messages a heartbeat renews; one dropped is never renewed again (it is about to
+    be acked or retried, and a renewal after a retry would push its backoff out)."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        self._messages = list(messages)
+        self._lock = threading.Lock()
+
+    def drop(self, message: Message) -> None:
+        with self._lock:  # waits for a renewal in progress
+            self._messages = [m for m in self._messages if m is not message]
+
+    def renew(self, queue: Heartbeats) -> None:
+        with self._lock:
+            for message in self._messages:
+                try:
+                    queue.extend(message)
+                except Exception:  # missed beats only risk a second delivery, never a loss
+                    log.warning("could not extend message %s", message.id, exc_info=True)
+
+
 @contextmanager
-def heartbeat(queue: Queue | None, message: Message) -> Iterator[None]:
-    """Renew ``message``'s invisibility every third of the visibility timeout until done."""
-    if not isinstance(queue, Heartbeats):
-        yield
+def heartbeat(queue: Queue | None, messages: list[Message]) -> Iterator[_Beating]:
+    """Renew the invisibility of ``messages`` every third of the visibility timeout, each
+    until it is dropped (or the block ends)."""
+    beating = _Beating(messages)
+    if not isinstance(queue, Heartbeats) or not messages:
+        yield beating
         return
     done = threading.Event()
     every = max(0.1, queue.visibility_timeout / 3)
 
     def beat() -> None:
         while not done.wait(every):
-            try:
-                queue.extend(message)
-            except Exception:  # missed beats only risk a second delivery, never a loss
-                log.warning("could not extend message %s", message.id, exc_info=True)
+            beating.renew(queue)
 
-    beater = threading.Thread(target=beat, name=f"heartbeat-{message.id}", daemon=True)
+    beater = threading.Thread(target=beat, name=f"heartbeat-{messages[0].id}", daemon=True)
     beater.start()
     try:
-        yield
+        yield beating
     finally:
         done.set()
         beater.join()
