@@ -57,11 +57,16 @@ def _dejavu_file() -> Path | None:
     return None
 
 
-def _needs_fallback(texts: list[str]) -> bool:
-    """Whether some character is missing from Lato (regular or bold)."""
+@cache
+def _lato_characters() -> frozenset[int]:
+    """The characters both Lato fonts (regular and bold) have."""
     regular, bold = _lato_files()
-    covered = font_characters(FONT, "", regular) & font_characters(FONT, "B", bold)
-    return any(ord(char) not in covered for text in texts for char in text)
+    return font_characters(FONT, "", regular) & font_characters(FONT, "B", bold)
+
+
+def _needs_fallback(characters: set[int]) -> bool:
+    """Whether some character is missing from Lato (regular or bold)."""
+    return not characters <= _lato_characters()
 
 
 def _new_document(order: OrderView, tickets: list[TicketView], *, fallback: bool) -> FPDF:
@@ -295,10 +300,11 @@ def render_tickets_pdf(
             _ticket_lines(order, ticket, index, len(tickets))
             for index, ticket in enumerate(tickets, start=1)
         ]
-    texts = [line.text for above, below in pages for line in (*above, *below)]
-    fallback = _needs_fallback(texts)
+    text = "".join(line.text for above, below in pages for line in (*above, *below))
+    characters = set(map(ord, text))
+    fallback = _needs_fallback(characters)
     pdf = _new_document(order, tickets, fallback=fallback)
-    codes = seed(pdf, {ord(char) for text in texts for char in text})
+    codes = seed(pdf, characters)
     for ticket, (above, below) in zip(tickets, pages, strict=True):
         _ticket_page(
             pdf, ticket.code, above, below, codes=None if fallback else codes, poster=poster
