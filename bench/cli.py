@@ -16,7 +16,7 @@ from bench.limit import limit
 from bench.pdf import pdf_cost
 from bench.profile import enable as enable_profiling
 from bench.runner import BenchSession, bench_session
-from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
+from bench.scenarios import Grid, burst_floor, holds, hot_seat, http_floor, naive
 from bench.seatmap import MapLoad, seat_map
 from bench.stats import Run
 from bench.wrk import find_wrk
@@ -113,14 +113,18 @@ def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
 def run_hot(
     s: BenchSession, dbs: list[str], workers: list[int], attempts: int, hot: int
 ) -> list[Run]:
-    """SeatGuard on every database, then the lean baseline on PostgreSQL, at each worker count."""
-    return [
+    """SeatGuard on every database, then the lean baseline on PostgreSQL, at each worker count;
+    then the same burst answered 404 by the lean server (the floor of the burst itself)."""
+    runs = [
         hot_seat(s.world(db), attempts=attempts, hot=hot, workers=w, implementation=impl)
         for db in dbs
         for w in workers
         for impl in IMPLEMENTATIONS
         if impl != "lean" or db == "postgresql"
     ]
+    if "postgresql" in dbs:
+        runs += [burst_floor(s.world("postgresql"), attempts=attempts, workers=w) for w in workers]
+    return runs
 
 
 def run_naive(s: BenchSession, grid: Grid) -> list[Run]:

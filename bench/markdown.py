@@ -202,7 +202,9 @@ def _hot(runs: Sequence[Run]) -> list[str]:
     """Hot seat, SeatGuard and the lean baseline: the losers' latency and the winners."""
     rows = [
         [
-            r.extra.get("implementation", "seatguard"),
+            "lean, 404 without token or database (the burst's floor)"
+            if r.scenario == "burst-floor"
+            else r.extra.get("implementation", "seatguard"),
             r.db,
             r.workers,
             r.requests,
@@ -217,7 +219,7 @@ def _hot(runs: Sequence[Run]) -> list[str]:
             f"{r.rss_mb:.0f}",
         ]
         for r in runs
-        if r.scenario == "hot-seat"
+        if r.scenario in ("hot-seat", "burst-floor")
     ]
     head = [
         "implementation",
@@ -227,9 +229,9 @@ def _hot(runs: Sequence[Run]) -> list[str]:
         "winners per seat",
         "database agrees",
         "server CPU ms/request",
-        "losers' p50 ms",
-        "losers' p95 ms",
-        "losers' p99 ms",
+        "losers' (floor: all) p50 ms",
+        "p95 ms",
+        "p99 ms",
         "answers",
         "oversold",
         "peak RSS MiB",

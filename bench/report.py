@@ -303,6 +303,11 @@ def _hot_verdicts(runs: Sequence[Run]) -> list[Verdict]:
     lean = [r for r in hot if r.extra.get("implementation") == "lean"]
     if lean:
         measured += "; lean baseline in the same run: " + ", ".join(shown(r) for r in lean)
+    floor = _pick(runs, "burst-floor")
+    if floor:
+        measured += "; the same burst answered 404 by the lean server, no database: " + (
+            ", ".join(f"p99 {r.p99_ms:,.0f} ms ({r.workers}w)" for r in floor)
+        )
     return [
         Verdict(
             "hot seat, 1,000 simultaneous attempts at 5 seats: exactly one winner per seat; "

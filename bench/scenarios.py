@@ -138,6 +138,30 @@ def hot_seat(
     )
 
 
+def burst_floor(world: World, *, attempts: int, workers: int) -> Run:
+    """The hot seat's burst answered 404 by the lean server, no token read, no database: what
+    opening ``attempts`` connections at once and answering them costs whatever the hold does."""
+
+    async def op(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
+        await rec.call(client, "floor", "POST", "/not-a-route", json={"seatIds": ["-"]})
+
+    served = serve_and_load(
+        world,
+        lambda base: run_burst(base, op, attempts=attempts),
+        workers=workers,
+        connections=attempts,
+        args=lean_args(workers),
+    )
+    return served.run(
+        "burst-floor",
+        unit="attempts/s",
+        counted=len(served.samples),
+        latencies=latencies_ms(served.samples),
+        oversold=0,
+        extra={**served.cpu_per_request(), "implementation": "lean"},
+    )
+
+
 def naive(world: World, *, load: Load, workers: int, implementation: str, per_seat: int = 8) -> Run:
     """Consecutive attempts race for the same seat, ``per_seat`` users each: count grants.
 

@@ -22,7 +22,7 @@ from bench.pg import find_pgbench
 from bench.plots import write_plots
 from bench.report import ceiling_ratios, verdicts
 from bench.runner import BenchSession, bench_session
-from bench.scenarios import Grid, Load, holds, hot_seat, naive
+from bench.scenarios import Grid, Load, burst_floor, holds, hot_seat, naive
 from bench.seatmap import PHASES as MAP_PHASES
 from bench.seatmap import MapLoad, seat_map
 from bench.stats import Run
@@ -109,6 +109,18 @@ def test_hot_seat_has_exactly_one_winner_per_seat(
     assert run.extra["one_winner_each"] is True
     assert run.extra["database_agrees"] is True
     assert run.oversold == 0
+    assert run.extra["server_cpu_ms_per_request"] > 0
+
+
+def test_the_bursts_floor_is_answered_without_the_database(
+    bench: BenchSession, runs: list[Run]
+) -> None:
+    _pg(bench)
+    run = burst_floor(bench.world("postgresql"), attempts=100, workers=1)
+    runs.append(run)
+    _shape(run)
+    assert run.statuses == {"404": 100}
+    assert run.extra["implementation"] == "lean"
     assert run.extra["server_cpu_ms_per_request"] > 0
 
 
@@ -281,6 +293,10 @@ def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path
         assert "## Hot seat: concurrent attempts at 5 seats, SeatGuard beside the lean" in text
         (hot,) = [v for v in verdicts(runs) if v.target.startswith("hot seat")]
         assert "lean baseline in the same run: " in hot.measured
+    if any(r.scenario == "burst-floor" for r in runs):
+        (hot,) = [v for v in verdicts(runs) if v.target.startswith("hot seat")]
+        assert "the same burst answered 404 by the lean server, no database: p99" in hot.measured
+        assert "| lean, 404 without token or database (the burst's floor) |" in text
     if any(r.scenario == "seat-map" for r in runs):
         assert "## Seat map of a stadium" in text
         assert "| cached | 4 |" in text
