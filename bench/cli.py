@@ -16,7 +16,8 @@ from bench.limit import limit
 from bench.pdf import pdf_cost
 from bench.profile import enable as enable_profiling
 from bench.runner import BenchSession, bench_session
-from bench.scenarios import Grid, holds, hot_seat, http_floor, naive
+from bench.scenarios import Grid, burst_floor, holds, hot_seat, http_floor, naive
+from bench.seatmap import MapLoad, seat_map
 from bench.stats import Run
 from bench.wrk import find_wrk
 
@@ -112,9 +113,18 @@ def run_limit(s: BenchSession, conns: list[int], duration: float) -> list[Run]:
 def run_hot(
     s: BenchSession, dbs: list[str], workers: list[int], attempts: int, hot: int
 ) -> list[Run]:
-    return [
-        hot_seat(s.world(db), attempts=attempts, hot=hot, workers=w) for db in dbs for w in workers
+    """SeatGuard on every database, then the lean baseline on PostgreSQL, at each worker count;
+    then the same burst answered 404 by the lean server (the floor of the burst itself)."""
+    runs = [
+        hot_seat(s.world(db), attempts=attempts, hot=hot, workers=w, implementation=impl)
+        for db in dbs
+        for w in workers
+        for impl in IMPLEMENTATIONS
+        if impl != "lean" or db == "postgresql"
     ]
+    if "postgresql" in dbs:
+        runs += [burst_floor(s.world("postgresql"), attempts=attempts, workers=w) for w in workers]
+    return runs
 
 
 def run_naive(s: BenchSession, grid: Grid) -> list[Run]:
@@ -250,12 +260,55 @@ def hot_seat_cmd(
     keep: KeepOpt = False,
     profile: ProfileOpt = None,
 ) -> None:
-    """Many concurrent attempts at the same few seats: one winner each, the rest 409."""
+    """Many concurrent attempts at the same few seats: one winner each, the rest 409.
+
+    On PostgreSQL the lean baseline takes the same burst in the same run."""
 
     def scenario(s: BenchSession) -> list[Run]:
         return run_hot(s, _dbs(db), _ints(workers), attempts or (200 if quick else 1000), seats)
 
     _measure(scenario, profile=profile, keep=keep, json_path=json_path)
+
+
+def map_size(
+    quick: bool,
+    seats: int | None = None,
+    connections: int | None = None,
+    duration: float | None = None,
+    holds_per_s: float | None = None,
+) -> MapLoad:
+    return MapLoad(
+        seats=seats or (10_000 if quick else 100_000),
+        connections=connections or 16,
+        duration=duration or (2 if quick else 10),
+        holds_per_s=holds_per_s or 2,
+    )
+
+
+def run_seat_map(s: BenchSession, dbs: list[str], load: MapLoad) -> list[Run]:
+    return [run for db in dbs for run in seat_map(s.world(db), load)]
+
+
+@bench_app.command("seat-map")
+def seat_map_cmd(
+    db: DbOpt = "postgresql,sqlite",
+    seats: Annotated[int | None, typer.Option(help="seats in the event (default 100,000)")] = None,
+    connections: Annotated[int | None, typer.Option(help="wrk connections (default 16)")] = None,
+    duration: DurationOpt = None,
+    holds_per_s: Annotated[
+        float | None, typer.Option(help="holds per second during the live-sale phase (default 2)")
+    ] = None,
+    quick: QuickOpt = False,
+    json_path: JsonOpt = None,
+    keep: KeepOpt = False,
+    profile: ProfileOpt = None,
+) -> None:
+    """GET a stadium's seat map under wrk: first read, cached gzip, 304, and during holds."""
+    require_wrk()
+    load = map_size(quick, seats, connections, duration, holds_per_s)
+    _measure(
+        lambda s: run_seat_map(s, _dbs(db), load), profile=profile, keep=keep, json_path=json_path
+    )
 
 
 @bench_app.command("flash-sale")
@@ -398,6 +451,7 @@ def all_cmd(
         floor = Grid(dbs[-1:], conns, [1], seconds, requests)
         runs += [http_floor(s.world(d), load=load, workers=w) for d, w, load in floor.cells()]
         runs += run_hot(s, dbs, [1], 200 if quick else 1000, 5)
+        runs += run_seat_map(s, dbs, map_size(quick))
         contended = 64 if not quick else 32
         runs += run_naive(s, Grid(dbs, [contended], [1], seconds * 2, 200 if quick else 4000))
         sale_dbs = ["postgresql"] if "postgresql" in dbs and not quick else dbs

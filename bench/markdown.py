@@ -25,6 +25,7 @@ seatguard bench lean --db postgresql,sqlite --connections 64 --workers 1,2 --dur
 seatguard bench pdf --documents 400
 seatguard bench holds --db sqlite,postgresql --connections 16,64,256 --workers 1,2 --duration 10
 seatguard bench hot-seat --db sqlite,postgresql --attempts 1000 --seats 5
+seatguard bench seat-map --db postgresql,sqlite --seats 100000 --connections 16 --duration 10
 seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
 seatguard bench flash-sale --db postgresql,sqlite --workers 2 --buyers 2000 --seats 10000
 seatguard bench holds --db postgresql --connections 64 --workers 1 --profile /tmp/profiles
@@ -197,6 +198,101 @@ def _simple(runs: Sequence[Run], scenario: str) -> list[str]:
     return _table(head, rows) if rows else []
 
 
+def _hot(runs: Sequence[Run]) -> list[str]:
+    """Hot seat, SeatGuard and the lean baseline: the losers' latency and the winners."""
+    rows = [
+        [
+            "lean, 404 without token or database (the burst's floor)"
+            if r.scenario == "burst-floor"
+            else r.extra.get("implementation", "seatguard"),
+            r.db,
+            r.workers,
+            r.requests,
+            r.extra.get("winners_per_seat", "–"),
+            r.extra.get("database_agrees", "–"),
+            r.extra.get("server_cpu_ms_per_request", "–"),
+            _ms(r.p50_ms),
+            _ms(r.p95_ms),
+            _ms(r.p99_ms),
+            _answers(r),
+            r.oversold,
+            f"{r.rss_mb:.0f}",
+        ]
+        for r in runs
+        if r.scenario in ("hot-seat", "burst-floor")
+    ]
+    head = [
+        "implementation",
+        "db",
+        "workers",
+        "attempts",
+        "winners per seat",
+        "database agrees",
+        "server CPU ms/request",
+        "losers' (floor: all) p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "answers",
+        "oversold",
+        "peak RSS MiB",
+    ]
+    return _table(head, rows) if rows else []
+
+
+def _seat_map(runs: Sequence[Run]) -> list[str]:
+    """The seat map under wrk, one row per phase, with the first (uncached) read beside."""
+
+    def kib(value: object) -> str:
+        return f"{value / 1024:,.0f}" if isinstance(value, int | float) else "–"
+
+    rows = [
+        [
+            r.db,
+            f"{r.extra.get('seats', 0):,}",
+            r.extra.get("phase", "?"),
+            r.connections,
+            f"{r.throughput:,.0f}",
+            _ms(r.p50_ms),
+            _ms(r.p95_ms),
+            _ms(r.p99_ms),
+            f"{r.extra.get('bytes_per_read', 0):,}",
+            r.extra.get("server_cpu_ms_per_request", "–"),
+            _answers(r),
+            r.extra.get("first_read_ms", "–"),
+            f"{kib(r.extra.get('gzip_bytes'))} / {kib(r.extra.get('identity_bytes'))}",
+            _map_holds(r),
+            f"{r.rss_mb:.0f}",
+        ]
+        for r in runs
+        if r.scenario == "seat-map"
+    ]
+    head = [
+        "db",
+        "seats",
+        "phase",
+        "conns",
+        "reads/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "bytes per answer",
+        "server CPU ms/request",
+        "answers",
+        "first read ms",
+        "map KiB gzip / plain",
+        "holds during the phase",
+        "peak RSS MiB",
+    ]
+    return _table(head, rows) if rows else []
+
+
+def _map_holds(r: Run) -> str:
+    if "holds" not in r.extra:
+        return "–"
+    answers = ", ".join(f"{k}: {v}" for k, v in r.extra.get("hold_answers", {}).items())
+    return f"{r.extra['holds']} ({answers}; p99 {r.extra.get('hold_p99_ms', 0):,.0f} ms)"
+
+
 def _flash(runs: Sequence[Run]) -> list[str]:
     keys = [
         "buyers",
@@ -301,8 +397,13 @@ def render(
         ),
         ("HTTP floor: `GET /health` on the same server", _simple(runs, "http-floor")),
         (
-            "Hot seat: concurrent attempts at 5 seats (latencies are the 409s)",
-            _simple(runs, "hot-seat"),
+            "Hot seat: concurrent attempts at 5 seats, SeatGuard beside the lean baseline "
+            "(latencies are the 409s)",
+            _hot(runs),
+        ),
+        (
+            "Seat map of a stadium: cached gzip reads, 304s, and reads while holds invalidate it",
+            _seat_map(runs),
         ),
         ("Naive read-then-write hold beside ours, same load", _simple(runs, "naive")),
         ("Flash sale: hold, check out, pay in the sandbox; fulfil, PDF, email", _flash(runs)),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from bench.lean import lean_args
 from bench.load import Client, Recorder, run_burst
 from bench.serving import serve_and_load, under
 from bench.stats import Run, latencies_ms
@@ -75,8 +76,14 @@ def holds(world: World, *, load: Load, workers: int, seats: int = 10_000) -> Run
     )
 
 
-def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
-    """``attempts`` users at once, each after one of ``hot`` seats: one winner per seat."""
+def hot_seat(
+    world: World, *, attempts: int, hot: int, workers: int, implementation: str = "seatguard"
+) -> Run:
+    """``attempts`` users at once, each after one of ``hot`` seats: one winner per seat.
+
+    ``implementation`` is "seatguard" (``seatguard booking``) or "lean" (``bench.lean_app``,
+    PostgreSQL only): the same burst, the same 409 for every loser.
+    """
     seat_ids = [str(s) for s in make_event(world, seats=max(hot, 10))[:hot]]
     users = [f"hot-user-{i}" for i in range(attempts)]
     headers = [world.headers(u) for u in users]
@@ -98,6 +105,7 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
         lambda base: run_burst(base, op, attempts=attempts),
         workers=workers,
         connections=attempts,
+        args=lean_args(workers) if implementation == "lean" else None,
     )
     winners = Counter(s.key.split("|")[0] for s in served.samples if s.status == 200)
     winner_of = {
@@ -121,11 +129,36 @@ def hot_seat(world: World, *, attempts: int, hot: int, workers: int) -> Run:
         oversold=sum(max(0, n - 1) for n in winners.values()) + audit(world).oversold,
         extra={
             **served.cpu_per_request(),
+            "implementation": implementation,
             "hot_seats": hot,
             "winners_per_seat": [winners.get(s, 0) for s in seat_ids],
             "one_winner_each": all(winners.get(s, 0) == 1 for s in seat_ids),
             "database_agrees": agrees,
         },
+    )
+
+
+def burst_floor(world: World, *, attempts: int, workers: int) -> Run:
+    """The hot seat's burst answered 404 by the lean server, no token read, no database: what
+    opening ``attempts`` connections at once and answering them costs whatever the hold does."""
+
+    async def op(client: Client, rec: Recorder, _slot: int, _turn: int) -> None:
+        await rec.call(client, "floor", "POST", "/not-a-route", json={"seatIds": ["-"]})
+
+    served = serve_and_load(
+        world,
+        lambda base: run_burst(base, op, attempts=attempts),
+        workers=workers,
+        connections=attempts,
+        args=lean_args(workers),
+    )
+    return served.run(
+        "burst-floor",
+        unit="attempts/s",
+        counted=len(served.samples),
+        latencies=latencies_ms(served.samples),
+        oversold=0,
+        extra={**served.cpu_per_request(), "implementation": "lean"},
     )
 
 

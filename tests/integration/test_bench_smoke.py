@@ -22,7 +22,9 @@ from bench.pg import find_pgbench
 from bench.plots import write_plots
 from bench.report import ceiling_ratios, verdicts
 from bench.runner import BenchSession, bench_session
-from bench.scenarios import Grid, Load, holds, hot_seat, naive
+from bench.scenarios import Grid, Load, burst_floor, holds, hot_seat, naive
+from bench.seatmap import PHASES as MAP_PHASES
+from bench.seatmap import MapLoad, seat_map
 from bench.stats import Run
 from bench.wrk import find_wrk
 
@@ -91,16 +93,73 @@ def test_holds_never_fail_and_never_oversell(bench: BenchSession, runs: list[Run
     assert run.extra["server_cpu_ms_per_request"] > 0
 
 
-def test_hot_seat_has_exactly_one_winner_per_seat(bench: BenchSession, runs: list[Run]) -> None:
+@pytest.mark.parametrize("implementation", ["seatguard", "lean"])
+def test_hot_seat_has_exactly_one_winner_per_seat(
+    bench: BenchSession, runs: list[Run], implementation: str
+) -> None:
     _pg(bench)
-    run = hot_seat(bench.world("postgresql"), attempts=100, hot=5, workers=1)
+    run = hot_seat(
+        bench.world("postgresql"), attempts=100, hot=5, workers=1, implementation=implementation
+    )
     runs.append(run)
     _shape(run)
-    assert run.statuses == {"200": 5, "409": 95}
+    assert run.extra["implementation"] == implementation
+    assert run.statuses == {"200": 5, "409": 95}  # the lean baseline's losers get 409 too
     assert run.extra["winners_per_seat"] == [1, 1, 1, 1, 1]
     assert run.extra["one_winner_each"] is True
     assert run.extra["database_agrees"] is True
     assert run.oversold == 0
+    assert run.extra["server_cpu_ms_per_request"] > 0
+
+
+def test_the_bursts_floor_is_answered_without_the_database(
+    bench: BenchSession, runs: list[Run]
+) -> None:
+    _pg(bench)
+    run = burst_floor(bench.world("postgresql"), attempts=100, workers=1)
+    runs.append(run)
+    _shape(run)
+    assert run.statuses == {"404": 100}
+    assert run.extra["implementation"] == "lean"
+    assert run.extra["server_cpu_ms_per_request"] > 0
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_seat_map_cached_304_and_during_holds(
+    bench: BenchSession, runs: list[Run], db: str
+) -> None:
+    if db == "postgresql":
+        _pg(bench)
+    if find_wrk() is None:
+        if IN_CI:
+            pytest.fail("wrk is required in CI (.ci/run installs it)")
+        pytest.skip("wrk not installed")
+    load = MapLoad(seats=1000, connections=4, duration=1, holds_per_s=5)
+    got = seat_map(bench.world(db), load)
+    runs.extend(got)
+    assert [r.extra["phase"] for r in got] == list(MAP_PHASES)
+    cached, revalidated, live = got
+    for run in got:
+        assert run.scenario == "seat-map"
+        assert run.requests > 0
+        assert 0 < run.p50_ms <= run.p99_ms
+        assert run.rss_mb > 0
+        assert run.oversold == 0
+        assert run.extra["seats"] == 1000
+        assert run.extra["first_read_ms"] > 0
+        assert 0 < run.extra["gzip_bytes"] < run.extra["identity_bytes"]
+    assert cached.statuses == {"2xx": cached.requests}  # counted by wrk, bodies unread
+    assert live.statuses == {"2xx": live.requests}
+    assert revalidated.statuses == {"304": revalidated.requests}
+    # a 304 carries no map; a cached answer carries the compressed one
+    assert revalidated.extra["bytes_per_read"] < 1000 < cached.extra["bytes_per_read"]
+    assert cached.extra["bytes_per_read"] >= cached.extra["gzip_bytes"]
+    assert live.extra["holds"] > 0
+    assert live.extra["hold_answers"] == {"200": live.extra["holds"]}
+    assert "holds" not in cached.extra
+    (verdict,) = [v for v in verdicts(got) if v.target.startswith("seat map of a 100,000")]
+    assert verdict.met is None  # 1,000 seats say nothing of a stadium
+    assert f"({db}, 1,000 seats, 4 conns" in verdict.measured
 
 
 def test_naive_and_ours_under_the_same_race(bench: BenchSession, runs: list[Run]) -> None:
@@ -230,6 +289,17 @@ def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path
         assert "| SeatGuard / lean | lean / pgbench |" in text
         assert "`GET /health`: ≥ 70% of the lean baseline's request rate" in found
         assert lean_of_ceiling(runs), "pgbench and the lean baseline ran at 8 connections"
+    if any(r.scenario == "hot-seat" for r in runs):
+        assert "## Hot seat: concurrent attempts at 5 seats, SeatGuard beside the lean" in text
+        (hot,) = [v for v in verdicts(runs) if v.target.startswith("hot seat")]
+        assert "lean baseline in the same run: " in hot.measured
+    if any(r.scenario == "burst-floor" for r in runs):
+        (hot,) = [v for v in verdicts(runs) if v.target.startswith("hot seat")]
+        assert "the same burst answered 404 by the lean server, no database: p99" in hot.measured
+        assert "| lean, 404 without token or database (the burst's floor) |" in text
+    if any(r.scenario == "seat-map" for r in runs):
+        assert "## Seat map of a stadium" in text
+        assert "| cached | 4 |" in text
     if any(r.scenario == "pdf" for r in runs):
         assert "## Ticket PDFs: CPU per page" in text
         assert "ticket PDF: ≤ 5 ms CPU per page (1- and 4-ticket documents)" in found
