@@ -74,10 +74,10 @@ def test_random_changes_are_applied_to_the_kept_map(
     for _ in range(40):
         action = rng.choice(["hold", "hold", "release", "status", "tick"])
         if action == "hold":
-            seats = [str(s) for s in rng.sample(seat_ids, rng.randint(1, 3))]
+            picked = [str(s) for s in rng.sample(seat_ids, rng.randint(1, 3))]
             app_client.post(
                 "/api/v1/seats/lock",
-                json={"seatIds": seats},
+                json={"seatIds": picked},
                 headers=auth_header(rng.choice(users)),
             )
             clock.advance(seconds=rng.choice([0, 30]))  # a later hold of one's own seat ends later

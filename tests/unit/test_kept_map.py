@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seatguard.booking import map_cache
+from seatguard.booking import kept_map, map_cache
 from seatguard.booking.map_cache import SeatMapCache, write_map
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat
 
@@ -159,7 +159,7 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
     model = Model([("FLOOR", "A", n, 1000, False, 0) for n in range(1, 201)])
     cache, interval = SeatMapCache(), 0.2
     running, most, starts = 0, 0, []
-    write = map_cache.KeptMap.write
+    write = kept_map.KeptMap.write
 
     def slow_write(self, taken):
         nonlocal running, most
@@ -172,7 +172,7 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
         finally:
             running -= 1
 
-    monkeypatch.setattr(map_cache.KeptMap, "write", slow_write)
+    monkeypatch.setattr(kept_map.KeptMap, "write", slow_write)
 
     async def load() -> list[MapSeat]:
         return model.read(START)
