@@ -181,7 +181,7 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
         await cache.get(EVENT, now=START, load=load)
         changed: dict[str, float] = {}  # ETag of the map before a change -> when it changed
         etag = ""
-        deadline = time.monotonic() + 1.5
+        deadline = time.monotonic() + 3.0
         n = 0
         while time.monotonic() < deadline:
             sid = model.rows[n % len(model.rows)][0]
@@ -193,7 +193,9 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
                 etag = served.etag
             cache.apply(EVENT, [(sid, "SOLD", None)])
             age = time.monotonic() - changed[served.etag]
-            assert age < 2 * interval + 0.2, "a map served long after it was superseded"
+            # a bound with room for a loaded machine, still well inside the 3 s a map that was
+            # never rewritten would be served for
+            assert age < 2 * interval + 1.0, "a map served long after it was superseded"
             await asyncio.sleep(0.005)
 
     asyncio.run(scenario())
