@@ -185,13 +185,14 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
         n = 0
         while time.monotonic() < deadline:
             sid = model.rows[n % len(model.rows)][0]
+            until = START + timedelta(hours=1, seconds=n)  # every map differs: so do ETags
             n += 1
-            model.columns[sid] = ("SOLD", None)
+            model.columns[sid] = ("LOCKED", until)
             served = await cache.get(EVENT, now=START, load=load, rewrite_after=interval)
             if served.etag != etag:
                 changed.setdefault(served.etag, time.monotonic())
                 etag = served.etag
-            cache.apply(EVENT, [(sid, "SOLD", None)])
+            cache.apply(EVENT, [(sid, "LOCKED", until)])
             age = time.monotonic() - changed[served.etag]
             # a bound with room for a loaded machine, still well inside the 3 s a map that was
             # never rewritten would be served for
