@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     )
     # Live seat maps (server-sent events): seconds between heartbeats (and map re-reads).
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, validation_alias="SSE_HEARTBEAT")
+    # A big seat map (over 5,000 seats) is written again from the announced changes at most
+    # once per this many milliseconds; a read may be served one up to twice this old.
+    seat_map_rewrite_ms: int = Field(
+        default=1000, ge=0, le=60_000, validation_alias="SEAT_MAP_REWRITE_MS"
+    )
 
     host: str = Field(default="127.0.0.1", validation_alias="HOST")
     port: int = Field(default=4000, validation_alias="PORT")

@@ -49,6 +49,7 @@ class Hold:
     seat_ids: tuple[uuid.UUID, ...]
     user_id: str
     expires_at: datetime
+    held_until: tuple[datetime, ...] = ()  # each seat's, in ``seat_ids`` order, where known
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,7 @@ class SeatChange:
     event_id: uuid.UUID
     seat_id: uuid.UUID
     status: str
+    held_until: datetime | None = None  # a hold's end, when it is not the batch's
 
 
 # Every statement here is on the seats table's columns, with named parameters where the
@@ -255,8 +257,14 @@ def hold_seats(
             code="seats_unavailable",
             details={"seatIds": not_free},
         )
-    expires_at = min(r.held_until for r in rows)
-    return Hold(event_id=event_id, seat_ids=tuple(wanted), user_id=user_id, expires_at=expires_at)
+    until = {r.id: r.held_until for r in rows}  # a seat already the user's keeps its end
+    return Hold(
+        event_id=event_id,
+        seat_ids=tuple(wanted),
+        user_id=user_id,
+        expires_at=min(until.values()),
+        held_until=tuple(until[s] for s in wanted),
+    )
 
 
 _RELEASE = (

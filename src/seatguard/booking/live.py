@@ -82,7 +82,7 @@ class Subscription:
 
 class SeatFeed:
     """Per-event fan-out of seat updates to the subscribers of this process, and the seat
-    maps this process keeps (``maps``), forgotten as their events change."""
+    maps this process keeps (``maps``), to which every update is applied first."""
 
     def __init__(self, *, max_queue: int = 1000) -> None:
         self._lock = threading.Lock()
@@ -95,7 +95,7 @@ class SeatFeed:
     def publish(self, changes: list[SeatChange], *, held_until: datetime | None = None) -> None:
         updates: dict[uuid.UUID, list[SeatUpdate]] = {}
         for c in changes:
-            until = held_until if c.status == "LOCKED" else None
+            until = (c.held_until or held_until) if c.status == "LOCKED" else None
             updates.setdefault(c.event_id, []).append(
                 SeatUpdate(seat_id=c.seat_id, status=c.status, held_until=until)
             )
@@ -103,7 +103,7 @@ class SeatFeed:
             self.deliver(event_id, batch)
 
     def deliver(self, event_id: uuid.UUID, updates: list[SeatUpdate]) -> None:
-        self.maps.invalidate(event_id)
+        self.maps.apply(event_id, [(u.seat_id, u.status, u.held_until) for u in updates])
         with self._lock:
             targets = list(self._subscribers.get(event_id, ()))
         for sub in targets:
@@ -185,7 +185,8 @@ def encode(changes: list[SeatChange], held_until: datetime | None) -> list[str]:
     """pg_notify payloads, one event per payload, at most ``_PER_NOTIFY`` seats each."""
     by_event: dict[uuid.UUID, list[list[Any]]] = {}
     for c in changes:
-        until = held_until.isoformat() if held_until and c.status == "LOCKED" else None
+        end = c.held_until or held_until
+        until = end.isoformat() if end and c.status == "LOCKED" else None
         by_event.setdefault(c.event_id, []).append([str(c.seat_id), c.status, until])
     payloads = []
     for event_id, rows in by_event.items():
@@ -233,12 +234,12 @@ def feed_for(db: Database) -> SeatFeed:
 
 
 def touched(db: Database, event_ids: Iterable[uuid.UUID]) -> None:
-    """This process changed seats of ``event_ids`` (committed): forget their kept maps now,
-    before the notification comes back through the listener."""
+    """This process changed seats of ``event_ids`` (committed), and the notification is on its
+    way back through the listener: small kept maps are forgotten now (``SeatMapCache.touched``)."""
     feed = _feeds.get(_key(db.engine))
     if feed is not None:
         for event_id in event_ids:
-            feed.maps.invalidate(event_id)
+            feed.maps.touched(event_id)
 
 
 def close_feed(db: Database) -> None:
@@ -249,7 +250,11 @@ def close_feed(db: Database) -> None:
 
 
 def hold_changes(hold: Hold) -> list[SeatChange]:
-    return [SeatChange(event_id=hold.event_id, seat_id=s, status="LOCKED") for s in hold.seat_ids]
+    ends = hold.held_until or (None,) * len(hold.seat_ids)
+    return [
+        SeatChange(event_id=hold.event_id, seat_id=s, status="LOCKED", held_until=end)
+        for s, end in zip(hold.seat_ids, ends, strict=True)
+    ]
 
 
 def sold(event_id: uuid.UUID, seat_ids: Iterable[uuid.UUID]) -> list[SeatChange]:
@@ -277,7 +282,8 @@ def announce(
 
 # Registered once for every session (a listener per session costs more than the hold's
 # own statements): a commit publishes what its transaction announced (on PostgreSQL the
-# listener delivers it; this process only forgets its kept maps at once), a rollback drops it.
+# listener delivers it; this process only forgets its small kept maps at once), a rollback
+# drops it.
 @event.listens_for(Session, "after_commit")
 def _publish_announced(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
@@ -292,7 +298,7 @@ def _publish_announced(session: Session) -> None:
             feed.publish(batch, held_until=until)
         return
     for event_id in {c.event_id for batch, _ in batches for c in batch}:
-        feed.maps.invalidate(event_id)
+        feed.maps.touched(event_id)
 
 
 @event.listens_for(Session, "after_rollback")

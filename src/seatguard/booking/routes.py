@@ -173,7 +173,13 @@ async def event_seats(
     event_id: uuid.UUID, request: Request, seats: SeatsDep, feed: FeedDep, now: NowDep
 ) -> Response:
     """The seat map. gzip when accepted; a weak ``ETag`` answers ``If-None-Match`` with 304."""
-    written = await seat_service.written_seat_map(seats, feed, event_id=event_id, now=now)
+    written = await seat_service.written_seat_map(
+        seats,
+        feed,
+        event_id=event_id,
+        now=now,
+        rewrite_after=request.app.state.settings.seat_map_rewrite_ms / 1000,
+    )
     return written_response(written, request.headers)
 
 

@@ -15,7 +15,7 @@ from seatguard.admin import audit
 from seatguard.booking import catalogue, live
 from seatguard.booking.domain import SeatStatus
 from seatguard.booking.holds import Hold
-from seatguard.booking.map_cache import WrittenMap
+from seatguard.booking.map_cache import DEFAULT_REWRITE_AFTER, WrittenMap
 from seatguard.booking.schemas import SeatOut
 from seatguard.booking.seat_store import SeatStore
 from seatguard.booking.seatmap import MapSeat
@@ -68,14 +68,22 @@ async def seat_map(store: SeatStore, *, event_id: uuid.UUID, now: datetime) -> l
 
 
 async def written_seat_map(
-    store: SeatStore, feed: live.SeatFeed, *, event_id: uuid.UUID, now: datetime
+    store: SeatStore,
+    feed: live.SeatFeed,
+    *,
+    event_id: uuid.UUID,
+    now: datetime,
+    rewrite_after: float = DEFAULT_REWRITE_AFTER,
 ) -> WrittenMap:
-    """The map as JSON (and gzip), kept by this process until a seat of the event changes."""
+    """The map as JSON (and gzip), read once by this process and kept up to date from the
+    announced changes (a big map written again at most once per ``rewrite_after`` seconds)."""
 
     async def load() -> list[MapSeat]:
         return await store.seat_map(event_id=event_id, now=now)
 
-    return await feed.maps.get(event_id, now=now, load=load, trusted=feed.ready.is_set())
+    return await feed.maps.get(
+        event_id, now=now, load=load, trusted=feed.ready.is_set(), rewrite_after=rewrite_after
+    )
 
 
 def set_seat_status(

@@ -3,9 +3,12 @@
 The first event is the whole map (so a reconnecting client is consistent again), written
 from the process's kept map, or no seats at all when the client names the map it holds
 (``?have=<ETag>``) and that is still the map; then one ``seats`` event per batch of changes:
-held, freed, sold. Holds that run out without a sweep
-are announced by a timer set to the earliest ``heldUntil``; every heartbeat the (kept) map
-is compared and any difference sent, which also covers notifications lost in transit. A
+held, freed, sold. The snapshot is the last written map, which may be a moment older than the
+changes this process has heard (a big map is written at most once per interval), so right
+after it the stream compares it with the kept map and sends the difference. Holds that run
+out without a sweep are announced by a timer set to the earliest ``heldUntil``; every
+heartbeat the kept map is compared and any difference sent, which also covers notifications
+lost in transit. A
 stream remembers only the seats that are not AVAILABLE.
 """
 
@@ -114,13 +117,16 @@ async def seat_events(
     event_id: uuid.UUID,
     sub: live.Subscription,
     written: WrittenMap,
-    load: Callable[[], Awaitable[WrittenMap]],
+    load: Callable[[], Awaitable[tuple[Taken, ...]]],
     clock: Clock,
     heartbeat: float,
     have: str = "",
 ) -> AsyncIterator[str]:
     seat_map = SeatMap(written.taken)
     yield snapshot(event_id, written, now=clock(), have=have)
+    caught_up = seat_map.replace(await load())  # the snapshot may be a moment old
+    if caught_up:
+        yield sse("seats", {"eventId": str(event_id), "changes": caught_up})
     beat_at = time.monotonic() + heartbeat
     while True:
         wait = beat_at - time.monotonic()
@@ -131,11 +137,11 @@ async def seat_events(
         if isinstance(item, list):
             changes = seat_map.apply(item)
         elif isinstance(item, live.Resync):
-            changes = seat_map.replace((await load()).taken)
+            changes = seat_map.replace(await load())
         elif time.monotonic() >= beat_at:
             yield ": heartbeat\n\n"
             beat_at = time.monotonic() + heartbeat
-            changes = seat_map.replace((await load()).taken)
+            changes = seat_map.replace(await load())
         else:
             changes = seat_map.expire(clock())
         if changes:
@@ -165,14 +171,24 @@ async def seat_stream(
     heartbeat: float = request.app.state.settings.sse_heartbeat_seconds
     feed = live.feed_for(db)
 
-    async def load() -> WrittenMap:  # kept between changes: a heartbeat costs no read
-        return await seat_service.written_seat_map(store, feed, event_id=event_id, now=clock())
+    async def written_map() -> WrittenMap:
+        return await seat_service.written_seat_map(
+            store,
+            feed,
+            event_id=event_id,
+            now=clock(),
+            rewrite_after=request.app.state.settings.seat_map_rewrite_ms / 1000,
+        )
+
+    async def load() -> tuple[Taken, ...]:  # the kept map, with every change heard: no read
+        taken = feed.maps.taken_now(event_id, now=clock()) if feed.ready.is_set() else None
+        return taken if taken is not None else (await written_map()).taken
 
     if not feed.ready.is_set():  # the listener is (re)connecting: give it a moment
         await run_in_threadpool(feed.ready.wait, 2.0)
     sub = feed.subscribe(event_id)
     try:
-        written = await load()  # after subscribing, so no change falls in between
+        written = await written_map()  # after subscribing, so no change falls in between
     except BaseException:
         feed.unsubscribe(event_id, sub)
         raise
