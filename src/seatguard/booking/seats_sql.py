@@ -3,12 +3,13 @@
 Timestamps are naive UTC, as the ``UTCDateTime`` columns store them. The conditions are the
 same as the SQLAlchemy predicates in ``holds`` (free, still held) written out in SQL.
 
-A hold is two statements sent together in one pipeline (one round trip, one transaction):
-``LOCK_HOLDER`` takes the user's hold lock, then ``HOLD`` checks the sale (the event's
-state and sales window, the rule of ``domain.why_not_on_sale``), the per-user cap,
-takes the seats and notifies live seat maps. The lock cannot be a CTE of ``HOLD``: a
-statement's snapshot is taken before any of it runs, so the cap would be counted without
-the holds another request of the same user committed while this one waited for the lock.
+A hold takes the user's hold lock, then ``HOLD`` checks the sale (the event's state and
+sales window, the rule of ``domain.why_not_on_sale``), the per-user cap, takes the seats
+and notifies live seat maps. The lock cannot be a CTE of ``HOLD``: a statement's snapshot
+is taken before any of it runs, so the cap would be counted without the holds another
+request of the same user committed while this one waited for the lock. Both run inside
+``HOLDS_FUNCTION``, whose statements each take a fresh snapshot: one call, one round trip
+and one transaction for one hold or for a batch of them.
 
 The statements notify channel ``seat_changes`` (``live.CHANNEL``) with ``live``'s payloads.
 """
@@ -17,12 +18,9 @@ from __future__ import annotations
 
 from typing import Final
 
-# One hold at a time per user (the same key the ORM path locks), so the cap cannot be raced.
-LOCK_HOLDER: Final = "SELECT pg_advisory_xact_lock(hashtextextended('hold:' || %(user)s, 0))"
-
-# Params: ids uuid[], user, now, until, room (the cap less the seats asked for), for_order
-# (bool) and order (uuid or NULL). Nothing changes unless every seat can be taken; the row
-# returned says why not.
+# Params: ids uuid[], user, now, until, room (the cap less the seats asked for). Run after
+# the user's hold lock, in ``HOLDS_FUNCTION``. Nothing changes unless every seat can be
+# taken; the row returned says why not.
 HOLD: Final = """
 WITH asked AS (
     SELECT s.id, s.event_id, e.status AS event_status, e.starts_at,
@@ -65,8 +63,7 @@ WITH asked AS (
         held_until = CASE WHEN s.status = 'LOCKED' AND s.held_by = %(user)s
                                AND s.held_until > %(now)s
                           THEN s.held_until ELSE %(until)s END,
-        order_id = CASE WHEN %(for_order)s THEN %(order)s::uuid
-                        WHEN s.status = 'LOCKED' AND s.held_by = %(user)s
+        order_id = CASE WHEN s.status = 'LOCKED' AND s.held_by = %(user)s
                              AND s.held_until > %(now)s
                         THEN s.order_id END,
         version = s.version + 1,
@@ -129,3 +126,67 @@ SELECT s.id, e.id, s.section, s."row", s.number, s.price_minor, s.status, s.held
 FROM events e LEFT JOIN seats s ON s.event_id = e.id
 WHERE e.id = %(event)s AND e.status <> 'DRAFT'
 """
+
+
+def _hold_in_loop() -> str:
+    """``HOLD`` as the body of the batch function's loop, its parameters the loop's variables."""
+    body = HOLD
+    for name, variable in (
+        ("ids", "v_ids"),
+        ("user", "v_user"),
+        ("now", "v_now"),
+        ("until", "v_until"),
+        ("room", "v_room"),
+    ):
+        body = body.replace(f"%({name})s", variable)
+    assert "%(" not in body
+    return body
+
+
+# Several holds in one statement and one transaction (``PgSeatStore`` gathers the holds that
+# arrive while its connections are busy). Each request is taken in turn exactly as ``HOLD``
+# takes it alone, after its user's hold lock; each statement of a PL/pgSQL function sees what
+# committed before it and what the earlier requests of the batch wrote, so the per-user cap
+# counts them. Requests come sorted by user, so two batches take the user locks in the same
+# order and cannot deadlock. Created per connection in ``pg_temp`` (no schema change; any
+# role may). Params: users text[], ids uuid[] (every request's seats, one after another),
+# counts int[] (seats per request), now timestamp[], until timestamp[], room int[]. One row per
+# request, in order, with ``HOLD``'s columns.
+HOLDS_FUNCTION: Final = f"""
+CREATE OR REPLACE FUNCTION pg_temp.seatguard_holds(
+    p_users text[], p_ids uuid[], p_counts int[],
+    p_now timestamp[], p_until timestamp[], p_room int[]
+) RETURNS TABLE (
+    found bigint, events bigint, event_id uuid, on_sale boolean, upcoming boolean, held bigint,
+    event_status varchar, starts_at timestamp, sales_start_at timestamp,
+    sales_end_at timestamp, known uuid[], free uuid[], taken bigint, expires_at timestamp,
+    notified bigint
+) LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+    v_first int := 1;
+    v_ids uuid[];
+    v_user text;
+    v_now timestamp;
+    v_until timestamp;
+    v_room int;
+BEGIN
+    FOR i IN 1 .. cardinality(p_users) LOOP
+        v_ids := p_ids[v_first : v_first + p_counts[i] - 1];
+        v_first := v_first + p_counts[i];
+        v_user := p_users[i];
+        v_now := p_now[i];
+        v_until := p_until[i];
+        v_room := p_room[i];
+        PERFORM pg_advisory_xact_lock(hashtextextended('hold:' || v_user, 0));
+        RETURN QUERY {_hold_in_loop()};
+    END LOOP;
+END
+$fn$
+"""
+
+HOLDS: Final = (
+    "SELECT * FROM pg_temp.seatguard_holds("
+    "%(users)s::text[], %(ids)s::uuid[], %(counts)s::int[], %(now)s::timestamp[],"
+    " %(until)s::timestamp[], %(room)s::int[])"
+)
