@@ -24,6 +24,7 @@ from seatguard.auth.routes import install_auth
 from seatguard.booking import live, sweeper
 from seatguard.booking.event_state_routes import router as event_state_router
 from seatguard.booking.order_routes import router as order_router
+from seatguard.booking.routes import hot_router
 from seatguard.booking.routes import router as booking_router
 from seatguard.booking.seat_store import seat_store_for
 from seatguard.common.clock import Clock, system_clock
@@ -130,6 +131,7 @@ def create_app(
 
         warn_public_ticket_links(True)
 
+    app.include_router(hot_router, prefix=API_PREFIX)  # first: matched before any other
     install_common(app, settings, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     app.include_router(health_router, prefix=API_PREFIX)
     app.include_router(booking_router, prefix=API_PREFIX)

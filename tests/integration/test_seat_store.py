@@ -20,7 +20,12 @@ from sqlalchemy import select
 
 from seatguard.booking import live
 from seatguard.booking.models import Seat
-from seatguard.booking.seat_store import SeatStore, SessionSeatStore, seat_store_for
+from seatguard.booking.seat_store import (
+    PgSeatStore,
+    SeatStore,
+    SessionSeatStore,
+    seat_store_for,
+)
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
 from seatguard.common.errors import AppError
@@ -196,3 +201,104 @@ def test_a_large_hold_reaches_live_seat_maps_once_committed(
         live.close_feed(db)
     assert sorted(u.seat_id for u in updates) == sorted(seats[:100])
     assert {u.status for u in updates} == {"LOCKED"}
+
+
+CROWD = ("ana", "beto", "caro", "dani")
+crowds = st.lists(
+    st.tuples(
+        st.sampled_from(CROWD),
+        st.lists(st.integers(0, SEATS - 1), min_size=1, max_size=3, unique=True).map(tuple),
+    ),
+    min_size=2,
+    max_size=40,
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(crowd=crowds)
+def test_concurrent_holds_never_share_a_seat_nor_pass_the_cap(
+    db: Database, clock: FrozenClock, crowd: list[tuple[str, tuple[int, ...]]]
+) -> None:
+    """Holds fired all at once (on PostgreSQL gathered into batches by a two-connection
+    store): every seat ends with at most one holder, whose request said "held"; every "held"
+    answer's seats are that user's; no user holds more than the cap; a refusal is one of the
+    refusals a hold may give."""
+    wipe(db)
+    _, seats = make_event(db, now=clock(), seats=SEATS)
+    store = seat_store_for(db, pool_size=2)
+
+    async def attempt(user: str, picks: tuple[int, ...]) -> str:
+        try:
+            await store.hold(
+                seat_ids=[seats[i] for i in picks],
+                user_id=user,
+                now=clock(),
+                hold_for=HOLD,
+                max_per_event=CAP,
+            )
+        except AppError as exc:
+            return exc.code
+        return "held"
+
+    async def run() -> list[str]:
+        try:
+            return await asyncio.gather(*(attempt(user, picks) for user, picks in crowd))
+        finally:
+            await store.close()
+
+    answers = asyncio.run(run())
+    assert set(answers) <= {"held", "seats_unavailable", "hold_limit_reached"}, answers
+    states = _states(db, seats)
+    granted: dict[int, set[str]] = {}
+    for (user, picks), answer in zip(crowd, answers, strict=True):
+        if answer == "held":
+            for i in picks:
+                granted.setdefault(i, set()).add(user)
+                assert states[i][0] == "LOCKED", (i, user, states)
+                assert states[i][1] == user, (i, user, states)
+    for i, (status, holder, _, _) in enumerate(states):
+        assert granted.get(i, set()) <= {holder}, (i, granted.get(i), holder)
+        if status == "LOCKED":
+            assert holder in granted.get(i, set()), (i, holder)
+    for user in CROWD:
+        assert sum(1 for s in states if s[1] == user) <= CAP
+
+
+def test_holds_that_wait_for_a_connection_go_together(db: Database, clock: FrozenClock) -> None:
+    """With one connection, the holds that queue behind the first are taken in batches
+    (PostgreSQL; SQLite's writers take turns), and each is still answered on its own: 40
+    users, one seat each of 12, so 12 win and 28 are refused."""
+    _, seats = make_event(db, now=clock(), seats=12)
+    store = seat_store_for(db, pool_size=1)
+
+    async def attempt(n: int) -> str:
+        try:
+            await store.hold(
+                seat_ids=[seats[n % 12]],
+                user_id=f"user{n}",
+                now=clock(),
+                hold_for=HOLD,
+                max_per_event=CAP,
+            )
+        except AppError as exc:
+            return exc.code
+        return "held"
+
+    async def run() -> list[str]:
+        try:
+            return await asyncio.gather(*(attempt(n) for n in range(40)))
+        finally:
+            await store.close()
+
+    answers = asyncio.run(run())
+    assert answers.count("held") == 12, answers
+    assert answers.count("seats_unavailable") == 28
+    if db.dialect == "postgresql":
+        assert isinstance(store, PgSeatStore)
+        assert store.holds.largest > 1
+    holders = [s[1] for s in _states(db, seats)]
+    assert all(isinstance(h, str) and h.startswith("user") for h in holders)

@@ -8,6 +8,7 @@ validated again on the way out.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
@@ -32,6 +33,7 @@ from seatguard.booking.seat_service import HoldPolicy
 from seatguard.booking.seat_store import SeatStore
 from seatguard.booking.seatmap import seat_json
 from seatguard.common.deps import (
+    BEARER_SECURITY,
     AdminUser,
     CurrentUser,
     DatabaseDep,
@@ -40,31 +42,21 @@ from seatguard.common.deps import (
     PageDep,
     QueueDep,
     ReaderDep,
-    SettingsDep,
+    bearer_principal,
 )
 from seatguard.common.errors import Forbidden, Invalid
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.common.security import Principal
 
 router = APIRouter(responses=ERROR_RESPONSES)
+# Holds, releases and the seat map: included ahead of every other router, so a request for
+# them is matched at the first routes FastAPI tries; each takes one dependency at most.
+hot_router = APIRouter(responses=ERROR_RESPONSES)
 
 
 def day_start(day: date | None) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=UTC) if day else None
 
-
-async def get_seat_store(request: Request) -> SeatStore:
-    store: SeatStore = request.app.state.seats
-    return store
-
-
-SeatsDep = Annotated[SeatStore, Depends(get_seat_store)]
-
-
-async def get_seat_feed(request: Request) -> live.SeatFeed:
-    return live.feed_for(request.app.state.db)
-
-
-FeedDep = Annotated[live.SeatFeed, Depends(get_seat_feed)]
 
 Text = Annotated[str | None, Query(max_length=200)]
 
@@ -168,17 +160,16 @@ def cancel_event(
         return catalogue.get_event(session, event_id=event_id, now=now, drafts=True)
 
 
-@router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])
-async def event_seats(
-    event_id: uuid.UUID, request: Request, seats: SeatsDep, feed: FeedDep, now: NowDep
-) -> Response:
+@hot_router.get("/events/{event_id}/seats", response_model=list[SeatOut], tags=["seats"])
+async def event_seats(event_id: uuid.UUID, request: Request) -> Response:
     """The seat map. gzip when accepted; a weak ``ETag`` answers ``If-None-Match`` with 304."""
+    state = request.app.state
     written = await seat_service.written_seat_map(
-        seats,
-        feed,
+        state.seats,
+        live.feed_for(state.db),
         event_id=event_id,
-        now=now,
-        rewrite_after=request.app.state.settings.seat_map_rewrite_ms / 1000,
+        now=state.clock(),
+        rewrite_after=state.settings.seat_map_rewrite_ms / 1000,
     )
     return written_response(written, request.headers)
 
@@ -193,46 +184,77 @@ def my_seats(
     return catalogue.my_seats(session, event_id=event_id, user_id=user.user_id, now=now)
 
 
-@router.post("/seats/lock/{seat_id}/uid/{uid}", response_model=HoldOut, tags=["seats"])
-@router.patch(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeatCall:
+    """What a hot seat route needs, from one dependency: FastAPI solves each dependency of a
+    route on every request, and these routes are the ones buyers hit by the thousand."""
+
+    user: Principal
+    store: SeatStore
+    now: datetime
+    policy: HoldPolicy
+
+
+async def seat_call(request: Request) -> SeatCall:
+    state = request.app.state
+    return SeatCall(
+        user=await bearer_principal(request),
+        store=state.seats,
+        now=state.clock(),
+        policy=HoldPolicy.of(state.settings),
+    )
+
+
+SeatCallDep = Annotated[SeatCall, Depends(seat_call)]
+
+
+@hot_router.post(
+    "/seats/lock/{seat_id}/uid/{uid}",
+    response_model=HoldOut,
+    tags=["seats"],
+    openapi_extra=BEARER_SECURITY,
+)
+@hot_router.patch(
     "/seats/lock/{seat_id}/uid/{uid}",
     response_model=HoldOut,
     tags=["seats"],
     operation_id="hold_one_seat_by_patch",
+    openapi_extra=BEARER_SECURITY,
 )
 async def hold_one_seat(
-    seat_id: uuid.UUID,
-    uid: Annotated[str, Path(max_length=64)],
-    user: CurrentUser,
-    seats: SeatsDep,
-    now: NowDep,
-    settings: SettingsDep,
+    seat_id: uuid.UUID, uid: Annotated[str, Path(max_length=64)], call: SeatCallDep
 ) -> Response:
-    if uid != user.user_id:
+    if uid != call.user.user_id:
         raise Forbidden("You can only hold seats for yourself.", code="uid_mismatch")
     hold = await seat_service.hold_seats(
-        seats, seat_ids=[seat_id], user_id=user.user_id, now=now, policy=HoldPolicy.of(settings)
+        call.store, seat_ids=[seat_id], user_id=call.user.user_id, now=call.now, policy=call.policy
     )
     out = HoldOut(seat_id=seat_id, seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
     return _json(out.model_dump_json(by_alias=True).encode())
 
 
-@router.post("/seats/lock", response_model=HoldOut, tags=["seats"])
-async def hold_many_seats(
-    body: HoldIn, user: CurrentUser, seats: SeatsDep, now: NowDep, settings: SettingsDep
-) -> Response:
+@hot_router.post(
+    "/seats/lock", response_model=HoldOut, tags=["seats"], openapi_extra=BEARER_SECURITY
+)
+async def hold_many_seats(body: HoldIn, call: SeatCallDep) -> Response:
     hold = await seat_service.hold_seats(
-        seats, seat_ids=body.seat_ids, user_id=user.user_id, now=now, policy=HoldPolicy.of(settings)
+        call.store,
+        seat_ids=body.seat_ids,
+        user_id=call.user.user_id,
+        now=call.now,
+        policy=call.policy,
     )
     out = HoldOut(seat_ids=list(hold.seat_ids), expires_at=hold.expires_at)
     return _json(out.model_dump_json(by_alias=True).encode())
 
 
-@router.delete("/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"])
-async def release_seat(
-    seat_id: uuid.UUID, user: CurrentUser, seats: SeatsDep, now: NowDep
-) -> Response:
-    seat = await seat_service.release_seat(seats, seat_id=seat_id, user_id=user.user_id, now=now)
+@hot_router.delete(
+    "/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"], openapi_extra=BEARER_SECURITY
+)
+async def release_seat(seat_id: uuid.UUID, call: SeatCallDep) -> Response:
+    seat = await seat_service.release_seat(
+        call.store, seat_id=seat_id, user_id=call.user.user_id, now=call.now
+    )
     return _json(seat_json(seat))
 
 

@@ -46,6 +46,11 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 HOLDS = Counter("seatguard_holds", "Hold requests, by outcome (taken or refused).", ["outcome"])
+HOLD_BATCHES = Histogram(
+    "seatguard_hold_batch_size",
+    "Holds taken together in one statement and one transaction (PostgreSQL).",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
 SEATS_SOLD = Counter("seatguard_seats_sold", "Seats sold by fulfilled payments.")
 ORDERS = Counter(
     "seatguard_orders",

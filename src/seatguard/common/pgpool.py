@@ -15,7 +15,7 @@ waiters tied to the old one.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -33,8 +33,11 @@ def libpq_url(url: str) -> str:
 
 
 class AsyncPool:
-    def __init__(self, url: str, *, max_size: int, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, max_size: int, timeout: float = 10.0, setup: Sequence[str] = ()
+    ) -> None:
         self._conninfo = libpq_url(url)
+        self._setup = tuple(setup)  # statements run once on each new connection
         self._max = max_size
         self._timeout = timeout
         self._idle: list[Conn] = []
@@ -49,10 +52,13 @@ class AsyncPool:
             self._forget_idle()
             self._loop, self._turns = loop, asyncio.Semaphore(self._max)
         turns = self._turns
-        try:
-            await asyncio.wait_for(turns.acquire(), self._timeout)
-        except TimeoutError as exc:
-            raise psycopg.OperationalError("no database connection free in time") from exc
+        if turns.locked():  # wait, within the timeout (a free turn is taken without a timer)
+            try:
+                await asyncio.wait_for(turns.acquire(), self._timeout)
+            except TimeoutError as exc:
+                raise psycopg.OperationalError("no database connection free in time") from exc
+        else:
+            await turns.acquire()
         conn: Conn | None = None
         try:
             conn = self._idle.pop() if self._idle else await self._open()
@@ -72,10 +78,21 @@ class AsyncPool:
     def _clean(conn: Conn) -> bool:
         return conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
+    @property
+    def max_size(self) -> int:
+        return self._max
+
     async def _open(self) -> Conn:
-        return await psycopg.AsyncConnection.connect(
+        conn = await psycopg.AsyncConnection.connect(
             self._conninfo, autocommit=True, prepare_threshold=0, connect_timeout=5
         )
+        try:
+            for statement in self._setup:
+                await conn.execute(statement.encode(), prepare=False)
+        except BaseException:
+            await self._discard(conn)
+            raise
+        return conn
 
     @staticmethod
     async def _discard(conn: Conn) -> None:
