@@ -257,8 +257,13 @@ def _touched(db: Database, event_id: uuid.UUID) -> None:
 
 
 def seat_store_for(db: Database, *, pool_size: int) -> SeatStore:
-    """PostgreSQL's async store, or the unit-of-work store for SQLite."""
+    """PostgreSQL's async store; SQLite's writer-thread store for a database file; the
+    unit-of-work store otherwise (an in-memory database has no second connection)."""
     if db.dialect == "postgresql":
         forget = functools.partial(_touched, db)
         return PgSeatStore(AsyncPool(db.url, max_size=pool_size), changed=forget)
+    from seatguard.booking.sqlite_store import SqliteSeatStore  # it imports this module's peers
+
+    if db.dialect == "sqlite" and SqliteSeatStore.serves(db):
+        return SqliteSeatStore(db)
     return SessionSeatStore(db)
