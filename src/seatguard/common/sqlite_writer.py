@@ -16,6 +16,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
 from typing import Any, Generic, TypeVar
@@ -68,6 +69,9 @@ def _as_unavailable(exc: BaseException) -> BaseException:
 
 
 class SqliteWriter:
+    """The thread starts with the first piece of work and stops on ``close`` (or once the
+    writer is garbage, so a store nobody closed leaves no thread behind)."""
+
     def __init__(
         self, path: str, turn: Callable[[], AbstractContextManager[object]], *, batch: int = 64
     ) -> None:
@@ -77,6 +81,7 @@ class SqliteWriter:
         self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
+        weakref.finalize(self, self._jobs.put, None)
 
     async def run(self, work: Work[T], *, committed: Committed[T] | None = None) -> T:
         """Run ``work`` in the writer's next transaction; its result once committed."""
@@ -98,12 +103,29 @@ class SqliteWriter:
         if self._thread is None:
             with self._start:
                 if self._thread is None:
+                    serving = _Serving(self._jobs, self._path, self._turn, self._batch)
                     self._thread = threading.Thread(
-                        target=self._serve, name="sqlite-writer", daemon=True
+                        target=serving.serve, name="sqlite-writer", daemon=True
                     )
                     self._thread.start()
 
-    def _serve(self) -> None:
+
+class _Serving:
+    """The writer thread's side (it holds no reference to the ``SqliteWriter``)."""
+
+    def __init__(
+        self,
+        jobs: queue.SimpleQueue[_Job[Any] | None],
+        path: str,
+        turn: Callable[[], AbstractContextManager[object]],
+        batch: int,
+    ) -> None:
+        self._jobs = jobs
+        self._path = path
+        self._turn = turn
+        self._batch = batch
+
+    def serve(self) -> None:
         conn = connect(self._path)
         try:
             stop = False
