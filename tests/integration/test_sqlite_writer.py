@@ -1,5 +1,6 @@
-"""SQLite's writer thread: waiting work shares one transaction, each piece in its own savepoint;
-it queues with the database's other writers; an unclosed writer leaves no thread behind."""
+"""SQLite's writer thread: with group commit, waiting work shares one transaction, each piece in
+its own savepoint; it queues with the database's other writers; an unclosed writer leaves no
+thread behind."""
 
 from __future__ import annotations
 
@@ -20,16 +21,16 @@ def sqlite_db(sqlite_url: str) -> Database:
     return Database(sqlite_url)
 
 
-def _writer(db: Database) -> SqliteWriter:
+def _writer(db: Database, *, batch: int = 1) -> SqliteWriter:
     path = db.engine.url.database
     assert path
-    return SqliteWriter(path, db.writer_turn)
+    return SqliteWriter(path, db.writer_turn, batch=batch)
 
 
 def test_waiting_work_commits_together_and_a_failure_undoes_only_its_own(
     sqlite_db: Database,
 ) -> None:
-    writer = _writer(sqlite_db)
+    writer = _writer(sqlite_db, batch=64)
     statements: list[str] = []
 
     def trace(conn: sqlite3.Connection) -> None:

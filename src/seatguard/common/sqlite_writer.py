@@ -2,11 +2,11 @@
 
 Coroutines hand it a piece of work (a function of the connection); the thread takes its turn
 in the database's writer queue (``Database.writer_turn``: the thread lock shared with every
-unit of work of this process, and the ``flock`` file other processes queue on), opens one
-``BEGIN IMMEDIATE`` transaction for every piece of work waiting at that moment (group commit,
-up to ``batch``), runs each in a ``SAVEPOINT`` of its own so a refusal or failure undoes only
-that piece, commits once, then answers each caller and runs the ``committed`` callbacks of
-the pieces that took effect.
+unit of work of this process, and the ``flock`` file other processes queue on), opens a
+``BEGIN IMMEDIATE`` transaction for the next piece of work (with ``batch`` above 1, for every
+piece waiting at that moment, up to ``batch``: group commit), runs each in a ``SAVEPOINT`` of
+its own so a refusal or failure undoes only that piece, commits, then answers each caller and
+runs the ``committed`` callbacks of the pieces that took effect.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class SqliteWriter:
     writer is garbage, so a store nobody closed leaves no thread behind)."""
 
     def __init__(
-        self, path: str, turn: Callable[[], AbstractContextManager[object]], *, batch: int = 64
+        self, path: str, turn: Callable[[], AbstractContextManager[object]], *, batch: int = 1
     ) -> None:
         self._path = path
         self._turn = turn
