@@ -22,6 +22,7 @@ from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, hold_seats, release_seat
 from seatguard.booking.sales_rules import refuse_sale
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, map_seat_of
+from seatguard.booking.sqlite_store import SqliteSeatStore
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 from seatguard.common.pgpool import AsyncPool
@@ -262,8 +263,6 @@ def seat_store_for(db: Database, *, pool_size: int) -> SeatStore:
     if db.dialect == "postgresql":
         forget = functools.partial(_touched, db)
         return PgSeatStore(AsyncPool(db.url, max_size=pool_size), changed=forget)
-    from seatguard.booking.sqlite_store import SqliteSeatStore  # it imports this module's peers
-
     if db.dialect == "sqlite" and SqliteSeatStore.serves(db):
         return SqliteSeatStore(db)
     return SessionSeatStore(db)
