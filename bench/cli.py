@@ -78,13 +78,12 @@ def run_holds(s: BenchSession, grid: Grid) -> list[Run]:
 
 
 def run_lean(s: BenchSession, grid: Grid, *, seats: int = 10_000) -> list[Run]:
-    """SeatGuard, then the lean baseline (PostgreSQL only), under wrk: holds, then ``/health``."""
+    """SeatGuard, then the lean baseline, under wrk: holds (both databases), then ``/health``
+    (PostgreSQL)."""
     require_wrk()
     runs: list[Run] = []
     for db, w, load in grid.cells():
         for impl in IMPLEMENTATIONS:
-            if impl == "lean" and db != "postgresql":
-                continue
             cell = WrkCell(db, impl, w, load.connections, load.duration)
             runs.append(hold_rate(s.world(db), cell, seats=seats))
     if "postgresql" in grid.dbs:

@@ -51,12 +51,8 @@ def _hold_data(world: World, seats: int) -> Path:
 def _serve_wrk(
     world: World, cell: WrkCell, *, hold_data: Path | None
 ) -> tuple[WrkResult, RssSampler]:
-    if cell.implementation == "lean":
-        if world.kind != "postgresql":
-            raise ValueError("the lean baseline runs on PostgreSQL only")
-        args = lean_args(cell.workers)
-    else:
-        args = booking_args(cell.workers)
+    lean = cell.implementation == "lean"
+    args = lean_args(cell.workers) if lean else booking_args(cell.workers)
     log = world.workdir / f"server-{cell.implementation}.log"
     with spawn(args, env=world.server_env(), log_path=log) as server:
         sampler = RssSampler([server.pid])
@@ -145,6 +141,7 @@ def lean_of_ceiling(runs: Sequence[Run]) -> dict[tuple[int, int], float]:
         (r.workers, r.connections): r.throughput / ceilings[r.connections]
         for r in runs
         if r.scenario == "hold-rate"
+        and r.db == "postgresql"
         and r.extra.get("implementation") == "lean"
         and ceilings.get(r.connections)
     }

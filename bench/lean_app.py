@@ -6,7 +6,8 @@ Raw ASGI (no framework) under uvicorn with httptools and uvloop; a small pool of
 body parsed and its seat ids validated; then one statement on SeatGuard's own ``seats`` table:
 the conditional ``UPDATE … RETURNING`` of a hold, all or nothing for several seats. It checks
 neither the event's sale window nor the per-user cap and announces nothing to the live map:
-it is what any Python server at least spends on a hold. PostgreSQL only.
+it is what any Python server at least spends on a hold. On SQLite (a ``sqlite:///`` URL) the
+same statement runs on one writer thread with the stdlib driver (``bench.lean_sqlite``).
 
 Run as ``python -m bench.lean_app --port P [--workers N]`` with ``DATABASE_URL`` and
 ``JWT_SECRET`` (``JWT_ISSUER``, ``JWT_AUDIENCE`` and ``LEAN_POOL_SIZE`` optional).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import uuid
@@ -27,6 +29,8 @@ from typing import Any
 import jwt
 import psycopg
 import uvicorn
+
+from bench import lean_sqlite
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -115,11 +119,14 @@ def _dsn() -> str:
 SECRET = os.environ.get("JWT_SECRET", "")
 ISSUER = os.environ.get("JWT_ISSUER", "seatguard-auth")
 AUDIENCE = os.environ.get("JWT_AUDIENCE", "seatguard")
+URL = os.environ.get("DATABASE_URL", "")
+SQLITE = "sqlite:///"
 pool = (
     Pool(_dsn(), int(os.environ.get("LEAN_POOL_SIZE", "10")))
-    if "DATABASE_URL" in os.environ
+    if URL and not URL.startswith(SQLITE)
     else None
 )
+writer = lean_sqlite.Writer(URL[len(SQLITE) :]) if URL.startswith(SQLITE) else None
 
 
 def _user(scope: Scope) -> str:
@@ -183,6 +190,16 @@ async def hold(scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
     payload = await _body(receive)
     wanted = _seat_ids(payload)
     now = _now()
+    if writer is not None:
+        work = functools.partial(lean_sqlite.hold, wanted=wanted, user=user, now=now)
+        rows = await writer.run(functools.partial(work, until=now + HOLD_FOR))
+        if len(rows) != len(wanted):
+            return 409, {"error": "seats_unavailable"}
+        expires = datetime.fromisoformat(min(r[1] for r in rows))
+        return 200, {
+            "seatIds": [str(s) for s in wanted],
+            "expiresAt": expires.replace(tzinfo=UTC).isoformat(),
+        }
     params = {"ids": wanted, "user": user, "now": now, "until": now + HOLD_FOR}
     assert pool is not None
     async with pool.connection() as conn:
@@ -203,18 +220,25 @@ async def release(scope: Scope, seat: str) -> tuple[int, dict[str, Any]]:
         seat_id = uuid.UUID(seat)
     except ValueError:
         raise Refused(422, "invalid_seat_id") from None
-    assert pool is not None
-    async with pool.connection() as conn:
-        cur = await conn.execute(
-            RELEASE, {"id": seat_id, "user": user, "now": _now()}, prepare=True
-        )
-        row = await cur.fetchone()
-    if row is None:
+    if writer is not None:
+        work = functools.partial(lean_sqlite.release, seat=seat_id, user=user, now=_now())
+        released = await writer.run(work)
+    else:
+        assert pool is not None
+        async with pool.connection() as conn:
+            cur = await conn.execute(
+                RELEASE, {"id": seat_id, "user": user, "now": _now()}, prepare=True
+            )
+            released = await cur.fetchone() is not None
+    if not released:
         return 409, {"error": "not_your_hold"}
     return 200, {"id": str(seat_id), "status": "AVAILABLE"}
 
 
 async def health() -> tuple[int, dict[str, Any]]:
+    if writer is not None:
+        await writer.run(lean_sqlite.health)
+        return 200, {"status": "ok"}
     assert pool is not None
     async with pool.connection() as conn:
         await conn.execute("SELECT 1", prepare=True)
@@ -238,10 +262,14 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         if message["type"] == "lifespan.startup":
             if pool is not None:
                 await pool.open()
+            if writer is not None:
+                writer.open()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             if pool is not None:
                 await pool.close()
+            if writer is not None:
+                await asyncio.to_thread(writer.close)
             await send({"type": "lifespan.shutdown.complete"})
             return
 

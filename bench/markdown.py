@@ -113,7 +113,7 @@ def _lean(runs: Sequence[Run], scenario: str) -> list[str]:
 
     def share(r: Run) -> str:
         key = (r.workers, r.connections)
-        lean = r.extra.get("implementation") == "lean"
+        lean = r.extra.get("implementation") == "lean" and r.db == "postgresql"
         return f"{ceiling[key]:.1%}" if lean and key in ceiling else "–"
 
     rows = [
@@ -361,8 +361,9 @@ def render(
         "PostgreSQL cluster (initdb, `fsync=off`), or a temporary SQLite file; the real "
         "`seatguard booking` server as a subprocess with N uvicorn workers; beside it the lean "
         "baseline (`bench/lean_app.py`: raw ASGI, uvicorn with httptools and uvloop, psycopg "
-        "async connections with prepared statements, the token verified, the same hold "
-        "statement on the same `seats` table); `wrk` for the throughput runs and a bounded "
+        "async connections with prepared statements, or on SQLite the stdlib driver on one "
+        "writer thread, the token verified, the same hold statement on the same `seats` "
+        "table); `wrk` for the throughput runs and a bounded "
         "asyncio load generator where a scenario needs logic (request count and wall-clock "
         "caps; it stops by itself). "
         "Every ratio below compares figures taken in the same run on the same machine.",

@@ -209,7 +209,13 @@ def _lean_verdicts(runs: Sequence[Run]) -> list[Verdict]:
             Verdict(
                 "holds/s, SQLite, 64 connections: ≥ 2,000; p99 ≤ 50 ms",
                 ", ".join(
-                    f"{r.throughput:,.0f} holds/s, p99 {r.p99_ms:.0f} ms ({r.workers}w)"
+                    f"{r.throughput:,.0f} holds/s, p99 {r.p99_ms:.0f} ms ({r.workers}w"
+                    + (
+                        f", {hold_ratio[(r.db, r.workers, 64)]:.0%} of lean"
+                        if (r.db, r.workers, 64) in hold_ratio
+                        else ""
+                    )
+                    + ")"
                     for r in lite
                 ),
                 any(r.throughput >= 2000 and r.p99_ms <= 50 for r in lite),

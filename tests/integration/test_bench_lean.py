@@ -1,8 +1,8 @@
 """The lean baseline is an honest hold server: the token is checked, a hold is all or nothing,
 a seat has one holder however many ask at once, and a release frees only the holder's seat.
 
-It runs as the benchmark runs it (``python -m bench.lean_app``) on a migrated PostgreSQL
-database of the benchmark's own PostgreSQL cluster.
+It runs as the benchmark runs it (``python -m bench.lean_app``) on a migrated database: one of
+the benchmark's own PostgreSQL cluster, and a SQLite file (its writer thread).
 """
 
 from __future__ import annotations
@@ -26,16 +26,17 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 HOLD = "/api/v1/seats/lock"
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
+@pytest.fixture(scope="module", params=["postgresql", "sqlite"])
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
     with bench_session() as session:
-        try:
-            session.require_cluster()
-        except (OSError, RuntimeError) as exc:
-            if IN_CI:
-                pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
-            pytest.skip(f"PostgreSQL unavailable: {exc}")
-        yield BenchSession.world(session, "postgresql")
+        if request.param == "postgresql":
+            try:
+                session.require_cluster()
+            except (OSError, RuntimeError) as exc:
+                if IN_CI:
+                    pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
+                pytest.skip(f"PostgreSQL unavailable: {exc}")
+        yield BenchSession.world(session, request.param)
 
 
 @pytest.fixture(scope="module")

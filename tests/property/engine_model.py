@@ -1,5 +1,9 @@
 """A model-based test of the whole sales engine, driven through the service layer.
 
+Holds and releases go through the seat store the app serves with (``seat_store_for``: on
+SQLite its writer thread, on PostgreSQL its named statements), everything else through the
+services, so the hot path is checked together with checkouts, payments and sweeps.
+
 Hypothesis interleaves holds, releases, checkouts, payments, declined cards, duplicate and
 out-of-order webhooks, Stripe's own session expiry, clock jumps, sweeps, worker steps (some
 crashing mid-fulfilment, some dying after the work but before the ack) and door scans. After
@@ -15,6 +19,7 @@ the email outbox.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import random
@@ -31,10 +36,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import select
 
-from seatguard.booking import catalogue, holds
+from seatguard.booking import catalogue, seat_service
 from seatguard.booking.checkout import CheckoutRequest, start_checkout
 from seatguard.booking.models import Order, OrderItem, Seat, Ticket
 from seatguard.booking.order_cancel import cancel_order
+from seatguard.booking.seat_service import HoldPolicy
+from seatguard.booking.seat_store import seat_store_for
 from seatguard.booking.sweeper import sweep_once
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
@@ -166,6 +173,8 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
             )
             self.handlers = build_handlers(self.services)
             self.event_id, self.seats = make_event(ctx.db, now=self.clock(), seats=SEATS)
+            self.loop = asyncio.new_event_loop()
+            self.store = seat_store_for(ctx.db, pool_size=2)
             self.delivered: set[str] = set()
             self.scanned: set[uuid.UUID] = set()
             self.cancelled = False
@@ -174,16 +183,17 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
 
         @rule(user=st.sampled_from(USERS), picks=st.sets(st.integers(0, SEATS - 1), max_size=3))
         def hold(self, user: str, picks: set[int]) -> None:
+            policy = HoldPolicy(hold_for=HOLD, max_per_event=MAX_PER_EVENT)
             try:
-                with self.db.unit_of_work() as session:
-                    holds.hold_seats(
-                        session,
+                self.loop.run_until_complete(
+                    seat_service.hold_seats(
+                        self.store,
                         seat_ids=[self.seats[i] for i in sorted(picks)],
                         user_id=user,
                         now=self.clock(),
-                        hold_for=HOLD,
-                        max_per_event=MAX_PER_EVENT,
+                        policy=policy,
                     )
+                )
                 ctx.bump("hold.ok")
             except AppError as exc:
                 assert exc.status_code in (404, 409, 422), exc  # noqa: PT017
@@ -192,10 +202,11 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
         @rule(user=st.sampled_from(USERS), pick=st.integers(0, SEATS - 1))
         def release(self, user: str, pick: int) -> None:
             try:
-                with self.db.unit_of_work() as session:
-                    holds.release_seat(
-                        session, seat_id=self.seats[pick], user_id=user, now=self.clock()
+                self.loop.run_until_complete(
+                    seat_service.release_seat(
+                        self.store, seat_id=self.seats[pick], user_id=user, now=self.clock()
                     )
+                )
                 ctx.bump("release.ok")
             except AppError as exc:
                 assert exc.status_code in (403, 409), exc  # noqa: PT017
@@ -467,6 +478,8 @@ def machine_for(ctx: Context) -> type[RuleBasedStateMachine]:
             finally:
                 ctx.faults.armed = False
                 ctx.faults.poisoned.clear()
+                self.loop.run_until_complete(self.store.close())
+                self.loop.close()
 
         def _open_sessions(self) -> list[str]:
             return sorted(k for k, v in self.gateway.sessions.items() if v.status == "open")

@@ -242,6 +242,14 @@ def touched(db: Database, event_ids: Iterable[uuid.UUID]) -> None:
             feed.maps.touched(event_id)
 
 
+def publish(db: Database, changes: list[SeatChange], *, held_until: datetime | None = None) -> None:
+    """Hand committed ``changes`` made outside a unit of work (SQLite's writer connection) to
+    this process's feed, as a unit of work's commit does."""
+    feed = _feeds.get(_key(db.engine))
+    if feed is not None and changes:
+        feed.publish(changes, held_until=held_until)
+
+
 def close_feed(db: Database) -> None:
     with _feeds_lock:
         feed = _feeds.pop(_key(db.engine), None)

@@ -25,6 +25,7 @@ from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, hold_seats, release_seat
 from seatguard.booking.sales_rules import refuse_sale
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, map_seat_of
+from seatguard.booking.sqlite_store import SqliteSeatStore
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
 from seatguard.common.metrics import HOLD_BATCHES
@@ -358,9 +359,12 @@ def _touched(db: Database, event_id: uuid.UUID) -> None:
 
 
 def seat_store_for(db: Database, *, pool_size: int) -> SeatStore:
-    """PostgreSQL's async store, or the unit-of-work store for SQLite."""
+    """PostgreSQL's async store; SQLite's writer-thread store for a database file; the
+    unit-of-work store otherwise (an in-memory database has no second connection)."""
     if db.dialect == "postgresql":
         forget = functools.partial(_touched, db)
         pool = AsyncPool(db.url, max_size=pool_size, setup=[seats_sql.HOLDS_FUNCTION])
         return PgSeatStore(pool, changed=forget)
+    if db.dialect == "sqlite" and SqliteSeatStore.serves(db):
+        return SqliteSeatStore(db)
     return SessionSeatStore(db)

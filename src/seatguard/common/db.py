@@ -171,6 +171,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def writer_turn(self) -> AbstractContextManager[object]:
+        """Hold this while writing outside a unit of work (a connection of one's own): on
+        SQLite it queues the writer with every other writer of the database, in this process
+        and in others; elsewhere it does nothing."""
+        return self._writers
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A writing transaction: committed when the block ends, rolled back on any error."""
