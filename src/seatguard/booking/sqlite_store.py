@@ -96,10 +96,15 @@ def take(
             code="seats_unavailable",
             details={"seatIds": sorted(str(s) for s in wanted if s.hex not in taken)},
         )
-    expires_at = _instant(min(r[1] for r in rows))
-    assert expires_at is not None
+    until = {r[0]: _instant(r[1]) for r in rows}  # a seat already the user's keeps its end
+    ends = tuple(until[s.hex] for s in wanted)
+    assert all(end is not None for end in ends)
     return Hold(
-        event_id=uuid.UUID(event), seat_ids=tuple(wanted), user_id=user_id, expires_at=expires_at
+        event_id=uuid.UUID(event),
+        seat_ids=tuple(wanted),
+        user_id=user_id,
+        expires_at=min(e for e in ends if e is not None),
+        held_until=tuple(e for e in ends if e is not None),
     )
 
 
