@@ -1,10 +1,11 @@
-"""Where the hot seat actions run: PostgreSQL on the event loop, or a unit of work in a thread.
+"""Where the hot seat actions run: PostgreSQL on the event loop, SQLite on a writer thread.
 
 ``PgSeatStore`` answers a hold, a release or a seat-map read in one round trip each, with
-the named statements of ``seats_sql`` on async psycopg connections (no threadpool, no ORM).
-``SessionSeatStore`` runs the same actions through ``holds`` and ``catalogue`` in a
-SQLAlchemy unit of work on a worker thread: SQLite's path (its writers keep their queue),
-and a reference the PostgreSQL path is tested against.
+the named statements of ``seats_sql`` on async psycopg connections (no threadpool, no ORM);
+holds that wait for a connection go together (``HoldBatches``). ``sqlite_store`` does the
+same on one writer thread per process. ``SessionSeatStore`` runs the same actions through
+``holds`` and ``catalogue`` in a SQLAlchemy unit of work on a worker thread: the reference
+both are tested against, and the path of an in-memory SQLite database.
 """
 
 from __future__ import annotations
