@@ -37,7 +37,7 @@ from seatguard.booking.domain import SalesWindow, SeatStatus
 from seatguard.booking.models import Event, Seat
 from seatguard.booking.sales_rules import refuse_sale
 from seatguard.common.db import UTCDateTime
-from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
+from seatguard.common.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 
 LOCKED = SeatStatus.LOCKED.value
 AVAILABLE = SeatStatus.AVAILABLE.value
@@ -228,9 +228,7 @@ def hold_seats(
     again); expired holds of others are taken over and detached from their old order. With
     ``order_id`` (a checkout), every seat is bound to that order.
     """
-    wanted = list(dict.fromkeys(seat_ids))
-    if not wanted:
-        raise Invalid("Name at least one seat.", code="no_seats")
+    wanted = wanted_seats(seat_ids)
     event_id = event_on_sale(session, wanted, now, user_id=user_id)
     params = {
         "p_ids": wanted,
@@ -289,17 +287,42 @@ def release_seat(session: Session, *, seat_id: uuid.UUID, user_id: str, now: dat
     seat = session.get(Seat, seat_id)
     if seat is None:
         raise NotFound("No such seat.", code="seat_not_found")
-    if (
-        seat.status == LOCKED
-        and seat.held_by == user_id
-        and seat.held_until
-        and seat.held_until > now
-    ):
-        raise Conflict(
+    raise release_refusal(
+        status=seat.status,
+        held_by=seat.held_by,
+        held_until=seat.held_until,
+        order_id=seat.order_id,
+        user_id=user_id,
+        now=now,
+    )
+
+
+def wanted_seats(seat_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """The seats a hold asks for, each once and in order; 422 when it names none."""
+    wanted = list(dict.fromkeys(seat_ids))
+    if not wanted:
+        raise Invalid("Name at least one seat.", code="no_seats")
+    return wanted
+
+
+def release_refusal(
+    *,
+    status: str,
+    held_by: str | None,
+    held_until: datetime | None,
+    order_id: uuid.UUID | None,
+    user_id: str,
+    now: datetime,
+) -> AppError:
+    """Why a seat that exists was not given back, from its state: the user's hold is in a
+    checkout (409), someone else holds it (403), or nobody's hold is running on it (409)."""
+    running = status == LOCKED and held_until is not None and held_until > now
+    if running and held_by == user_id:
+        return Conflict(
             "This seat is in a checkout; cancel the order instead.",
             code="seat_in_checkout",
-            details={"orderId": str(seat.order_id)},
+            details={"orderId": str(order_id)},
         )
-    if seat.status == LOCKED and seat.held_until and seat.held_until > now:
-        raise Forbidden("This seat is held by someone else.", code="not_your_hold")
-    raise Conflict("You do not hold this seat.", code="not_held")
+    if running:
+        return Forbidden("This seat is held by someone else.", code="not_your_hold")
+    return Conflict("You do not hold this seat.", code="not_held")

@@ -23,12 +23,18 @@ from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import catalogue, live, seats_sql
 from seatguard.booking.domain import SalesWindow
-from seatguard.booking.holds import Hold, hold_seats, release_seat
+from seatguard.booking.holds import (
+    Hold,
+    hold_seats,
+    release_refusal,
+    release_seat,
+    wanted_seats,
+)
 from seatguard.booking.sales_rules import refuse_sale
 from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, map_seat_of
 from seatguard.booking.sqlite_store import SqliteSeatStore
 from seatguard.common.db import Database
-from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
+from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.common.metrics import HOLD_BATCHES
 from seatguard.common.pgpool import AsyncPool
 
@@ -59,13 +65,6 @@ def _naive(value: datetime) -> datetime:
 
 def _aware(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
-
-
-def _unique(seat_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    wanted = list(dict.fromkeys(seat_ids))
-    if not wanted:
-        raise Invalid("Name at least one seat.", code="no_seats")
-    return wanted
 
 
 def _nothing(_event_id: uuid.UUID) -> None:
@@ -193,7 +192,7 @@ class PgSeatStore:
         hold_for: timedelta,
         max_per_event: int,
     ) -> Hold:
-        wanted = _unique(seat_ids)
+        wanted = wanted_seats(seat_ids)
         asked = _Asked(
             user=user_id,
             ids=wanted,
@@ -265,17 +264,14 @@ class PgSeatStore:
                 accessible=row[12],
                 gap_before=row[13],
             )
-        held_until = _aware(until)
-        running = status == "LOCKED" and held_until is not None and held_until > now
-        if running and held_by == user_id:
-            raise Conflict(
-                "This seat is in a checkout; cancel the order instead.",
-                code="seat_in_checkout",
-                details={"orderId": str(order_id)},
-            )
-        if running:
-            raise Forbidden("This seat is held by someone else.", code="not_your_hold")
-        raise Conflict("You do not hold this seat.", code="not_held")
+        raise release_refusal(
+            status=status,
+            held_by=held_by,
+            held_until=_aware(until),
+            order_id=order_id,
+            user_id=user_id,
+            now=now,
+        )
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
         async with self._pool.connection() as conn:

@@ -23,11 +23,11 @@ from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import catalogue, live, sqlite_sql
 from seatguard.booking.domain import SalesWindow
-from seatguard.booking.holds import Hold
+from seatguard.booking.holds import Hold, release_refusal, wanted_seats
 from seatguard.booking.sales_rules import refuse_sale
 from seatguard.booking.seatmap import MapSeat, map_seat
 from seatguard.common.db import Database
-from seatguard.common.errors import Conflict, Forbidden, Invalid, NotFound
+from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.common.sqlite_writer import SqliteWriter
 
 
@@ -37,13 +37,6 @@ def _text(value: datetime) -> str:
 
 def _instant(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
-def _unique(seat_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    wanted = list(dict.fromkeys(seat_ids))
-    if not wanted:
-        raise Invalid("Name at least one seat.", code="no_seats")
-    return wanted
 
 
 def _ids(seat_ids: Sequence[uuid.UUID]) -> str:
@@ -132,17 +125,14 @@ def give_back(
     if seat is None:
         raise NotFound("No such seat.", code="seat_not_found")
     status, held_by, until, order_id = seat
-    held_until = _instant(until)
-    running = status == "LOCKED" and held_until is not None and held_until > now
-    if running and held_by == user_id:
-        raise Conflict(
-            "This seat is in a checkout; cancel the order instead.",
-            code="seat_in_checkout",
-            details={"orderId": str(uuid.UUID(order_id))},
-        )
-    if running:
-        raise Forbidden("This seat is held by someone else.", code="not_your_hold")
-    raise Conflict("You do not hold this seat.", code="not_held")
+    raise release_refusal(
+        status=status,
+        held_by=held_by,
+        held_until=_instant(until),
+        order_id=None if order_id is None else uuid.UUID(order_id),
+        user_id=user_id,
+        now=now,
+    )
 
 
 class SqliteSeatStore:
@@ -174,7 +164,7 @@ class SqliteSeatStore:
     ) -> Hold:
         work = functools.partial(
             take,
-            wanted=_unique(seat_ids),
+            wanted=wanted_seats(seat_ids),
             user_id=user_id,
             now=now,
             hold_for=hold_for,
