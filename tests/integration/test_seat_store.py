@@ -136,14 +136,16 @@ def _event_of(db: Database, seats: list[uuid.UUID]) -> uuid.UUID:
     return event_id
 
 
-def test_one_users_concurrent_holds_stay_within_the_cap(db: Database, clock: FrozenClock) -> None:
-    _, seats = make_event(db, now=clock(), seats=12)
-    store = seat_store_for(db, pool_size=12)
+def _all_at_once(
+    store: SeatStore, clock: FrozenClock, asks: list[tuple[str, list[uuid.UUID]]]
+) -> list[str]:
+    """Each ``(user, seats)`` held at the same time through ``store`` (closed afterwards):
+    "held" or the refusal's code, in the order asked."""
 
-    async def attempt(seat: uuid.UUID) -> str:
+    async def attempt(user: str, seat_ids: list[uuid.UUID]) -> str:
         try:
             await store.hold(
-                seat_ids=[seat], user_id="alice", now=clock(), hold_for=HOLD, max_per_event=CAP
+                seat_ids=seat_ids, user_id=user, now=clock(), hold_for=HOLD, max_per_event=CAP
             )
         except AppError as exc:
             return exc.code
@@ -151,11 +153,17 @@ def test_one_users_concurrent_holds_stay_within_the_cap(db: Database, clock: Fro
 
     async def run() -> list[str]:
         try:
-            return await asyncio.gather(*(attempt(s) for s in seats))
+            return await asyncio.gather(*(attempt(user, ids) for user, ids in asks))
         finally:
             await store.close()
 
-    outcomes = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def test_one_users_concurrent_holds_stay_within_the_cap(db: Database, clock: FrozenClock) -> None:
+    _, seats = make_event(db, now=clock(), seats=12)
+    store = seat_store_for(db, pool_size=12)
+    outcomes = _all_at_once(store, clock, [("alice", [seat]) for seat in seats])
     assert outcomes.count("held") == CAP, outcomes
     assert outcomes.count("hold_limit_reached") == len(seats) - CAP
     assert [s[0] for s in _states(db, seats)].count("LOCKED") == CAP
@@ -230,27 +238,8 @@ def test_concurrent_holds_never_share_a_seat_nor_pass_the_cap(
     wipe(db)
     _, seats = make_event(db, now=clock(), seats=SEATS)
     store = seat_store_for(db, pool_size=2)
-
-    async def attempt(user: str, picks: tuple[int, ...]) -> str:
-        try:
-            await store.hold(
-                seat_ids=[seats[i] for i in picks],
-                user_id=user,
-                now=clock(),
-                hold_for=HOLD,
-                max_per_event=CAP,
-            )
-        except AppError as exc:
-            return exc.code
-        return "held"
-
-    async def run() -> list[str]:
-        try:
-            return await asyncio.gather(*(attempt(user, picks) for user, picks in crowd))
-        finally:
-            await store.close()
-
-    answers = asyncio.run(run())
+    asks = [(user, [seats[i] for i in picks]) for user, picks in crowd]
+    answers = _all_at_once(store, clock, asks)
     assert set(answers) <= {"held", "seats_unavailable", "hold_limit_reached"}, answers
     states = _states(db, seats)
     granted: dict[int, set[str]] = {}
@@ -274,27 +263,7 @@ def test_holds_that_wait_for_a_connection_go_together(db: Database, clock: Froze
     users, one seat each of 12, so 12 win and 28 are refused."""
     _, seats = make_event(db, now=clock(), seats=12)
     store = seat_store_for(db, pool_size=1)
-
-    async def attempt(n: int) -> str:
-        try:
-            await store.hold(
-                seat_ids=[seats[n % 12]],
-                user_id=f"user{n}",
-                now=clock(),
-                hold_for=HOLD,
-                max_per_event=CAP,
-            )
-        except AppError as exc:
-            return exc.code
-        return "held"
-
-    async def run() -> list[str]:
-        try:
-            return await asyncio.gather(*(attempt(n) for n in range(40)))
-        finally:
-            await store.close()
-
-    answers = asyncio.run(run())
+    answers = _all_at_once(store, clock, [(f"user{n}", [seats[n % 12]]) for n in range(40)])
     assert answers.count("held") == 12, answers
     assert answers.count("seats_unavailable") == 28
     if db.dialect == "postgresql":
