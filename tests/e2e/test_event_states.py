@@ -50,16 +50,37 @@ def test_a_draft_is_hidden_until_published_then_sells(browser: Browser, site: st
     detail = httpx.get(f"{site}/api/v1/events/{event_id}").json()
     assert detail["salesEndAt"].startswith("2031-06-20T21:00:00")  # 18:00 in Buenos Aires
     seat_id = detail["seats"][0]["id"]
-    with context_for(browser, bearer()) as buyer:
+    with (
+        context_for(browser, bearer()) as buyer,
+        context_for(browser, bearer(Role.ADMIN)) as admin,
+    ):
         page = open_map(buyer, site, event_id)
         hold(page, seat_id)
+        note = page.get_by_test_id("sales-note")
+        expect(note).to_be_hidden()
 
-    with context_for(browser, bearer(Role.ADMIN)) as admin:
         board = admin.new_page()
         board.goto(f"{site}/admin/events/{event_id}")
         board.get_by_role("button", name="Close sales").click()
         expect(board.get_by_test_id("sales-status")).to_have_text("Sales closed")
         expect(board.get_by_role("button", name="Reopen sales")).to_be_visible()
+
+        # the page the buyer still has open says so by itself, and stops offering holds
+        expect(note).to_have_text("Sales closed.", timeout=10_000)
+        expect(page.get_by_test_id("messages")).to_have_text("Sales closed.")
+        other = detail["seats"][1]["id"]
+        page.locator(f'button.seat[data-seat-id="{other}"]').click()
+        expect(page.get_by_role("button", name="Hold selected seats")).to_be_disabled()
+
+        board.get_by_role("button", name="Reopen sales").click()
+        expect(board.get_by_test_id("sales-status")).to_have_text("On sale")
+        expect(note).to_be_hidden(timeout=10_000)
+        expect(page.get_by_test_id("messages")).to_have_text(
+            "Sales are open: you can hold seats now."
+        )
+        expect(page.get_by_role("button", name="Hold selected seats")).to_be_enabled()
+        board.get_by_role("button", name="Close sales").click()
+        expect(board.get_by_test_id("sales-status")).to_have_text("Sales closed")
 
     with context_for(browser, bearer()) as buyer:
         page = buyer.new_page()

@@ -81,6 +81,20 @@ def why_not_on_sale(window: SalesWindow, *, now: datetime) -> str | None:
     return None
 
 
+def next_sales_change(window: SalesWindow, *, now: datetime) -> datetime | None:
+    """The next instant after ``now`` at which ``why_not_on_sale`` may answer differently by
+    the clock alone (sales open, sales close, the event starts), or None when none is ahead;
+    a change of status is the organizer's, not the clock's."""
+    if window.status != EventStatus.ON_SALE:
+        return None
+    ahead = [
+        t
+        for t in (window.sales_start_at, window.sales_end_at, window.starts_at)
+        if t is not None and t > now
+    ]
+    return min(ahead, default=None)
+
+
 def window_problem(
     *, starts_at: datetime, sales_start_at: datetime | None, sales_end_at: datetime | None
 ) -> str | None:

@@ -7,7 +7,11 @@ words are the same whichever door the buyer came through.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from seatguard.booking.domain import SalesWindow, why_not_on_sale, window_problem
 from seatguard.booking.models import Event
@@ -21,6 +25,26 @@ def window_of(event: Event) -> SalesWindow:
         sales_start_at=event.sales_start_at,
         sales_end_at=event.sales_end_at,
     )
+
+
+def read_window(session: Session, event_id: uuid.UUID) -> tuple[SalesWindow, str] | None:
+    """The event's sales window and time zone, read alone (no seat counts), or None when
+    there is no such event."""
+    row = session.execute(
+        select(
+            Event.status, Event.starts_at, Event.sales_start_at, Event.sales_end_at, Event.timezone
+        ).where(Event.id == event_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    status, starts_at, sales_start_at, sales_end_at, zone = row
+    window = SalesWindow(
+        status=status,
+        starts_at=starts_at,
+        sales_start_at=sales_start_at,
+        sales_end_at=sales_end_at,
+    )
+    return window, zone
 
 
 def _instant(value: datetime | None) -> str | None:

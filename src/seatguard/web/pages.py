@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from seatguard.booking import catalogue
 from seatguard.booking.domain import Genre
-from seatguard.booking.schemas import EventOut, SeatOut
+from seatguard.booking.schemas import SeatOut
 from seatguard.common.deps import NowDep, ReaderDep
 from seatguard.common.errors import Invalid
 from seatguard.common.i18n import (
@@ -35,7 +35,7 @@ from seatguard.common.i18n import (
 )
 from seatguard.common.request_language import request_language
 from seatguard.tickets.formatting import format_money, format_start
-from seatguard.web.texts import genre_name, script_texts, status_name
+from seatguard.web.texts import genre_name, sales_note, script_texts, status_name
 
 HERE = Path(__file__).parent
 _env = Environment(
@@ -183,24 +183,19 @@ def event_list(
     )
 
 
-def sales_note(event: EventOut, now: datetime) -> str:
-    """A line for the buyer when the event does not sell now: when it will, or that it ended."""
-    if event.on_sale:
-        return ""
-    if event.sales_start_at is not None and now < event.sales_start_at:
-        when = event_time(event.sales_start_at, event.timezone)
-        if event.status == "ON_SALE":
-            return gettext("Sales open on %(when)s.") % {"when": when}
-    return gettext("Sales closed.")
-
-
 @router.get("/events/{event_id}")
 def event_page(event_id: uuid.UUID, request: Request, session: ReaderDep, now: NowDep) -> Any:
     """Every seat as a button; above ``SECTIONS_ABOVE`` seats, an overview of the sections
     instead, and the page draws the seats of the one the buyer opens. A draft is not found."""
     event = catalogue.get_event(session, event_id=event_id, now=now)
     with use_language(request_language(request)):
-        note = sales_note(event, now)
+        note = sales_note(
+            on_sale=event.on_sale,
+            status=event.status,
+            sales_start_at=event.sales_start_at,
+            zone=event.timezone,
+            now=now,
+        )
     if event.seats_total > SECTIONS_ABOVE:
         overview = catalogue.section_overview(session, event_id=event_id, now=now)
         return page(

@@ -8,8 +8,14 @@ changes this process has heard (a big map is written at most once per interval),
 after it the stream compares it with the kept map and sends the difference. Holds that run
 out without a sweep are announced by a timer set to the earliest ``heldUntil``; every
 heartbeat the kept map is compared and any difference sent, which also covers notifications
-lost in transit. A
-stream remembers only the seats that are not AVAILABLE.
+lost in transit. A stream remembers only the seats that are not AVAILABLE.
+
+Right after the snapshot comes a ``sale`` event, whether seats can be held now and, when not, a
+line for the buyer (in the page's language); it is sent again whenever that answer changes:
+at the instant sales open or close or the event starts (a timer, as for holds), and within
+five seconds of an organizer closing, reopening or cancelling the sale: each stream looks
+again every ``SALE_RECHECK_SECONDS``, at a window each process reads at most once per
+``SaleWindows`` ttl for all of its streams.
 """
 
 from __future__ import annotations
@@ -26,19 +32,26 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from seatguard.booking import live, seat_service
+from seatguard.booking.domain import SalesWindow, next_sales_change, why_not_on_sale
 from seatguard.booking.map_cache import Taken, WrittenMap
 from seatguard.booking.map_http import matches
+from seatguard.booking.sales_rules import read_window
 from seatguard.booking.seat_store import SeatStore
 from seatguard.booking.seatmap import AVAILABLE
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
+from seatguard.common.i18n import use_language
+from seatguard.common.request_language import request_language
 from seatguard.common.schemas import ERROR_RESPONSES
+from seatguard.web.texts import sales_note
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["seats"])
 
 RETRY_MS = 3000
 KIND = {"LOCKED": "held", "AVAILABLE": "freed", "SOLD": "sold"}
 FREE: Final = (AVAILABLE, None)
+SALE_RECHECK_SECONDS: Final = 3.0
+Sale = tuple[dict[str, object], datetime | None]  # the ``sale`` event's data, the next clock change
 
 
 class SeatMap:
@@ -112,27 +125,88 @@ def snapshot(event_id: uuid.UUID, written: WrittenMap, *, now: datetime, have: s
     return f'retry: {RETRY_MS}\nevent: snapshot\ndata: {head[:-1]},"seats":{seats}}}\n\n'
 
 
+class SaleWindows:
+    """Each event's sales window and zone, read at most once per ``ttl`` seconds by this
+    process for all of its streams (None: the event is gone)."""
+
+    def __init__(self, db: Database, *, ttl: float = 2.0) -> None:
+        self._db = db
+        self._ttl = ttl
+        self._entries: dict[uuid.UUID, tuple[float, tuple[SalesWindow, str] | None]] = {}
+
+    async def get(self, event_id: uuid.UUID) -> tuple[SalesWindow, str] | None:
+        entry = self._entries.get(event_id)
+        if entry is not None and time.monotonic() - entry[0] < self._ttl:
+            return entry[1]
+        found = await run_in_threadpool(self._read, event_id)
+        if len(self._entries) >= 10_000:
+            self._entries.clear()
+        self._entries[event_id] = (time.monotonic(), found)
+        return found
+
+    def _read(self, event_id: uuid.UUID) -> tuple[SalesWindow, str] | None:
+        with self._db.reader() as session:
+            return read_window(session, event_id)
+
+
+def sale_windows(request: Request) -> SaleWindows:
+    state = request.app.state
+    windows: SaleWindows | None = getattr(state, "sale_windows", None)
+    if windows is None:
+        windows = state.sale_windows = SaleWindows(state.db)
+    return windows
+
+
+def sale_state(
+    event_id: uuid.UUID, found: tuple[SalesWindow, str] | None, *, now: datetime, language: str
+) -> Sale:
+    """The ``sale`` event's data at ``now``, and when the clock alone may change it next."""
+    if found is None:
+        return {"eventId": str(event_id), "onSale": False, "reason": "event_not_found"}, None
+    window, zone = found
+    reason = why_not_on_sale(window, now=now)
+    with use_language(language):
+        note = sales_note(
+            on_sale=reason is None,
+            status=window.status,
+            sales_start_at=window.sales_start_at,
+            zone=zone,
+            now=now,
+        )
+    data: dict[str, object] = {
+        "eventId": str(event_id),
+        "onSale": reason is None,
+        "reason": reason,
+        "note": note,
+    }
+    return data, next_sales_change(window, now=now)
+
+
 async def seat_events(
     *,
     event_id: uuid.UUID,
     sub: live.Subscription,
     written: WrittenMap,
     load: Callable[[], Awaitable[tuple[Taken, ...]]],
+    sale: Callable[[datetime], Awaitable[Sale]],
     clock: Clock,
     heartbeat: float,
     have: str = "",
 ) -> AsyncIterator[str]:
     seat_map = SeatMap(written.taken)
     yield snapshot(event_id, written, now=clock(), have=have)
+    sold_as, sale_turns = await sale(clock())
+    yield sse("sale", sold_as)
     caught_up = seat_map.replace(await load())  # the snapshot may be a moment old
     if caught_up:
         yield sse("seats", {"eventId": str(event_id), "changes": caught_up})
     beat_at = time.monotonic() + heartbeat
+    recheck_at = time.monotonic() + SALE_RECHECK_SECONDS
     while True:
-        wait = beat_at - time.monotonic()
-        expiry = seat_map.next_expiry()
-        if expiry is not None:
-            wait = min(wait, (expiry - clock()).total_seconds() + 0.05)
+        wait = min(beat_at, recheck_at) - time.monotonic()
+        for at in (seat_map.next_expiry(), sale_turns):
+            if at is not None:
+                wait = min(wait, (at - clock()).total_seconds() + 0.05)
         item = await sub.get(wait)
         if isinstance(item, list):
             changes = seat_map.apply(item)
@@ -146,6 +220,13 @@ async def seat_events(
             changes = seat_map.expire(clock())
         if changes:
             yield sse("seats", {"eventId": str(event_id), "changes": changes})
+        now = clock()
+        if time.monotonic() >= recheck_at or (sale_turns is not None and now >= sale_turns):
+            recheck_at = time.monotonic() + SALE_RECHECK_SECONDS
+            state, sale_turns = await sale(now)
+            if state != sold_as:
+                sold_as = state
+                yield sse("sale", state)
 
 
 @router.get(
@@ -170,6 +251,11 @@ async def seat_stream(
     clock: Clock = request.app.state.clock
     heartbeat: float = request.app.state.settings.sse_heartbeat_seconds
     feed = live.feed_for(db)
+    windows = sale_windows(request)
+    language = request_language(request)
+
+    async def sale(now: datetime) -> Sale:
+        return sale_state(event_id, await windows.get(event_id), now=now, language=language)
 
     async def written_map() -> WrittenMap:
         return await seat_service.written_seat_map(
@@ -200,6 +286,7 @@ async def seat_stream(
                 sub=sub,
                 written=written,
                 load=load,
+                sale=sale,
                 clock=clock,
                 heartbeat=heartbeat,
                 have=have,

@@ -6,7 +6,10 @@ not code: the strict CSP stays); ``SG.t(key, {name: value})`` fills ``{name}`` p
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from seatguard.common.i18n import N_, gettext
+from seatguard.tickets.formatting import format_start
 
 SCRIPT_TEXTS: dict[str, str] = {
     # app.js
@@ -97,6 +100,7 @@ SCRIPT_TEXTS: dict[str, str] = {
     "payment_failed": N_("The payment could not be started; please try again."),
     "live_on": N_("Live: seats update as others hold and buy them."),
     "live_off": N_("Live updates interrupted; reconnecting…"),
+    "sales_open_now": N_("Sales are open: you can hold seats now."),
     "already_yours": N_("{seat} is already held for you."),
     "not_available": N_("Seat {seat} is not available."),
     "selection_kept": N_("Your selection is kept: {seats}. Hold it to continue."),
@@ -268,3 +272,16 @@ def genre_name(value: str) -> str:
     """A genre as people read it, in the language in force."""
     name = GENRE_NAMES.get(str(value).upper())
     return gettext(name) if name else str(value).capitalize()
+
+
+def sales_note(
+    *, on_sale: bool, status: str, sales_start_at: datetime | None, zone: str, now: datetime
+) -> str:
+    """A line for the buyer when the event does not sell now: when it will, or that it ended
+    (in the language in force; empty while it sells). The page shows it, and the seat stream
+    sends it again whenever the answer changes."""
+    if on_sale:
+        return ""
+    if status == "ON_SALE" and sales_start_at is not None and now < sales_start_at:
+        return gettext("Sales open on %(when)s.") % {"when": format_start(sales_start_at, zone)}
+    return gettext("Sales closed.")

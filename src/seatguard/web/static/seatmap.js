@@ -259,6 +259,17 @@
       if (SG.token() && changes.some(function (c) { return c.status !== "AVAILABLE" && !mine.has(c.seatId); })) { syncSoon(); }
       render();
     });
+    source.addEventListener("sale", function (ev) {
+      // sales opened, closed or the event started while the page was open
+      const data = JSON.parse(ev.data);
+      const was = root.dataset.onSale;
+      root.dataset.onSale = String(data.onSale);
+      SG.text($("sales-note"), data.note || "");
+      $("sales-note").hidden = !data.note;
+      if (was === "false" && data.onSale) { say(SG.t("sales_open_now")); }
+      if (was === "true" && !data.onSale && data.note) { say(data.note); }
+      render();
+    });
     source.addEventListener("error", function () {
       root.dataset.live = "off";
       SG.text($("live-state"), SG.t("live_off"));
