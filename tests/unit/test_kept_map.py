@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import itertools
 import threading
 import time
+import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -216,3 +218,27 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
     gaps = [b - a for a, b in itertools.pairwise(starts[1:])]
     assert gaps
     assert min(gaps) >= interval - 0.01
+
+
+def test_writing_a_kept_map_again_never_holds_its_json() -> None:
+    """A write streams the kept buffer through gzip: it allocates far less than the JSON."""
+    layout = [
+        ("FLOOR", f"R{r}", n, 1000 + n, n % 9 == 0, n % 5) for r in range(100) for n in range(200)
+    ]
+    model = Model(layout)
+    for sid, *_ in model.rows[::7]:
+        model.columns[sid] = ("LOCKED", START + timedelta(minutes=5))
+    fresh = write_map(model.read(START))
+    kept = kept_map.KeptMap(model.stored(), START)
+    taken = kept.snapshot(START)
+    tracemalloc.start()
+    try:
+        packed = kept.write(taken, kept_map.FAST)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (gzip.decompress(packed[0]), packed[1]) == (fresh.body(), fresh.etag)
+    # the gzip's pieces and their join, and zlib's own state: nothing the JSON's size
+    bound = 2 * len(packed[0]) + 2**20
+    assert len(fresh.body()) > bound
+    assert peak < bound
