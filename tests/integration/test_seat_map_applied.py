@@ -12,7 +12,7 @@ import pytest
 
 from seatguard.booking import catalogue, live, map_cache
 from seatguard.booking.seat_store import seat_store_for
-from seatguard.booking.seatmap import MapSeat, seats_json
+from seatguard.booking.seatmap import MapRow, seats_json
 from seatguard.common.security import Role
 from seatguard.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -113,13 +113,13 @@ def test_one_read_of_the_event_at_a_time_whatever_changes_meanwhile(big, db, clo
         nonlocal in_flight, most
         store = seat_store_for(db, pool_size=2)
 
-        async def load() -> list[MapSeat]:
+        async def load() -> list[MapRow]:
             nonlocal in_flight, most
             in_flight += 1
             most = max(most, in_flight)
             try:
                 await asyncio.sleep(0.2)  # a stadium's read takes seconds
-                return await store.seat_map(event_id=event_id, now=clock())
+                return await store.map_rows(event_id=event_id)
             finally:
                 in_flight -= 1
 
@@ -131,7 +131,7 @@ def test_one_read_of_the_event_at_a_time_whatever_changes_meanwhile(big, db, clo
                 cache.apply(event_id, [(seat_id, "SOLD", None)])  # heard while reading
             await asyncio.gather(*readers)
             after = await cache.get(event_id, now=clock(), load=load, rewrite_after=0)
-            return cache.reads, after.body
+            return cache.reads, after.body()
         finally:
             await store.close()
 

@@ -35,7 +35,7 @@ from seatguard.booking.schemas import (
     MySeatOut,
     SeatOut,
 )
-from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat_of, seats_json
+from seatguard.booking.seatmap import MapRow, MapSeat, map_seat_of, rows_in_map_order, seats_json
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.queue.base import Queue
@@ -177,6 +177,11 @@ def map_seats(
     session: Session, *, event_id: uuid.UUID, now: datetime, drafts: bool = False
 ) -> list[MapSeat]:
     """The event's seat map as plain rows (no ORM object per seat), in map order."""
+    return [map_seat_of(r, now) for r in map_rows(session, event_id=event_id, drafts=drafts)]
+
+
+def map_rows(session: Session, *, event_id: uuid.UUID, drafts: bool = False) -> list[MapRow]:
+    """The event's seats in the map's columns (``MapRow``), as stored, in map order."""
     load_event(session, event_id, drafts=drafts)
     rows = session.execute(
         select(
@@ -191,8 +196,8 @@ def map_seats(
             Seat.accessible,
             Seat.gap_before,
         ).where(Seat.event_id == event_id)
-    ).all()
-    return in_map_order(map_seat_of(r, now) for r in rows)
+    )
+    return rows_in_map_order(rows)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

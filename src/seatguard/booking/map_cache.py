@@ -3,7 +3,7 @@
 A stadium's map is 100,000 seats, some 20 MB of JSON: reading the event for every change of a
 live sale costs seconds a time. An event is read once (``load``); from then on every change
 the live feed hears (``apply``: a seat's new status and hold end) is applied to the kept map
-(``KeptMap``), and the JSON (and gzip) written again from it, not from the database. The
+(``KeptMap``), and the map (gzip only) written again from it, not from the database. The
 guarantees:
 
 - A written map is the map a fresh read would give at the moment it was written, given the
@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gzip
-import hashlib
 import threading
 import time
 import uuid
@@ -44,19 +43,21 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from seatguard.booking.kept_map import KeptMap, Taken
-from seatguard.booking.seatmap import LOCKED, MapSeat, seats_json
+from seatguard.booking.kept_map import FAST, KeptMap, Taken, compressed
+from seatguard.booking.seatmap import LOCKED, MapRow, MapSeat, seats_json
 
 __all__ = ["SeatMapCache", "Taken", "WrittenMap", "write_map", "write_soon"]
 
-DEFAULT_MAX_BYTES = 160 * 1024 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a stadium's kept map is some 30 MB
 DEFAULT_REWRITE_AFTER = 1.0  # seconds
 _WRITE_INLINE = 5000  # seats; bigger maps are written and compressed off the event loop
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WrittenMap:
-    body: bytes
+    """A written map as readers get it: gzip only (the plain JSON is 7 times its size and
+    rarely asked for, so ``body`` unpacks it on demand)."""
+
     gzipped: bytes
     etag: str
     fresh_until: datetime | None  # the earliest running hold's expiry: stale from then on
@@ -64,39 +65,39 @@ class WrittenMap:
 
     @property
     def size(self) -> int:
-        return len(self.body) + len(self.gzipped)
+        return len(self.gzipped)
+
+    def body(self) -> bytes:
+        """The map's JSON."""
+        return gzip.decompress(self.gzipped)
 
 
-def written(body: bytes, taken: tuple[Taken, ...]) -> WrittenMap:
+def written(packed: tuple[bytes, str], taken: tuple[Taken, ...]) -> WrittenMap:
     holds = [until for _, status, until in taken if status == LOCKED and until is not None]
-    return WrittenMap(
-        body=body,
-        gzipped=gzip.compress(body, compresslevel=1, mtime=0),  # rewritten often: speed first
-        etag='W/"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"',
-        fresh_until=min(holds, default=None),
-        taken=taken,
-    )
+    gzipped, etag = packed
+    return WrittenMap(gzipped=gzipped, etag=etag, fresh_until=min(holds, default=None), taken=taken)
 
 
 def write_map(seats: list[MapSeat]) -> WrittenMap:
-    """A fresh read's map, written."""
+    """A fresh read's map, written from ``MapSeat``s (the reference the kept map is held to)."""
     taken = tuple((s.id, s.status, s.held_until) for s in seats if s.status != "AVAILABLE")
-    return written(seats_json(seats), taken)
+    return written(compressed([seats_json(seats)]), taken)
 
 
-async def write_soon(seats: list[MapSeat]) -> WrittenMap:
-    if len(seats) <= _WRITE_INLINE:
-        return write_map(seats)
-    return await run_in_threadpool(write_map, seats)
+async def write_soon(rows: list[MapRow], now: datetime) -> WrittenMap:
+    """The map of ``rows`` at ``now``, written without keeping it."""
+    if len(rows) <= _WRITE_INLINE:
+        return _keep(rows, now)[1]
+    return (await run_in_threadpool(_keep, rows, now))[1]
 
 
-def _keep(seats: list[MapSeat], now: datetime) -> tuple[KeptMap, WrittenMap]:
-    kept = KeptMap(seats)
+def _keep(rows: list[MapRow], now: datetime) -> tuple[KeptMap, WrittenMap]:
+    kept = KeptMap(rows, now)
     taken = kept.snapshot(now)
     return kept, written(kept.write(taken), taken)
 
 
-Loader = Callable[[], Awaitable[list[MapSeat]]]
+Loader = Callable[[], Awaitable[list[MapRow]]]  # in map order
 Change = tuple[uuid.UUID, str, datetime | None]  # seat, announced status, hold end
 
 
@@ -196,7 +197,7 @@ class SeatMapCache:
     ) -> WrittenMap:
         """The written map of ``event_id`` at ``now`` (see the module's guarantees)."""
         if not trusted:
-            return await write_soon(await load())
+            return await write_soon(await load(), now)
         loop = asyncio.get_running_loop()
         waiting: concurrent.futures.Future[None] | None = None
         with self._lock:
@@ -230,7 +231,7 @@ class SeatMapCache:
             self.misses += 1
             if reading.get_loop() is loop:
                 return await asyncio.shield(reading)
-            return await write_soon(await load())  # another loop's read: not to be awaited
+            return await write_soon(await load(), now)  # another loop's read: not to be awaited
         assert waiting is not None
         await asyncio.wrap_future(waiting)
         with self._lock:
@@ -246,11 +247,11 @@ class SeatMapCache:
         reading = entry.reading
         assert reading is not None
         try:
-            seats = await load()
-            if len(seats) <= _WRITE_INLINE:
-                kept, first = _keep(seats, now)
+            rows = await load()
+            if len(rows) <= _WRITE_INLINE:
+                kept, first = _keep(rows, now)
             else:
-                kept, first = await run_in_threadpool(_keep, seats, now)
+                kept, first = await run_in_threadpool(_keep, rows, now)
         except BaseException as exc:
             with self._lock:
                 if self._entries.get(event_id) is entry:
@@ -278,7 +279,7 @@ class SeatMapCache:
         assert entry.kept is not None
         self.rewrites += 1
         taken = entry.kept.snapshot(now)
-        entry.written = written(entry.kept.write(taken), taken)
+        entry.written = written(entry.kept.write(taken, FAST), taken)
         entry.written_version, entry.written_at = entry.version, time.monotonic()
         return entry.written
 
@@ -299,7 +300,7 @@ class SeatMapCache:
     def _write(self, entry: _Entry, kept: KeptMap, taken: tuple[Taken, ...], version: int) -> None:
         started = time.monotonic()
         try:
-            fresh = written(kept.write(taken), taken)
+            fresh = written(kept.write(taken, FAST), taken)
         except BaseException:
             with self._lock:
                 entry.writing = None

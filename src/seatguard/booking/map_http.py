@@ -46,4 +46,4 @@ def written_response(written: WrittenMap, headers: Mapping[str, str]) -> Respons
             media_type="application/json",
             headers={**common, "Content-Encoding": "gzip"},
         )
-    return Response(written.body, media_type="application/json", headers=common)
+    return Response(written.body(), media_type="application/json", headers=common)

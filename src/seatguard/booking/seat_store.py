@@ -31,7 +31,7 @@ from seatguard.booking.holds import (
     wanted_seats,
 )
 from seatguard.booking.sales_rules import refuse_sale
-from seatguard.booking.seatmap import MapSeat, in_map_order, map_seat, map_seat_of
+from seatguard.booking.seatmap import MapRow, MapSeat, map_seat, map_seat_of, rows_in_map_order
 from seatguard.booking.sqlite_store import SqliteSeatStore
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Invalid, NotFound
@@ -55,6 +55,10 @@ class SeatStore(Protocol):
     async def release(self, *, seat_id: uuid.UUID, user_id: str, now: datetime) -> MapSeat: ...
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]: ...
+
+    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
+        """The map's rows as the database has them (no clock applied), in map order."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -274,12 +278,15 @@ class PgSeatStore:
         )
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
+        return [map_seat_of(r, now) for r in await self.map_rows(event_id=event_id)]
+
+    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
         async with self._pool.connection() as conn:
             cur = await conn.execute(seats_sql.SEAT_MAP, {"event": event_id}, prepare=True)
             rows = await cur.fetchall()
         if not rows:
             raise NotFound("No such event.", code="event_not_found")
-        return in_map_order(map_seat_of(r, now) for r in rows if r[0] is not None)
+        return rows_in_map_order(r for r in rows if r[0] is not None)
 
     async def close(self) -> None:
         await self._pool.close()
@@ -328,6 +335,13 @@ class SessionSeatStore:
         def read() -> list[MapSeat]:
             with self._db.reader() as session:
                 return catalogue.map_seats(session, event_id=event_id, now=now)
+
+        return await run_in_threadpool(read)
+
+    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
+        def read() -> list[MapRow]:
+            with self._db.reader() as session:
+                return catalogue.map_rows(session, event_id=event_id)
 
         return await run_in_threadpool(read)
 

@@ -21,6 +21,10 @@ from seatguard.booking.domain import SeatStatus
 LOCKED = SeatStatus.LOCKED.value
 AVAILABLE = SeatStatus.AVAILABLE.value
 
+# A seat as the database gives it, in these columns: id, event id, section, row, number,
+# price, status, held until (aware, or naive UTC as stored), accessible, gap before.
+MapRow = Sequence[Any]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MapSeat:
@@ -69,10 +73,9 @@ def map_seat(
     )
 
 
-def map_seat_of(columns: Sequence[Any], now: datetime) -> MapSeat:
-    """``map_seat`` from a row of the map's columns, in this order: id, event id, section, row,
-    number, price, status, held until (aware, or naive UTC as stored), accessible, gap before.
-    The ORM read and PostgreSQL's one-query read both select them so."""
+def map_seat_of(columns: MapRow, now: datetime) -> MapSeat:
+    """``map_seat`` from a row of the map's columns (``MapRow``). The ORM read and
+    PostgreSQL's one-query read both select them so."""
     until = columns[7]
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=UTC)
@@ -94,6 +97,11 @@ def map_seat_of(columns: Sequence[Any], now: datetime) -> MapSeat:
 def in_map_order(seats: Iterable[MapSeat]) -> list[MapSeat]:
     """Section, row, then the label's number (so G2 comes before G10)."""
     return sorted(seats, key=lambda s: (s.section, s.row, natural(s.label)))
+
+
+def rows_in_map_order(rows: Iterable[MapRow]) -> list[MapRow]:
+    """``in_map_order`` for the database's rows (the label is the row and the number)."""
+    return sorted(rows, key=lambda r: (r[2], r[3], natural(f"{r[3]}{r[4]}")))
 
 
 def natural(label: str) -> tuple[int, str]:

@@ -121,7 +121,7 @@ def snapshot(event_id: uuid.UUID, written: WrittenMap, *, now: datetime, have: s
         },
         separators=(",", ":"),
     )
-    seats = "[]" if unchanged else written.body.decode()
+    seats = "[]" if unchanged else written.body().decode()
     return f'retry: {RETRY_MS}\nevent: snapshot\ndata: {head[:-1]},"seats":{seats}}}\n\n'
 
 
