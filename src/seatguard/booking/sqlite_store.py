@@ -151,7 +151,7 @@ class SqliteSeatStore:
         if not path or not self.serves(db):
             raise ValueError("the SQLite seat store needs a database file")
         self._db = db
-        self._writer = SqliteWriter(path, db.writer_turn, batch=batch)
+        self._writer = SqliteWriter(path, db.writer_turn, batch=batch, now=db)
 
     async def hold(
         self,
