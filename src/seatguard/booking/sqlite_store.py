@@ -1,6 +1,7 @@
 """SQLite's hot seat path: the named statements of ``sqlite_sql`` on one writer connection.
 
-A hold or a release is a piece of work for this process's ``SqliteWriter`` (one thread, its
+A hold or a release is a piece of work for this process's ``SqliteWriter``: run at once on
+the event loop when the database's writer turn is free, else on its writer thread (its
 connection kept open, in the database's writer queue with every other writer), so a request
 costs a few cached statements instead of a unit of work on the threadpool. The rules and the
 answers are those of ``holds`` (and of ``PgSeatStore``): the sale rule, the per-user cap, all
