@@ -1,14 +1,22 @@
 """SQLite's writer thread: with group commit, waiting work shares one transaction, each piece in
 its own savepoint; it queues with the database's other writers; an unclosed writer leaves no
-thread behind."""
+thread behind. With the turn free, work runs at once on the caller's thread; with another
+writer in the way (another process, a unit of work, a writer outside our queue) it waits on
+the writer thread and the event loop goes on."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 import sqlite3
+import subprocess
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +99,148 @@ def test_an_unclosed_writer_stops_its_thread(sqlite_db: Database) -> None:
     while thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not thread.is_alive()
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Database]:
+    """A database file of its own with one table, ``marks``."""
+    db = Database(f"sqlite:///{tmp_path / 'writer.db'}")
+    with sqlite3.connect(tmp_path / "writer.db") as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE marks (n INTEGER, thread INTEGER)")
+    yield db
+    db.dispose()
+
+
+def _mark(n: int, *, refuse: bool = False) -> Callable[[sqlite3.Connection], int]:
+    def work(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO marks VALUES (?, ?)", (n, threading.get_ident()))
+        if refuse:
+            raise ValueError("refused")
+        return threading.get_ident()
+
+    return work
+
+
+def _marks(db: Database) -> list[int]:
+    path = db.engine.url.database
+    assert path
+    with closing(sqlite3.connect(path)) as conn:
+        return [n for (n,) in conn.execute("SELECT n FROM marks ORDER BY n")]
+
+
+def test_with_the_turn_free_the_work_runs_at_once_on_the_callers_thread(
+    scratch: Database,
+) -> None:
+    path = scratch.engine.url.database
+    assert path
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch)
+    told: list[int] = []
+
+    async def run() -> list[object]:
+        first = await writer.run(_mark(1), committed=lambda _: told.append(len(_marks(scratch))))
+        refused = await asyncio.gather(writer.run(_mark(2, refuse=True)), return_exceptions=True)
+        return [first, *refused]
+
+    try:
+        first, refused = asyncio.run(run())
+        assert writer._thread is None  # no hand-over to the writer thread was needed
+    finally:
+        writer.close()
+    assert first == threading.get_ident()
+    assert isinstance(refused, ValueError)
+    assert told == [1]  # told after the commit, which it can see
+    assert _marks(scratch) == [1]  # the refused work left nothing behind
+
+
+def _hold_the_lock_in_another_process(path: str, seconds: float) -> subprocess.Popen[str]:
+    script = (
+        "import fcntl, os, sys, time\n"
+        "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(float(sys.argv[2]))\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, path + "-writers.lock", str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "locked"
+    child.stdout.close()
+    return child
+
+
+def _sqlite_writer_outside_the_queue(path: str, seconds: float) -> threading.Thread:
+    ready = threading.Event()
+
+    def hold() -> None:
+        with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            ready.set()
+            time.sleep(seconds)
+            conn.execute("COMMIT")
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    ready.wait()
+    return thread
+
+
+def _unit_of_work_in_another_thread(db: Database, seconds: float) -> threading.Thread:
+    ready = threading.Event()
+
+    def hold() -> None:
+        with db.unit_of_work():
+            ready.set()
+            time.sleep(seconds)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    ready.wait()
+    return thread
+
+
+@pytest.mark.parametrize("other", ["process", "thread", "outside"])
+def test_while_another_writer_has_the_turn_the_work_waits_on_the_writer_thread(
+    scratch: Database, other: str
+) -> None:
+    """Another process (uvicorn's other worker), a unit of work of this process, or a writer
+    that does not queue with ours: the event loop never waits, the work waits its turn."""
+    path = scratch.engine.url.database
+    assert path
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch)
+    seconds = 0.6
+
+    async def run() -> tuple[int, float, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.ensure_future(tick())
+        started = time.monotonic()
+        thread = await writer.run(_mark(1))
+        waited = time.monotonic() - started
+        ticker.cancel()
+        return thread, waited, ticks
+
+    if other == "process":
+        blocker: Any = _hold_the_lock_in_another_process(path, seconds)
+    elif other == "thread":
+        blocker = _unit_of_work_in_another_thread(scratch, seconds)
+    else:
+        blocker = _sqlite_writer_outside_the_queue(path, seconds)
+    try:
+        thread, waited, ticks = asyncio.run(run())
+    finally:
+        blocker.wait() if other == "process" else blocker.join()
+        writer.close()
+    assert thread != threading.get_ident()  # the writer thread did it
+    assert waited >= seconds / 3  # after the other writer let go
+    assert ticks >= 10  # the loop went on meanwhile
+    assert _marks(scratch) == [1]

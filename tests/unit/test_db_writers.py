@@ -44,3 +44,39 @@ def test_a_writing_transaction_holds_the_lock_file_until_it_ends(tmp_path):
         assert probe(lock_file) == "free"
     finally:
         db.dispose()
+
+
+HOLDER = """
+import fcntl, sys
+fd = open(sys.argv[1], "a")
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_turn_is_taken_without_waiting_only_when_nobody_has_it(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    lock_file = tmp_path / "w.db-writers.lock"
+    try:
+        assert db.try_writer_turn()
+        assert probe(lock_file) == "busy"  # other processes wait for it
+        db.end_writer_turn()
+        assert probe(lock_file) == "free"
+        with db.unit_of_work():  # this very thread writes already: no second turn
+            assert not db.try_writer_turn()
+        with subprocess.Popen(
+            [sys.executable, "-c", HOLDER, str(lock_file)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as other:
+            assert other.stdout is not None
+            assert other.stdin is not None
+            assert other.stdout.readline().strip() == "locked"
+            assert not db.try_writer_turn()  # another process writes
+            other.stdin.close()
+        assert db.try_writer_turn()
+        db.end_writer_turn()
+    finally:
+        db.dispose()

@@ -27,7 +27,8 @@ from seatguard.common.deps import CurrentUser, NowDep, SettingsDep
 from seatguard.common.errors import error_body, localised_body
 from seatguard.common.pgpool import AsyncPool
 from seatguard.common.schemas import ERROR_RESPONSES
-from seatguard.common.standing import StandingCache
+from seatguard.common.sqlite_reader import SqliteReader, database_file
+from seatguard.common.standing import Closer, LoadAsync, StandingCache
 from seatguard.settings import Settings
 
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
@@ -124,18 +125,35 @@ def jwks_document(settings: SettingsDep) -> JwksOut:
     return JwksOut.model_validate(jwks(settings))
 
 
+def _async_standing(db: Database, settings: Settings) -> tuple[LoadAsync | None, Closer | None]:
+    """How the standing cache reads without a thread: PostgreSQL's async pool, or a kept
+    connection on the event loop for a SQLite file (none for an in-memory database)."""
+    if db.dialect == "postgresql":
+        pool = AsyncPool(db.url, max_size=settings.db_pool_size)
+        return partial(service.load_standing_pg, pool), pool.close
+    path = database_file(db)
+    if path is None:
+        return None, None
+    reader = SqliteReader(path)
+
+    async def close() -> None:
+        reader.close()
+
+    return partial(service.load_standing_sqlite, db, reader), close
+
+
 def install_auth(app: FastAPI, *, db: Database) -> None:
     """Mount the auth routes on ``app`` (at ``/auth``) with ``db`` holding the auth tables,
     and make every token check on ``app`` follow the users' current standing there."""
     app.state.auth_db = db
     settings: Settings = app.state.settings
-    pool = AsyncPool(db.url, max_size=settings.db_pool_size) if db.dialect == "postgresql" else None
+    load_async, close = _async_standing(db, settings)
     app.state.standings = StandingCache(
         partial(service.load_standing, db),
         ttl=timedelta(seconds=settings.role_cache_seconds),
         clock=app.state.clock,
-        load_async=None if pool is None else partial(service.load_standing_pg, pool),
-        close=None if pool is None else pool.close,
+        load_async=load_async,
+        close=close,
     )
 
     @app.exception_handler(TooManyAttempts)

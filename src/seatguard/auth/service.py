@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from seatguard.auth import throttle
 from seatguard.auth.models import User
@@ -20,6 +21,7 @@ from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.i18n import N_
 from seatguard.common.pgpool import AsyncPool
 from seatguard.common.security import Role
+from seatguard.common.sqlite_reader import Busy, SqliteReader
 from seatguard.common.standing import Standing
 from seatguard.settings import Settings
 
@@ -193,6 +195,21 @@ async def load_standing_pg(pool: AsyncPool, user_id: str) -> Standing | None:
     async with pool.connection() as conn:
         cur = await conn.execute(_STANDING_SQL, (user_id,), prepare=True)
         row = await cur.fetchone()
+    return None if row is None else Standing(role=Role(row[0]), token_version=row[1])
+
+
+_STANDING_SQLITE = "SELECT role, token_version FROM users WHERE id = :id"
+
+
+async def load_standing_sqlite(db: Database, reader: SqliteReader, user_id: str) -> Standing | None:
+    """``load_standing`` on SQLite: one named statement on the event loop's kept connection;
+    on a thread through the ORM only when SQLite would have made the read wait."""
+    if not _ours(user_id):
+        return None
+    try:
+        row = reader.one(_STANDING_SQLITE, {"id": user_id})
+    except Busy:
+        return await run_in_threadpool(load_standing, db, user_id)
     return None if row is None else Standing(role=Role(row[0]), token_version=row[1])
 
 

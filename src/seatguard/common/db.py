@@ -121,6 +121,27 @@ class _WriterQueue:
                 log.warning("cannot lock %s; writers fall back to SQLite's busy wait", self._path)
                 self._path = None
 
+    def enter_now(self) -> bool:
+        """Take the turn only if nobody (this thread included) has it or waits in another
+        process; never waits. ``__exit__`` gives it back."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        if self._depth > 0:  # this very thread is writing already
+            self._lock.release()
+            return False
+        self._depth = 1
+        if self._path is not None:
+            try:
+                fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another process is writing
+                self._depth = 0
+                self._lock.release()
+                return False
+            except OSError:
+                log.warning("cannot lock %s; writers fall back to SQLite's busy wait", self._path)
+                self._path = None
+        return True
+
     def __exit__(self, *_exc: object) -> None:
         try:
             if self._depth == 1 and self._path is not None and self._fd is not None:
@@ -176,6 +197,16 @@ class Database:
         SQLite it queues the writer with every other writer of the database, in this process
         and in others; elsewhere it does nothing."""
         return self._writers
+
+    def try_writer_turn(self) -> bool:
+        """Take the writer turn only if it is free at once, in this process and in others
+        (give it back with ``end_writer_turn``). Never waits; always False off SQLite."""
+        writers = self._writers
+        return isinstance(writers, _WriterQueue) and writers.enter_now()
+
+    def end_writer_turn(self) -> None:
+        """Give back a turn ``try_writer_turn`` took."""
+        self._writers.__exit__(None, None, None)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -1,12 +1,24 @@
 """One writer thread per SQLite database and process, with its connection kept open.
 
-Coroutines hand it a piece of work (a function of the connection); the thread takes its turn
+A piece of work (a function of a connection) runs at once on the caller's own thread (the
+event loop) when the database's writer turn is free at that moment, in this process and in
+others (``Database.try_writer_turn``, then ``BEGIN IMMEDIATE`` with no busy wait on a
+connection kept for that thread): a hold is a few cached statements, cheaper than handing it
+to another thread and waking the loop again. Only when another writer has the turn does the
+work go to the writer thread, which waits for it, so the loop itself never waits for a lock.
+
+Otherwise coroutines hand the writer thread the piece of work; the thread takes its turn
 in the database's writer queue (``Database.writer_turn``: the thread lock shared with every
 unit of work of this process, and the ``flock`` file other processes queue on), opens a
 ``BEGIN IMMEDIATE`` transaction for the next piece of work (with ``batch`` above 1, for every
 piece waiting at that moment, up to ``batch``: group commit), runs each in a ``SAVEPOINT`` of
 its own so a refusal or failure undoes only that piece, commits, then answers each caller and
-runs the ``committed`` callbacks of the pieces that took effect.
+runs the ``committed`` callbacks of the pieces that took effect. Either way ``committed`` runs
+only after the commit, and a piece of work takes effect whole or not at all.
+
+The connections that write on the event loop do not checkpoint the WAL themselves (a
+checkpoint writes and syncs the database file): every ``checkpoint_every`` of their commits
+the writer thread runs a passive checkpoint instead.
 """
 
 from __future__ import annotations
@@ -19,7 +31,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from contextlib import AbstractContextManager, suppress
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import OperationalError
 
@@ -30,6 +42,21 @@ log = logging.getLogger("seatguard.db")
 T = TypeVar("T")
 Work = Callable[[sqlite3.Connection], T]
 Committed = Callable[[T], None]
+
+
+class Turn(Protocol):
+    """The writer turn taken without waiting (``Database`` on SQLite)."""
+
+    def try_writer_turn(self) -> bool: ...
+
+    def end_writer_turn(self) -> None: ...
+
+
+class _Checkpoint:
+    """Asks the writer thread for a passive WAL checkpoint."""
+
+
+_CHECKPOINT = _Checkpoint()
 
 
 class _Job(Generic[T]):
@@ -50,14 +77,18 @@ class _Job(Generic[T]):
         self.error: BaseException | None = None
 
 
-def connect(path: str) -> sqlite3.Connection:
+def connect(path: str, *, wait: bool = True) -> sqlite3.Connection:
     """A connection set up as the engine's are (WAL, foreign keys, the busy timeout); we
-    issue BEGIN and COMMIT ourselves."""
-    conn = sqlite3.connect(path, timeout=SQLITE_BUSY_SECONDS, isolation_level=None)
+    issue BEGIN and COMMIT ourselves. ``wait=False``: no busy wait and no checkpoints of its
+    own, for writes on the event loop."""
+    busy = SQLITE_BUSY_SECONDS if wait else 0
+    conn = sqlite3.connect(path, timeout=busy, isolation_level=None, check_same_thread=wait)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    conn.execute(f"PRAGMA busy_timeout={busy * 1000}")
+    if not wait:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     return conn
 
 
@@ -73,18 +104,37 @@ class SqliteWriter:
     writer is garbage, so a store nobody closed leaves no thread behind)."""
 
     def __init__(
-        self, path: str, turn: Callable[[], AbstractContextManager[object]], *, batch: int = 1
+        self,
+        path: str,
+        turn: Callable[[], AbstractContextManager[object]],
+        *,
+        batch: int = 1,
+        now: Turn | None = None,
+        checkpoint_every: int = 1000,
     ) -> None:
+        """``now``: how to take the turn without waiting, to write on the caller's thread
+        (None: every piece of work goes to the writer thread)."""
         self._path = path
         self._turn = turn
         self._batch = max(1, batch)
-        self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._now = now
+        self._checkpoint_every = max(1, checkpoint_every)
+        self._commits_now = 0
+        self._jobs: queue.SimpleQueue[_Job[Any] | _Checkpoint | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._generation = 0  # bumped by ``close``: older connections of a thread are closed
         weakref.finalize(self, self._jobs.put, None)
 
     async def run(self, work: Work[T], *, committed: Committed[T] | None = None) -> T:
-        """Run ``work`` in the writer's next transaction; its result once committed."""
+        """Run ``work`` in a transaction of its own (at once if the turn is free, else in the
+        writer thread's next one); its result once committed."""
+        if self._now is not None:
+            done = self._run_now(work, committed)
+            if done is not None:
+                return done[0]
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._started()
@@ -95,9 +145,58 @@ class SqliteWriter:
         """Finish the work already handed over, then stop the thread (blocks until it has)."""
         with self._start:
             thread, self._thread = self._thread, None
+            opened, self._opened = self._opened, []
+            self._generation += 1
         if thread is not None:
             self._jobs.put(None)
             thread.join()
+        for conn in opened:
+            conn.close()
+
+    def _run_now(self, work: Work[T], committed: Committed[T] | None) -> tuple[T] | None:
+        """``(result,)`` once committed; None when another writer has the turn or the lock
+        (nothing was done); a refusal or failure is raised, undone."""
+        assert self._now is not None
+        if not self._now.try_writer_turn():
+            return None
+        try:
+            conn = self._connection()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # a writer outside our queue has the lock
+                return None
+            try:
+                result = work(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                unavailable = _as_unavailable(exc)
+                if unavailable is exc:
+                    raise
+                raise unavailable from exc
+        finally:
+            self._now.end_writer_turn()
+        self._commits_now += 1
+        if self._commits_now % self._checkpoint_every == 0:
+            self._started()
+            self._jobs.put(_CHECKPOINT)
+        if committed is not None:
+            try:
+                committed(result)
+            except Exception:
+                log.exception("a committed write's follow-up failed")
+        return (result,)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "generation", None) != self._generation:
+            conn = connect(self._path, wait=False)
+            with self._start:
+                self._opened.append(conn)
+                self._local.generation = self._generation
+            self._local.conn = conn
+        return conn
 
     def _started(self) -> None:
         if self._thread is None:
@@ -115,7 +214,7 @@ class _Serving:
 
     def __init__(
         self,
-        jobs: queue.SimpleQueue[_Job[Any] | None],
+        jobs: queue.SimpleQueue[_Job[Any] | _Checkpoint | None],
         path: str,
         turn: Callable[[], AbstractContextManager[object]],
         batch: int,
@@ -133,7 +232,11 @@ class _Serving:
                 job = self._jobs.get()
                 if job is None:
                     break
+                if isinstance(job, _Checkpoint):
+                    _checkpoint(conn)
+                    continue
                 batch = [job]
+                checkpoint = False
                 while len(batch) < self._batch:
                     try:
                         more = self._jobs.get_nowait()
@@ -142,9 +245,14 @@ class _Serving:
                     if more is None:
                         stop = True
                         break
+                    if isinstance(more, _Checkpoint):
+                        checkpoint = True
+                        continue
                     batch.append(more)
                 self._write(conn, batch)
                 _answer(batch)
+                if checkpoint:
+                    _checkpoint(conn)
         finally:
             conn.close()
 
@@ -177,6 +285,14 @@ class _Serving:
                     job.committed(job.result)
                 except Exception:
                     log.exception("a committed write's follow-up failed")
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    """Copy what it can of the WAL into the database without waiting for anyone."""
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error:
+        log.warning("a WAL checkpoint failed", exc_info=True)
 
 
 def _answer(batch: list[_Job[Any]]) -> None:
