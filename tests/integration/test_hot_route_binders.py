@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from seatguard.app import create_app
 from seatguard.booking import routes
 from seatguard.common.lean_route import BINDER
-from seatguard.common.security import mint_token
+from seatguard.common.security import mint_token, sign_claims
 from tests.support.factories import make_event
 
 HOLDER = "alice"
@@ -183,3 +184,38 @@ def test_a_release_through_the_binder_frees_the_seat(client, seat_ids, settings)
         "/api/v1/seats/lock", json={"seatIds": [seat_ids[0]]}, headers=_headers(settings, "other")
     )
     assert again.status_code == 200, again.text
+
+
+def _spanish_token(settings) -> str:
+    claims = jwt.decode(mint_token(settings, user_id="carol"), options={"verify_signature": False})
+    return sign_claims({**claims, "lang": "es"}, settings)
+
+
+def test_a_refusal_is_worded_in_the_verified_tokens_language_without_decoding_it_again(
+    client, seat_ids, settings, monkeypatch
+):
+    """The authentication verified the token and kept its ``lang`` claim: the 409's message
+    is Spanish although the browser asks for English, and the token is not decoded again."""
+    client.post(
+        "/api/v1/seats/lock", json={"seatIds": [seat_ids[2]]}, headers=_headers(settings, "other")
+    )
+    headers = {"Authorization": f"Bearer {_spanish_token(settings)}", "Accept-Language": "en"}
+    english = client.post(
+        "/api/v1/seats/lock",
+        json={"seatIds": [seat_ids[2]]},
+        headers={**_headers(settings, "carol"), "Accept-Language": "en"},
+    )
+    decoded = jwt.decode
+    unverified: list[str] = []
+
+    def counting(token, *args, **kwargs):
+        if kwargs.get("options", {}).get("verify_signature") is False:
+            unverified.append(token)
+        return decoded(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    refused = client.post("/api/v1/seats/lock", json={"seatIds": [seat_ids[2]]}, headers=headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == english.json()["error"] == "seats_unavailable"
+    assert refused.json()["message"] != english.json()["message"]  # Spanish, not English
+    assert unverified == []
