@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import TypeAdapter, ValidationError
 
 from seatguard.admin import audit
 from seatguard.booking import catalogue, live, seat_service
@@ -45,13 +46,15 @@ from seatguard.common.deps import (
     bearer_principal,
 )
 from seatguard.common.errors import Forbidden, Invalid
+from seatguard.common.lean_route import LeanRoute, bound_by
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.common.security import Principal
 
 router = APIRouter(responses=ERROR_RESPONSES)
 # Holds, releases and the seat map: included ahead of every other router, so a request for
-# them is matched at the first routes FastAPI tries; each takes one dependency at most.
-hot_router = APIRouter(responses=ERROR_RESPONSES)
+# them is matched at the first routes FastAPI tries; each takes one dependency at most, and
+# holds and releases find their arguments with a binder of their own (see ``LeanRoute``).
+hot_router = APIRouter(responses=ERROR_RESPONSES, route_class=LeanRoute)
 
 
 def day_start(day: date | None) -> datetime | None:
@@ -207,6 +210,49 @@ async def seat_call(request: Request) -> SeatCall:
 
 SeatCallDep = Annotated[SeatCall, Depends(seat_call)]
 
+# The binders of the hot routes: what FastAPI would find for them, in the plain case only
+# (``None`` otherwise, and FastAPI's own handler answers). ``seat_call`` is the routes' only
+# dependency, so FastAPI would run it, and raise what it raises, before reading anything else.
+_SEAT_ID = TypeAdapter(uuid.UUID)
+_HOLD_IN = TypeAdapter(HoldIn)
+_UID_MAX = 64  # hold_one_seat's ``uid`` path parameter
+
+
+def _seat_id(request: Request) -> uuid.UUID | None:
+    try:
+        return _SEAT_ID.validate_python(request.path_params["seat_id"])
+    except ValidationError:
+        return None
+
+
+def _json_body(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").lower()
+    return kind == "application/json" or kind.startswith("application/json;")
+
+
+async def _hold_many_arguments(request: Request) -> dict[str, object] | None:
+    if not _json_body(request):
+        return None
+    try:
+        body = _HOLD_IN.validate_json(await request.body())
+    except ValidationError:
+        return None
+    return {"body": body, "call": await seat_call(request)}
+
+
+async def _hold_one_arguments(request: Request) -> dict[str, object] | None:
+    seat_id, uid = _seat_id(request), request.path_params["uid"]
+    if seat_id is None or len(uid) > _UID_MAX:
+        return None
+    return {"seat_id": seat_id, "uid": uid, "call": await seat_call(request)}
+
+
+async def _release_arguments(request: Request) -> dict[str, object] | None:
+    seat_id = _seat_id(request)
+    if seat_id is None:
+        return None
+    return {"seat_id": seat_id, "call": await seat_call(request)}
+
 
 @hot_router.post(
     "/seats/lock/{seat_id}/uid/{uid}",
@@ -221,8 +267,9 @@ SeatCallDep = Annotated[SeatCall, Depends(seat_call)]
     operation_id="hold_one_seat_by_patch",
     openapi_extra=BEARER_SECURITY,
 )
+@bound_by(_hold_one_arguments)
 async def hold_one_seat(
-    seat_id: uuid.UUID, uid: Annotated[str, Path(max_length=64)], call: SeatCallDep
+    seat_id: uuid.UUID, uid: Annotated[str, Path(max_length=_UID_MAX)], call: SeatCallDep
 ) -> Response:
     if uid != call.user.user_id:
         raise Forbidden("You can only hold seats for yourself.", code="uid_mismatch")
@@ -236,6 +283,7 @@ async def hold_one_seat(
 @hot_router.post(
     "/seats/lock", response_model=HoldOut, tags=["seats"], openapi_extra=BEARER_SECURITY
 )
+@bound_by(_hold_many_arguments)
 async def hold_many_seats(body: HoldIn, call: SeatCallDep) -> Response:
     hold = await seat_service.hold_seats(
         call.store,
@@ -251,6 +299,7 @@ async def hold_many_seats(body: HoldIn, call: SeatCallDep) -> Response:
 @hot_router.delete(
     "/seats/lock/{seat_id}", response_model=SeatOut, tags=["seats"], openapi_extra=BEARER_SECURITY
 )
+@bound_by(_release_arguments)
 async def release_seat(seat_id: uuid.UUID, call: SeatCallDep) -> Response:
     seat = await seat_service.release_seat(
         call.store, seat_id=seat_id, user_id=call.user.user_id, now=call.now

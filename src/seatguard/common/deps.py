@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from seatguard.common.clock import Clock
 from seatguard.common.db import Database
 from seatguard.common.errors import Forbidden, Unauthorized
+from seatguard.common.request_language import remember_token_language
 from seatguard.common.schemas import Page
 from seatguard.common.security import Principal, decode_token
 from seatguard.common.standing import StandingCache, apply_standing
@@ -68,11 +69,14 @@ async def bearer_principal(request: Request) -> Principal:
 
 
 async def principal_of(request: Request, token: str, settings: Settings) -> Principal:
-    """The token's subject with its current standing (role, disabled), checked."""
+    """The token's subject with its current standing (role, disabled), checked.
+
+    ``token`` is the request's ``Authorization`` bearer token (both callers read it there)."""
     if settings.jwks_url:  # a key-set fetch is network I/O: keep it off the event loop
         principal = await run_in_threadpool(decode_token, token, settings)
     else:  # a signature check is ~50 µs of CPU: cheaper on the loop than a threadpool hop
         principal = decode_token(token, settings)
+    remember_token_language(request, principal.language)  # a refusal is worded without a decode
     standings = _standings(request)
     if standings is None:
         return principal

@@ -23,6 +23,7 @@ log = logging.getLogger("seatguard")
 
 # Uploads that may be larger than other bodies, by the end of their path.
 UPLOAD_LIMITS = {"/poster": 8_000_000}
+_UPLOAD_SUFFIXES = tuple(UPLOAD_LIMITS)
 
 
 class BodySizeLimit:
@@ -41,9 +42,10 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         limit, refusal = self.max_bytes, self.message
-        for suffix, upload_limit in UPLOAD_LIMITS.items():
-            if scope["path"].endswith(suffix):
-                limit, refusal = upload_limit, f"Uploads are limited to {upload_limit} bytes."
+        if scope["path"].endswith(_UPLOAD_SUFFIXES):  # one test for the usual request
+            for suffix, upload_limit in UPLOAD_LIMITS.items():
+                if scope["path"].endswith(suffix):
+                    limit, refusal = upload_limit, f"Uploads are limited to {upload_limit} bytes."
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > limit:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -26,7 +26,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from seatguard.common.errors import AppError
 
@@ -90,41 +90,37 @@ def route_template(scope: Scope) -> str:
     return "/".join(f"{{{names[part]}}}" if part in names else part for part in path.split("/"))
 
 
-class MetricsMiddleware:
-    """Counts every HTTP request, times it to the last byte and writes one access log line."""
+# Each (method, route, status)'s counter and (method, route)'s histogram, kept once looked up:
+# ``labels()`` takes a lock and builds its key on every call. Bounded, since methods come from
+# callers; past the bound children are looked up each time, as before.
+_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+_CHILDREN_MAX = 2_000
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        finally:
-            method, route = scope["method"], route_template(scope)
-            elapsed = time.perf_counter() - started
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
-            access_log.log(
-                logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
-                "%s %s %d %.1fms",
-                method,
-                scope.get("path", ""),
-                status,
-                elapsed * 1000,
-                extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)},
-            )
+def record_request(method: str, route: str, status: int, elapsed: float, path: str) -> None:
+    """Count one answered HTTP request, time it and write its access log line."""
+    key = (method, route, status)
+    children = _CHILDREN.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(method, route, str(status)),
+            HTTP_LATENCY.labels(method, route),
+        )
+        if len(_CHILDREN) < _CHILDREN_MAX:
+            _CHILDREN[key] = children
+    children[0].inc()
+    children[1].observe(elapsed)
+    level = logging.DEBUG if route in QUIET_ROUTES else logging.INFO
+    if access_log.isEnabledFor(level):
+        access_log.log(
+            level,
+            "%s %s %d %.1fms",
+            method,
+            path,
+            status,
+            elapsed * 1000,
+            extra={"route": route, "status": status, "duration_ms": round(elapsed * 1000, 1)},
+        )
 
 
 @contextmanager

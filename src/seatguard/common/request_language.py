@@ -9,6 +9,14 @@ from starlette.requests import HTTPConnection
 
 from seatguard.common.i18n import COOKIE, negotiate
 
+_UNREAD = object()
+
+
+def remember_token_language(connection: HTTPConnection, language: str | None) -> None:
+    """The ``lang`` claim of the bearer token, once the authentication has verified it: a
+    reply to the request is then worded without decoding the token a second time."""
+    connection.state.token_language = language
+
 
 def _claimed_language(connection: HTTPConnection) -> str | None:
     """The ``lang`` claim of the bearer token, read without verifying it.
@@ -16,6 +24,9 @@ def _claimed_language(connection: HTTPConnection) -> str | None:
     Only a language is taken from it, to word a reply; whether the token is any good is
     decided by the authentication, never here.
     """
+    known = getattr(connection.state, "token_language", _UNREAD)
+    if known is not _UNREAD:
+        return known if isinstance(known, str) else None
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None

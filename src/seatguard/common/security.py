@@ -48,6 +48,7 @@ class Principal:
     role: Role
     email: str | None = None
     token_version: int = 0  # the ``ver`` claim; ``seatguard users revoke`` raises the user's
+    language: str | None = None  # the ``lang`` claim, to word replies
 
     @property
     def is_admin(self) -> bool:
@@ -161,7 +162,7 @@ def _decode(token: str, settings: Settings) -> tuple[Principal, float]:
     except ValueError as exc:
         raise Unauthorized("The token carries an unknown role.", code="invalid_token") from exc
     email = claims.get("email")
-    version = claims.get("ver", 0)
+    version, language = claims.get("ver", 0), claims.get("lang")
     if not isinstance(version, int) or isinstance(version, bool) or version < 0:
         raise Unauthorized("The token carries a malformed version.", code="invalid_token")
     principal = Principal(
@@ -169,6 +170,7 @@ def _decode(token: str, settings: Settings) -> tuple[Principal, float]:
         role=role,
         email=email if isinstance(email, str) else None,
         token_version=version,
+        language=language if isinstance(language, str) else None,
     )
     return principal, float(claims["exp"])
 
