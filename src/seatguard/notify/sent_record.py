@@ -19,7 +19,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
@@ -30,6 +29,7 @@ from seatguard.notify.models import EmailSend
 
 if TYPE_CHECKING:
     from seatguard.notify.backends import Mailer
+    from seatguard.notify.mime import OutgoingEmail
 
 CLAIM_TIMEOUT = timedelta(seconds=30)  # twice the default SMTP timeout; well inside the retries
 
@@ -86,7 +86,7 @@ def release(db: Database, *, order_id: uuid.UUID, kind: str, claimed_at: datetim
 def send_once(
     db: Database,
     mailer: Mailer,
-    message: EmailMessage,
+    message: OutgoingEmail,
     *,
     order_id: uuid.UUID,
     kind: str,
