@@ -32,7 +32,7 @@ from seatguard.booking.domain import (
     OrderStatus,
     SeatStatus,
 )
-from seatguard.booking.holds import free_now
+from seatguard.booking.holds import SEATS, free_now
 from seatguard.booking.models import Event, Order, Seat
 from seatguard.booking.order_state import (
     Fulfilment,
@@ -91,10 +91,36 @@ _COMPLETE = (
         completed_at=bindparam("now"),
         updated_at=bindparam("now"),
         payment_intent_id=bindparam("payment_intent"),
-        customer_email=bindparam("customer_email"),
-        customer_name=bindparam("customer_name"),
+        customer_email=bindparam("paid_email"),
+        customer_name=bindparam("paid_name"),
     )
     .execution_options(synchronize_session=False)
+)
+
+
+_SEATS = SEATS.c
+# The order's seats, if each is still held for it or free; on the table (Core).
+_SELL = (
+    update(SEATS)
+    .where(
+        _SEATS.id.in_(bindparam("seat_ids", expanding=True)),
+        or_(
+            and_(
+                _SEATS.status == SeatStatus.LOCKED.value,
+                _SEATS.order_id == bindparam("sale_order"),
+            ),
+            free_now(bindparam("sale_at"), _SEATS),
+        ),
+    )
+    .values(
+        status=SeatStatus.SOLD.value,
+        held_by=bindparam("sale_user"),
+        held_until=None,
+        order_id=bindparam("sale_order"),
+        version=_SEATS.version + 1,
+        updated_at=bindparam("sale_at"),
+    )
+    .returning(_SEATS.id)
 )
 
 
@@ -133,25 +159,8 @@ def _take_seats(
 ) -> tuple[uuid.UUID, ...]:
     """Sell the order's seats if all are still its own or free; raise if any went elsewhere."""
     seat_ids = [seat.id for seat in seats]
-    ours = and_(Seat.status == SeatStatus.LOCKED.value, Seat.order_id == order_id)
-    sold = (
-        session.execute(
-            update(Seat)
-            .where(Seat.id.in_(seat_ids), or_(ours, free_now(now)))
-            .values(
-                status=SeatStatus.SOLD.value,
-                held_by=user_id,
-                held_until=None,
-                order_id=order_id,
-                version=Seat.version + 1,
-                updated_at=now,
-            )
-            .returning(Seat.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
+    params = {"seat_ids": seat_ids, "sale_order": order_id, "sale_user": user_id, "sale_at": now}
+    sold = session.execute(_SELL, params).scalars().all()
     if len(sold) != len(seat_ids):
         raise _CannotSell("seats_taken")
     return tuple(sorted(sold))
@@ -198,8 +207,8 @@ def fulfil(
                     "order_id": order_id,
                     "now": now,
                     "payment_intent": checkout.payment_intent,
-                    "customer_email": checkout.customer_email or order.customer_email,
-                    "customer_name": checkout.customer_name or order.customer_name,
+                    "paid_email": checkout.customer_email or order.customer_email,
+                    "paid_name": checkout.customer_name or order.customer_name,
                 },
             )
             issue_tickets(
