@@ -305,6 +305,7 @@ def _flash(runs: Sequence[Run]) -> list[str]:
         "jobs_queued",
         "workers_first_order_s",
         "drain_s",
+        "tickets_per_s_from_start",
         "sold_out_s",
         "orders_per_s",
         "every_paid_order_completed",

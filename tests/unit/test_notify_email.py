@@ -19,6 +19,7 @@ from seatguard.notify.email import (
     build_refund_email,
 )
 from seatguard.notify.ics import event_ics, fold
+from seatguard.notify.mime import OutgoingEmail
 from seatguard.settings import Settings
 from seatguard.tickets.pdf import render_tickets_pdf
 from tests.unit.test_tickets_pdf import ISSUED, sample
@@ -34,7 +35,7 @@ def body(msg: EmailMessage, subtype: str) -> str:
     return content
 
 
-def confirmation() -> EmailMessage:
+def confirmation() -> OutgoingEmail:
     order, tickets = sample(seats=2)
     pdf = render_tickets_pdf(order=order, tickets=tickets)
     return build_confirmation_email(
@@ -45,7 +46,7 @@ def confirmation() -> EmailMessage:
 def test_confirmation_has_text_html_pdf_and_calendar():
     order, tickets = sample(seats=2)
     pdf = render_tickets_pdf(order=order, tickets=tickets)
-    msg = build_confirmation_email(order=order, tickets=tickets, pdf=pdf, sender=SENDER)
+    msg = build_confirmation_email(order=order, tickets=tickets, pdf=pdf, sender=SENDER).parsed()
     assert order.reference in msg["Subject"]
     assert msg["To"] == "José Ñúñez <jose@example.com>"
     assert msg["Message-ID"] == f"<confirmation.{order.id}@seatguard.test>"
@@ -67,7 +68,7 @@ def test_confirmation_has_text_html_pdf_and_calendar():
 
 def test_calendar_text_survives_the_wire_with_its_accents():
     """A mail client decodes the .ics with its declared charset: accents arrive intact."""
-    raw = confirmation().as_bytes()
+    raw = confirmation().raw
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     ics = next(p for p in parsed.iter_attachments() if (p.get_filename() or "").endswith(".ics"))
@@ -85,7 +86,9 @@ def test_html_escapes_user_text():
     from dataclasses import replace
 
     order = replace(order, holder_name="<script>x</script>")
-    msg = build_confirmation_email(order=order, tickets=tickets, pdf=b"%PDF", sender=SENDER)
+    msg = build_confirmation_email(
+        order=order, tickets=tickets, pdf=b"%PDF", sender=SENDER
+    ).parsed()
     html = body(msg, "html")
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
@@ -93,8 +96,8 @@ def test_html_escapes_user_text():
 
 def test_refund_and_expiry_emails_name_the_seats_and_amount():
     order, _ = sample(seats=2)
-    refund = build_refund_email(order=order, sender=SENDER)
-    expiry = build_expiry_email(order=order, sender=SENDER)
+    refund = build_refund_email(order=order, sender=SENDER).parsed()
+    expiry = build_expiry_email(order=order, sender=SENDER).parsed()
     assert "Refund" in refund["Subject"]
     assert order.reference in expiry["Subject"]
     refund_text = body(refund, "plain")
@@ -172,9 +175,9 @@ def test_spanish_emails_are_spanish_throughout():
     pdf = render_tickets_pdf(order=order, tickets=tickets, language="es")
     confirmation = build_confirmation_email(
         order=order, tickets=tickets, pdf=pdf, sender=SENDER, language="es"
-    )
-    refund = build_refund_email(order=order, sender=SENDER, language="es")
-    expiry = build_expiry_email(order=order, sender=SENDER, language="es")
+    ).parsed()
+    refund = build_refund_email(order=order, sender=SENDER, language="es").parsed()
+    expiry = build_expiry_email(order=order, sender=SENDER, language="es").parsed()
     assert confirmation["Subject"].startswith("Tus entradas para Noche Electrónica")
     assert confirmation["Content-Language"] == "es"
     assert refund["Subject"].startswith("Reembolso del pedido")
@@ -196,7 +199,7 @@ def test_spanish_emails_are_spanish_throughout():
 
 def test_the_html_table_spaces_its_headers_apart():
     """Each header and cell carries padding, so "SectionRowSeatPrice" never runs together."""
-    html = body(confirmation(), "html")
+    html = body(confirmation().parsed(), "html")
     headers = re.findall(r"<th[^>]*>", html)
     assert len(headers) == 5  # section, row, seat, door code, price
     assert all("padding" in h for h in headers), headers

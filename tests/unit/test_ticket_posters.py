@@ -164,7 +164,7 @@ def test_a_corrupt_poster_still_gives_a_valid_pdf_and_email(settings, tmp_path, 
     assert image_count(pdf) == [0]
     msg = build_confirmation_email(
         order=order, tickets=tickets, pdf=pdf, sender=SENDER, poster=poster
-    )
+    ).parsed()
     assert [
         part.get_content_type() for part in msg.walk() if part.get_content_maintype() == "image"
     ] == []
@@ -186,7 +186,7 @@ def test_the_confirmation_email_carries_the_poster_inline(settings):
     pdf = render_tickets_pdf(order=order, tickets=tickets, poster=poster)
     msg = build_confirmation_email(
         order=order, tickets=tickets, pdf=pdf, sender=SENDER, poster=poster
-    )
+    ).parsed()
     cid = poster_cid(order, SENDER)
     assert cid == f"poster.{order.event.id}@seatguard.test"
     images = [part for part in msg.walk() if part.get_content_maintype() == "image"]

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from seatguard.booking import live
@@ -30,8 +32,8 @@ from seatguard.booking.domain import (
     OrderStatus,
     SeatStatus,
 )
-from seatguard.booking.holds import free_now
-from seatguard.booking.models import Event, Order, OrderItem, Seat
+from seatguard.booking.holds import SEATS, free_now
+from seatguard.booking.models import Event, Order, Seat
 from seatguard.booking.order_state import (
     Fulfilment,
     Outcome,
@@ -42,9 +44,10 @@ from seatguard.booking.order_state import (
 )
 from seatguard.booking.refunds import refund_order
 from seatguard.common.db import Database
+from seatguard.common.errors import NotFound
 from seatguard.payments.gateway import CheckoutSession, PaymentGateway
 from seatguard.queue.base import Queue
-from seatguard.tickets.issue import issue_tickets
+from seatguard.tickets.issue import SEATS_OF, SeatRow, issue_tickets
 
 log = logging.getLogger("seatguard.fulfilment")
 
@@ -57,8 +60,81 @@ class _CannotSell(Exception):
         self.reason = reason
 
 
+# The sale's statements, built once with bound parameters (compiled once per engine from
+# SQLAlchemy's cache) and run as Core: no ORM entity is loaded or flushed on this path.
+_LOCK_ORDER = (
+    select(
+        Order.status,
+        Order.event_id,
+        Order.user_id,
+        Order.amount_total,
+        Order.currency,
+        Order.customer_email,
+        Order.customer_name,
+    )
+    .where(Order.id == bindparam("order_id"))
+    .with_for_update()
+)
+# FOR SHARE: a cancellation waits for this sale to commit (and its refund job then sees it),
+# or this sale waits for the cancellation and sees it.
+_EVENT = (
+    select(Event.status, Event.starts_at)
+    .where(Event.id == bindparam("event_id"))
+    .with_for_update(read=True)
+)
+_COMPLETE = (
+    update(Order)
+    .where(Order.id == bindparam("order_id"))
+    .values(
+        status=OrderStatus.COMPLETED.value,
+        status_reason=None,
+        completed_at=bindparam("now"),
+        updated_at=bindparam("now"),
+        payment_intent_id=bindparam("payment_intent"),
+        customer_email=bindparam("paid_email"),
+        customer_name=bindparam("paid_name"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
+_SEATS = SEATS.c
+# The order's seats, if each is still held for it or free; on the table (Core).
+_SELL = (
+    update(SEATS)
+    .where(
+        _SEATS.id.in_(bindparam("seat_ids", expanding=True)),
+        or_(
+            and_(
+                _SEATS.status == SeatStatus.LOCKED.value,
+                _SEATS.order_id == bindparam("sale_order"),
+            ),
+            free_now(bindparam("sale_at"), _SEATS),
+        ),
+    )
+    .values(
+        status=SeatStatus.SOLD.value,
+        held_by=bindparam("sale_user"),
+        held_until=None,
+        order_id=bindparam("sale_order"),
+        version=_SEATS.version + 1,
+        updated_at=bindparam("sale_at"),
+    )
+    .returning(_SEATS.id)
+)
+
+
+class _OrderRow(Protocol):
+    @property
+    def event_id(self) -> uuid.UUID: ...
+    @property
+    def amount_total(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+
+
 def _check_sellable(
-    session: Session, order: Order, checkout: CheckoutSession, now: datetime
+    session: Session, order: _OrderRow, checkout: CheckoutSession, now: datetime
 ) -> None:
     matches = (
         checkout.amount_total == order.amount_total
@@ -66,11 +142,7 @@ def _check_sellable(
     )
     if not matches:
         raise _CannotSell("amount_mismatch")
-    # FOR SHARE: a cancellation waits for this sale to commit (and its refund job then sees
-    # it), or this sale waits for the cancellation and sees it.
-    event = session.scalars(
-        select(Event).where(Event.id == order.event_id).with_for_update(read=True)
-    ).one()
+    event = session.execute(_EVENT, {"event_id": order.event_id}).one()
     # A checkout is only opened while the event sells (``sales_rules.refuse_sale``); a payment
     # confirmed after sales closed (by hand or by the window's end) still sells, as pretix
     # does: the buyer did everything in time. Only a cancelled event refunds.
@@ -82,30 +154,13 @@ def _check_sellable(
         raise _CannotSell("event_started")
 
 
-def _take_seats(session: Session, order: Order, now: datetime) -> tuple[uuid.UUID, ...]:
+def _take_seats(
+    session: Session, order_id: uuid.UUID, user_id: str, seats: Sequence[SeatRow], now: datetime
+) -> tuple[uuid.UUID, ...]:
     """Sell the order's seats if all are still its own or free; raise if any went elsewhere."""
-    seat_ids = list(
-        session.scalars(select(OrderItem.seat_id).where(OrderItem.order_id == order.id))
-    )
-    ours = and_(Seat.status == SeatStatus.LOCKED.value, Seat.order_id == order.id)
-    sold = (
-        session.execute(
-            update(Seat)
-            .where(Seat.id.in_(seat_ids), or_(ours, free_now(now)))
-            .values(
-                status=SeatStatus.SOLD.value,
-                held_by=order.user_id,
-                held_until=None,
-                order_id=order.id,
-                version=Seat.version + 1,
-                updated_at=now,
-            )
-            .returning(Seat.id)
-            .execution_options(synchronize_session=False)
-        )
-        .scalars()
-        .all()
-    )
+    seat_ids = [seat.id for seat in seats]
+    params = {"seat_ids": seat_ids, "sale_order": order_id, "sale_user": user_id, "sale_at": now}
+    sold = session.execute(_SELL, params).scalars().all()
     if len(sold) != len(seat_ids):
         raise _CannotSell("seats_taken")
     return tuple(sorted(sold))
@@ -136,18 +191,38 @@ def fulfil(
 
     try:
         with db.unit_of_work() as session:
-            order = lock_order(session, order_id)
+            order = session.execute(_LOCK_ORDER, {"order_id": order_id}).one_or_none()
+            if order is None:
+                raise NotFound(f"No order {order_id}.", code="order_not_found")
             if order.status not in OPEN_ORDER_STATUSES:
-                return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order.id)
+                return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order_id)
             if order.status == OrderStatus.CANCELLED:
                 raise _CannotSell("order_cancelled")
             _check_sellable(session, order, checkout, now)
-            seats = _take_seats(session, order, now)  # raises _CannotSell: all rolled back
-            _complete(session, order, checkout, now, ticket_key)
+            items = session.execute(SEATS_OF, {"order_id": order_id}).all()
+            seats = _take_seats(session, order_id, order.user_id, items, now)  # or _CannotSell
+            session.execute(
+                _COMPLETE,
+                {
+                    "order_id": order_id,
+                    "now": now,
+                    "payment_intent": checkout.payment_intent,
+                    "paid_email": checkout.customer_email or order.customer_email,
+                    "paid_name": checkout.customer_name or order.customer_name,
+                },
+            )
+            issue_tickets(
+                session,
+                order_id=order_id,
+                private_key=ticket_key,
+                now=now,
+                event_id=order.event_id,
+                seats=items,
+            )
             live.announce(session, live.sold(order.event_id, seats))
-            body, key = email_job(order.id, "confirmation")
+            body, key = email_job(order_id, "confirmation")
             queue.send(body, session=session, dedupe_key=key)
-            return Fulfilment(outcome=Outcome.COMPLETED, order_id=order.id, seat_ids=seats)
+            return Fulfilment(outcome=Outcome.COMPLETED, order_id=order_id, seat_ids=seats)
     except _CannotSell as exc:
         log.warning("order %s cannot be sold (%s): refunding", order_id, exc.reason)
         return refund_order(
@@ -159,24 +234,6 @@ def fulfil(
             now=now,
             payment_intent_id=checkout.payment_intent,
         )
-
-
-def _complete(
-    session: Session,
-    order: Order,
-    checkout: CheckoutSession,
-    now: datetime,
-    ticket_key: Ed25519PrivateKey,
-) -> None:
-    order.status = OrderStatus.COMPLETED.value
-    order.status_reason = None
-    order.completed_at = now
-    order.updated_at = now
-    order.payment_intent_id = checkout.payment_intent
-    order.customer_email = checkout.customer_email or order.customer_email
-    order.customer_name = checkout.customer_name or order.customer_name
-    session.flush()
-    issue_tickets(session, order_id=order.id, private_key=ticket_key, now=now)
 
 
 def _await_payment(db: Database, order_id: uuid.UUID, now: datetime) -> Fulfilment:

@@ -1,20 +1,20 @@
-"""One error type with stable codes, turned into JSON responses in one place."""
+"""One error type with stable codes, turned into JSON responses in one place.
+
+The error types are imported by processes that serve no HTTP (the worker, the CLI's chores):
+FastAPI and the request's language are imported only by what turns an error into a response.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from typing import TYPE_CHECKING, Any
 
 from seatguard.common.error_texts import localise
-from seatguard.common.request_language import request_language
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI, Request
+    from starlette.responses import Response
 
 log = logging.getLogger("seatguard")
 
@@ -104,7 +104,7 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 
 
 # Renders an error as an HTML page for a browser's navigation (installed by the web pages).
-ErrorPage = Callable[[Request, int, str], Response]
+ErrorPage = Callable[["Request", int, str], "Response"]
 _NOT_PAGES = ("/api/", "/auth/", "/.well-known/", "/metrics", "/static/")
 
 
@@ -128,6 +128,8 @@ def error_response(
 
     The ``message`` is put in the request's language; the ``error`` code stays as it is.
     """
+    from fastapi.responses import JSONResponse
+
     body = localised_body(request, body)
     page = error_page_for(request)
     if page is not None:
@@ -136,6 +138,8 @@ def error_response(
 
 
 def localised_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    from seatguard.common.request_language import request_language
+
     language = request_language(request)
     message = localise(
         str(body.get("error", "")), str(body.get("message", "")), body.get("details"), language
@@ -144,6 +148,11 @@ def localised_body(request: Request, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from sqlalchemy.exc import DataError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None

@@ -14,9 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -187,16 +185,6 @@ def exposition(queue: object | None) -> bytes:
         scrape.register(QueueCollector(queue))
         text += generate_latest(scrape)
     return text
-
-
-router = APIRouter(tags=["operations"])
-
-
-@router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    services = getattr(request.app.state, "services", None)
-    queue = services.queue if services is not None else None
-    return Response(exposition(queue), media_type=CONTENT_TYPE_LATEST)
 
 
 def reset_multiprocess_metrics() -> None:

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from seatguard.common.metrics import router as metrics_router
+from seatguard.common.metrics import exposition
 from seatguard.common.ready import router as ready_router
 from seatguard.common.request_id import RequestEdge
+
+# The route lives here, not beside the counters: processes that serve no HTTP (the worker)
+# count without importing FastAPI.
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    services = getattr(request.app.state, "services", None)
+    queue = services.queue if services is not None else None
+    return Response(exposition(queue), media_type=CONTENT_TYPE_LATEST)
 
 
 def install_operations(app: FastAPI) -> None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from seatguard.auth.deps import open_auth_database
 from seatguard.common.clock import system_clock
 from seatguard.common.db import Database
-from seatguard.compat.importer import ImportReport, import_original
 from seatguard.settings import get_settings
+
+if TYPE_CHECKING:
+    from seatguard.compat.importer import ImportReport
 
 console = Console()
 
@@ -51,6 +52,10 @@ def import_original_command(
     upgrade(settings.database_url)
     upgrade_auth(settings.auth_db_url)
     key = load_ticket_keys(settings).private_key if tickets else None
+    # Imported here: every ``seatguard`` command (the worker too) imports this module.
+    from seatguard.auth.deps import open_auth_database
+    from seatguard.compat.importer import import_original
+
     db = Database(settings.database_url)
     accounts = open_auth_database(settings, db)
     try:

@@ -13,11 +13,10 @@ import ssl
 import tempfile
 import time
 import uuid
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 from typing import Literal, Protocol
 
+from seatguard.notify.mime import OutgoingEmail
 from seatguard.settings import Settings
 
 Security = Literal["starttls", "ssl", "none"]
@@ -28,7 +27,7 @@ class DeliveryFailed(RuntimeError):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: OutgoingEmail) -> None: ...
 
 
 class SmtpBackend:
@@ -61,12 +60,12 @@ class SmtpBackend:
             client.starttls(context=self.ssl_context)
         return client
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingEmail) -> None:
         try:
             with self._connect() as client:
                 if self.user:
                     client.login(self.user, self.password or "")
-                client.send_message(message)
+                client.sendmail(message.sender, list(message.recipients), message.raw)
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(f"SMTP {self.host}:{self.port}: {exc}") from exc
 
@@ -88,12 +87,12 @@ class FileOutboxBackend:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
 
-    def path_for(self, message: EmailMessage) -> Path:
-        raw = str(message.get("Message-ID") or uuid.uuid4()).strip("<>")
+    def path_for(self, message: OutgoingEmail) -> Path:
+        raw = str(message.message_id or uuid.uuid4()).strip("<>")
         name = _UNSAFE.sub("_", raw).strip("._") or str(uuid.uuid4())
         return self.directory / f"{name[:180]}.eml"
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: OutgoingEmail) -> None:
         target = self.path_for(message)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -101,7 +100,7 @@ class FileOutboxBackend:
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(message.as_bytes(policy=SMTP))
+                    fh.write(message.raw)
                     fh.flush()
                     os.fsync(fh.fileno())
                 os.replace(tmp, target)

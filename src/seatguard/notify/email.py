@@ -1,4 +1,4 @@
-"""The buyer's emails, built as standard-library EmailMessage objects from Jinja2 templates.
+"""The buyer's emails, written by ``seatguard.notify.mime`` from Jinja2 templates.
 
 Each is written in the buyer's language (English unless told), dates and money included.
 
@@ -9,8 +9,6 @@ sent twice (at-least-once delivery after a crash) is recognisably the same messa
 from __future__ import annotations
 
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from typing import Any, Literal
@@ -18,7 +16,9 @@ from typing import Any, Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from seatguard.common.i18n import gettext, ngettext, use_language
+from seatguard.notify import mime
 from seatguard.notify.ics import event_ics
+from seatguard.notify.mime import OutgoingEmail
 from seatguard.tickets.formatting import format_event_time, format_money
 from seatguard.tickets.poster import Poster
 from seatguard.tickets.views import OrderView, SeatLine, TicketView
@@ -65,32 +65,37 @@ def poster_cid(order: OrderView, sender: str) -> str:
     return f"poster.{order.event.id}@{domain}"
 
 
-def _fill(
-    msg: EmailMessage,
+def _related(poster: Poster, cid: str) -> mime.Part:
+    return mime.binary_part(
+        poster.jpeg, "image/jpeg", filename="poster.jpg", disposition="inline", content_id=cid
+    )
+
+
+def _write(
+    order: OrderView,
     kind: EmailKind,
-    context: dict[str, Any],
-    *,
-    related: tuple[Poster, str] | None = None,
-) -> EmailMessage:
-    """Text and HTML bodies; ``related`` is an image (and its Content-ID) the HTML shows,
-    carried in the message itself (multipart/related), so no image is fetched when read."""
-    text, html = _render(kind, **context)
-    msg.set_content(text)  # (this drops any Content-* header set before)
-    msg.add_alternative(html, subtype="html")
-    if related is not None:
-        poster, cid = related
-        html_part = msg.get_body(preferencelist=("html",))
-        assert isinstance(html_part, EmailMessage)
-        html_part.add_related(
-            poster.jpeg,
-            maintype="image",
-            subtype="jpeg",
-            cid=f"<{cid}>",
-            disposition="inline",
-            filename="poster.jpg",
-        )
-    msg["Content-Language"] = context["lang"]
-    return msg
+    subject: str,
+    sender: str,
+    sent_at: datetime | None,
+    lang: str,
+    root: mime.Part,
+    record: str | None,
+) -> OutgoingEmail:
+    """The whole message; ``record`` names the sent-record when it is not ``kind`` (its
+    Message-ID then follows it: a resend is another email)."""
+    name = " ".join("".join(ch if ch.isprintable() else " " for ch in order.holder_name).split())
+    assert order.holder_email
+    extra = [("Message-ID", message_id(order, record or kind, sender))]
+    if sent_at is not None:
+        extra.append(("Date", format_datetime(sent_at)))
+    extra += [
+        ("X-SeatGuard-Order", str(order.id)),
+        ("X-SeatGuard-Kind", kind),
+        ("Content-Language", lang),
+    ]
+    return mime.write_message(
+        subject=subject, sender=sender, to=[(name, order.holder_email)], extra=extra, root=root
+    )
 
 
 def build_confirmation_email(
@@ -102,47 +107,67 @@ def build_confirmation_email(
     sent_at: datetime | None = None,
     language: str | None = None,
     poster: Poster | None = None,
-) -> EmailMessage:
+    record: str | None = None,
+) -> OutgoingEmail:
     """Text and HTML bodies, the PDF tickets and an .ics file for the calendar; the event's
-    ``poster`` (small, see ``seatguard.tickets.poster``) shown in the HTML body."""
+    ``poster`` (small, see ``seatguard.tickets.poster``) shown in the HTML body, carried in
+    the message itself (multipart/related), so no image is fetched when it is read."""
     with use_language(language) as lang:
         subject = gettext("Your tickets for %(event)s - order %(reference)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
-        msg, context = _prepare(order, "confirmation", subject, sender, sent_at, lang)
+        context = _prepare(order, subject, lang)
         cid = poster_cid(order, sender) if poster is not None else None
-        related = (poster, cid) if poster is not None and cid is not None else None
-        _fill(
-            msg, "confirmation", {**context, "tickets": tickets, "poster_cid": cid}, related=related
-        )
+        text, html = _render("confirmation", **context, tickets=tickets, poster_cid=cid)
         ics = event_ics(order=order, seat_labels=[t.seat_label for t in tickets])
-    msg.add_attachment(
-        pdf, maintype="application", subtype="pdf", filename=f"tickets-{order.reference}.pdf"
+    related = _related(poster, cid) if poster is not None and cid is not None else None
+    root = mime.multipart(
+        "mixed",
+        [
+            mime.alternative(text, html, related=related),
+            mime.binary_part(pdf, "application/pdf", filename=f"tickets-{order.reference}.pdf"),
+            mime.binary_part(
+                ics,
+                "text/calendar",
+                filename=f"{order.reference}.ics",
+                params=[("method", "PUBLISH"), ("charset", "utf-8")],
+            ),
+        ],
     )
-    msg.add_attachment(
-        ics,
-        maintype="text",
-        subtype="calendar",
-        filename=f"{order.reference}.ics",
-        params={"method": "PUBLISH", "charset": "utf-8"},
-    )
-    if msg["Content-Language"] is None:  # the attachments moved it into the text part
-        msg["Content-Language"] = lang
-    return msg
+    return _write(order, "confirmation", subject, sender, sent_at, lang, root, record)
+
+
+def _simple(
+    order: OrderView,
+    kind: EmailKind,
+    subject: str,
+    sender: str,
+    sent_at: datetime | None,
+    lang: str,
+    record: str | None,
+    **extra: Any,
+) -> OutgoingEmail:
+    text, html = _render(kind, **_prepare(order, subject, lang), **extra)
+    root = mime.alternative(text, html)
+    return _write(order, kind, subject, sender, sent_at, lang, root, record)
 
 
 def build_refund_email(
-    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
-) -> EmailMessage:
+    *,
+    order: OrderView,
+    sender: str,
+    sent_at: datetime | None = None,
+    language: str | None = None,
+    record: str | None = None,
+) -> OutgoingEmail:
     """A paid order will not be fulfilled (seats gone, event started, a failure): refunded."""
     with use_language(language) as lang:
         subject = gettext("Refund for order %(reference)s - %(event)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
-        msg, context = _prepare(order, "refund", subject, sender, sent_at, lang)
-        return _fill(msg, "refund", context)
+        return _simple(order, "refund", subject, sender, sent_at, lang, record)
 
 
 def build_partial_refund_email(
@@ -152,69 +177,68 @@ def build_partial_refund_email(
     sender: str,
     sent_at: datetime | None = None,
     language: str | None = None,
-) -> EmailMessage:
+    record: str | None = None,
+) -> OutgoingEmail:
     """Some seats of a paid order were refunded; the others' tickets stay valid."""
     with use_language(language) as lang:
         subject = gettext("Partial refund for order %(reference)s - %(event)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
-        msg, context = _prepare(order, "partial_refund", subject, sender, sent_at, lang)
         amount = sum(seat.amount for seat in refunded_seats)
-        extra = {"refunded_seats": refunded_seats, "refund_amount": amount}
-        return _fill(msg, "partial_refund", {**context, **extra})
+        return _simple(
+            order,
+            "partial_refund",
+            subject,
+            sender,
+            sent_at,
+            lang,
+            record,
+            refunded_seats=refunded_seats,
+            refund_amount=amount,
+        )
 
 
 def build_event_cancelled_email(
-    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
-) -> EmailMessage:
+    *,
+    order: OrderView,
+    sender: str,
+    sent_at: datetime | None = None,
+    language: str | None = None,
+    record: str | None = None,
+) -> OutgoingEmail:
     """The event was cancelled: the tickets are void and the payment is being refunded."""
     with use_language(language) as lang:
         subject = gettext("Cancelled: %(event)s - refund for order %(reference)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
-        msg, context = _prepare(order, "event_cancelled", subject, sender, sent_at, lang)
-        return _fill(msg, "event_cancelled", context)
+        return _simple(order, "event_cancelled", subject, sender, sent_at, lang, record)
 
 
 def build_expiry_email(
-    *, order: OrderView, sender: str, sent_at: datetime | None = None, language: str | None = None
-) -> EmailMessage:
+    *,
+    order: OrderView,
+    sender: str,
+    sent_at: datetime | None = None,
+    language: str | None = None,
+    record: str | None = None,
+) -> OutgoingEmail:
     """The hold ended before the checkout was paid; the seats are on sale again."""
     with use_language(language) as lang:
         subject = gettext("Your hold for %(event)s ended - order %(reference)s") % {
             "event": order.event.name,
             "reference": order.reference,
         }
-        msg, context = _prepare(order, "expiry", subject, sender, sent_at, lang)
-        return _fill(msg, "expiry", context)
+        return _simple(order, "expiry", subject, sender, sent_at, lang, record)
 
 
-def _prepare(
-    order: OrderView,
-    kind: EmailKind,
-    subject: str,
-    sender: str,
-    sent_at: datetime | None,
-    lang: str,
-) -> tuple[EmailMessage, dict[str, Any]]:
+def _prepare(order: OrderView, subject: str, lang: str) -> dict[str, Any]:
     if not order.holder_email:
         raise NoRecipient(f"order {order.id} has no customer email")
-    msg = EmailMessage()
-    msg["Subject"] = " ".join(subject.split())  # one line, whatever the event's name holds
-    msg["From"] = sender
-    name = " ".join("".join(ch if ch.isprintable() else " " for ch in order.holder_name).split())
-    msg["To"] = Address(display_name=name, addr_spec=order.holder_email)
-    msg["Message-ID"] = message_id(order, kind, sender)
-    if sent_at is not None:
-        msg["Date"] = format_datetime(sent_at)
-    msg["X-SeatGuard-Order"] = str(order.id)
-    msg["X-SeatGuard-Kind"] = kind
-    context: dict[str, Any] = {
+    return {
         "lang": lang,
         "order": order,
         "subject": subject,
         "event_time": format_event_time(order.event.local_starts_at, order.event.timezone),
     }
-    return msg, context

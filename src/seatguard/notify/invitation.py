@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from seatguard.common.i18n import gettext, use_language
+from seatguard.notify import mime
 from seatguard.notify.email import _templates
 from seatguard.tickets.formatting import format_event_time
 
@@ -22,7 +21,7 @@ def build_invitation_email(
     sender: str,
     sent_at: datetime,
     language: str | None = None,
-) -> EmailMessage:
+) -> mime.OutgoingEmail:
     """Text and HTML bodies in ``language`` (English unless told)."""
     with use_language(language) as lang:
         subject = gettext("Your SeatGuard account: choose a password")
@@ -37,16 +36,17 @@ def build_invitation_email(
         env = _templates()
         text = env.get_template("invitation.txt").render(**context)
         html = env.get_template("invitation.html").render(**context)
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = sender
-    msg["To"] = Address(addr_spec=email)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "seatguard.local"
     digest = hashlib.sha256(link.encode()).hexdigest()[:24]
-    msg["Message-ID"] = f"<invitation.{digest}@{domain}>"
-    msg["Date"] = format_datetime(sent_at)
-    msg["X-SeatGuard-Kind"] = "invitation"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = lang
-    return msg
+    return mime.write_message(
+        subject=subject,
+        sender=sender,
+        to=[("", email)],
+        extra=[
+            ("Message-ID", f"<invitation.{digest}@{domain}>"),
+            ("Date", format_datetime(sent_at)),
+            ("X-SeatGuard-Kind", "invitation"),
+            ("Content-Language", lang),
+        ],
+        root=mime.alternative(text, html),
+    )

@@ -19,10 +19,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, and_, bindparam, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from seatguard.common.db import Database
@@ -30,6 +29,7 @@ from seatguard.notify.models import EmailSend
 
 if TYPE_CHECKING:
     from seatguard.notify.backends import Mailer
+    from seatguard.notify.mime import OutgoingEmail
 
 CLAIM_TIMEOUT = timedelta(seconds=30)  # twice the default SMTP timeout; well inside the retries
 
@@ -38,17 +38,24 @@ class EmailInProgress(Exception):
     """Another delivery of the same email holds a fresh claim; try again later."""
 
 
+# Built once on the table (Core: no ORM bulk-statement handling per call), values bound.
+_SENDS = cast(Table, EmailSend.__table__)
+_OURS = and_(_SENDS.c.order_id == bindparam("send_order"), _SENDS.c.kind == bindparam("send_kind"))
+_CLAIM = {  # values given at execution: order_id, kind, claimed_at
+    name: dialect.insert(_SENDS).on_conflict_do_nothing().returning(_SENDS.c.order_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_MARK_SENT = update(_SENDS).where(_OURS).values(sent_at=bindparam("send_at"))
+_RELEASE = delete(_SENDS).where(
+    _OURS, _SENDS.c.claimed_at == bindparam("claim_at"), _SENDS.c.sent_at.is_(None)
+)
+
+
 def claim(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> bool:
     """Take the right to send; False when the email was already sent."""
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
-    insert = (
-        dialect.insert(EmailSend)
-        .values(order_id=order_id, kind=kind, claimed_at=now)
-        .on_conflict_do_nothing()
-        .returning(EmailSend.order_id)
-    )
+    insert = _CLAIM["postgresql" if db.dialect == "postgresql" else "sqlite"]
     with db.unit_of_work() as s:
-        if s.execute(insert).first() is not None:
+        if s.execute(insert, {"order_id": order_id, "kind": kind, "claimed_at": now}).first():
             return True
         row = s.get(EmailSend, (order_id, kind), with_for_update=True, populate_existing=True)
         if row is None:  # released between the two statements: try again
@@ -62,31 +69,21 @@ def claim(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> boo
 
 
 def mark_sent(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> None:
-    stmt = (
-        update(EmailSend)
-        .where(EmailSend.order_id == order_id, EmailSend.kind == kind)
-        .values(sent_at=now)
-    )
     with db.unit_of_work() as s:
-        s.execute(stmt)
+        s.execute(_MARK_SENT, {"send_order": order_id, "send_kind": kind, "send_at": now})
 
 
 def release(db: Database, *, order_id: uuid.UUID, kind: str, claimed_at: datetime) -> None:
     """Give up our claim (the mailer failed), so the retry need not wait for it to go stale."""
-    stmt = delete(EmailSend).where(
-        EmailSend.order_id == order_id,
-        EmailSend.kind == kind,
-        EmailSend.claimed_at == claimed_at,
-        EmailSend.sent_at.is_(None),
-    )
     with db.unit_of_work() as s:
-        s.execute(stmt)
+        params = {"send_order": order_id, "send_kind": kind, "claim_at": claimed_at}
+        s.execute(_RELEASE, params)
 
 
 def send_once(
     db: Database,
     mailer: Mailer,
-    message: EmailMessage,
+    message: OutgoingEmail,
     *,
     order_id: uuid.UUID,
     kind: str,

@@ -31,7 +31,6 @@ from seatguard.notify.email import (
     build_expiry_email,
     build_partial_refund_email,
     build_refund_email,
-    message_id,
 )
 from seatguard.settings import Settings, get_settings
 from seatguard.tickets.pdf import render_tickets_pdf
@@ -97,24 +96,31 @@ def send_order_email(
             sent_at=now,
             language=lang,
             poster=poster,
+            record=record,
         )
     elif kind == "refund":
-        message = build_refund_email(order=order, sender=sender, sent_at=now, language=lang)
+        message = build_refund_email(
+            order=order, sender=sender, sent_at=now, language=lang, record=record
+        )
     elif kind == "event_cancelled":
         message = build_event_cancelled_email(
-            order=order, sender=sender, sent_at=now, language=lang
+            order=order, sender=sender, sent_at=now, language=lang, record=record
         )
     elif kind == "partial_refund":
         with db.reader() as session:
             seats = refunded_seats(session, order_id, refund_id)
         message = build_partial_refund_email(
-            order=order, refunded_seats=seats, sender=sender, sent_at=now, language=lang
+            order=order,
+            refunded_seats=seats,
+            sender=sender,
+            sent_at=now,
+            language=lang,
+            record=record,
         )
     else:
-        message = build_expiry_email(order=order, sender=sender, sent_at=now, language=lang)
-    if record != kind:
-        del message["Message-ID"]
-        message["Message-ID"] = message_id(order, record, sender)
+        message = build_expiry_email(
+            order=order, sender=sender, sent_at=now, language=lang, record=record
+        )
     sent = sent_record.send_once(
         db, mailer, message, order_id=order_id, kind=record, now=now, clock=clock
     )

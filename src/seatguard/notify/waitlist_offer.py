@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from seatguard.common.i18n import gettext, use_language
+from seatguard.notify import mime
 from seatguard.notify.email import _templates
 from seatguard.tickets.formatting import format_start
 
@@ -29,14 +28,15 @@ class OfferView:
 
 def build_waitlist_offer_email(
     *, offer: OfferView, sender: str, sent_at: datetime, language: str | None = None
-) -> EmailMessage:
+) -> mime.OutgoingEmail:
     """Text and HTML bodies in ``language`` (English unless told); the same Message-ID for
     every delivery of one offer."""
     with use_language(language) as lang:
         subject = gettext("Seats are held for you: %(event)s") % {"event": offer.event_name}
+        subject = " ".join(subject.split())
         context = {
             "lang": lang,
-            "subject": " ".join(subject.split()),
+            "subject": subject,
             "offer": offer,
             "event_time": format_start(offer.event_starts_at, offer.event_timezone, lang),
             "until": format_start(offer.until, offer.event_timezone, lang),
@@ -44,15 +44,16 @@ def build_waitlist_offer_email(
         env = _templates()
         text = env.get_template("waitlist_offer.txt").render(**context)
         html = env.get_template("waitlist_offer.html").render(**context)
-    msg = EmailMessage()
-    msg["Subject"] = context["subject"]
-    msg["From"] = sender
-    msg["To"] = Address(addr_spec=offer.email)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "seatguard.local"
-    msg["Message-ID"] = f"<waitlist_offer.{offer.offer_id}@{domain}>"
-    msg["Date"] = format_datetime(sent_at)
-    msg["X-SeatGuard-Kind"] = "waitlist_offer"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    msg["Content-Language"] = lang
-    return msg
+    return mime.write_message(
+        subject=subject,
+        sender=sender,
+        to=[("", offer.email)],
+        extra=[
+            ("Message-ID", f"<waitlist_offer.{offer.offer_id}@{domain}>"),
+            ("Date", format_datetime(sent_at)),
+            ("X-SeatGuard-Kind", "waitlist_offer"),
+            ("Content-Language", lang),
+        ],
+        root=mime.alternative(text, html),
+    )
