@@ -98,8 +98,9 @@ def rfc2047(raw: str) -> tuple[str, str]:
 
 def headers(raw: bytes) -> dict[str, object]:
     message = parse(raw)
-    found: dict[str, object] = {
-        name: None if message[name] is None else str(message[name]) for name in HEADERS
+    found: dict[str, object] = {  # folding whitespace is not part of a value
+        name: None if message[name] is None else " ".join(str(message[name]).split())
+        for name in HEADERS
     }
     found["To"] = rfc2047(email.message_from_bytes(raw, policy=email.policy.compat32)["To"])
     return found
