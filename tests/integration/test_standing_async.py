@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from seatguard.app import create_app
 from seatguard.auth import service
 from seatguard.auth.passwords import Passwords
+from seatguard.auth.standing_reads import load_standings, load_standings_sqlite
 from seatguard.common import standing as standing_module
 from seatguard.common.clock import FrozenClock
 from seatguard.common.db import Database
@@ -84,15 +85,13 @@ def test_a_sqlite_read_that_would_wait_is_read_on_a_thread(
     user_id = _user(db, clock)
 
     class Waiting(SqliteReader):
-        def one(self, sql: str, params: Any) -> tuple[Any, ...] | None:
+        def all(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
             raise Busy("database is locked")
 
-    answer = asyncio.run(service.load_standing_sqlite(db, Waiting(path), user_id))
-    assert (
-        answer
-        == service.load_standing(db, user_id)
-        == Standing(role=Role.CUSTOMER, token_version=0)
-    )
+    ids = [user_id, "00000000-0000-0000-0000-000000000000"]
+    answer = asyncio.run(load_standings_sqlite(db, Waiting(path), ids))
+    assert answer == load_standings(db, ids)
+    assert answer == {user_id: Standing(role=Role.CUSTOMER, token_version=0)}
 
 
 def test_a_sqlite_read_leaves_no_snapshot_open(sqlite_db: Database, clock: FrozenClock) -> None:

@@ -20,6 +20,7 @@ from seatguard.auth.schemas import (
     TokenOut,
     UserOut,
 )
+from seatguard.auth.standing_reads import load_standings_pg, load_standings_sqlite
 from seatguard.auth.throttle import TooManyAttempts
 from seatguard.auth.tokens import issue_access_token, jwks
 from seatguard.common.db import Database
@@ -28,7 +29,7 @@ from seatguard.common.errors import error_body, localised_body
 from seatguard.common.pgpool import AsyncPool
 from seatguard.common.schemas import ERROR_RESPONSES
 from seatguard.common.sqlite_reader import SqliteReader, database_file
-from seatguard.common.standing import Closer, LoadAsync, StandingCache
+from seatguard.common.standing import Closer, LoadMany, StandingCache
 from seatguard.settings import Settings
 
 router = APIRouter(tags=["auth"], responses=ERROR_RESPONSES)
@@ -125,12 +126,12 @@ def jwks_document(settings: SettingsDep) -> JwksOut:
     return JwksOut.model_validate(jwks(settings))
 
 
-def _async_standing(db: Database, settings: Settings) -> tuple[LoadAsync | None, Closer | None]:
+def _async_standing(db: Database, settings: Settings) -> tuple[LoadMany | None, Closer | None]:
     """How the standing cache reads without a thread: PostgreSQL's async pool, or a kept
     connection on the event loop for a SQLite file (none for an in-memory database)."""
     if db.dialect == "postgresql":
         pool = AsyncPool(db.url, max_size=settings.db_pool_size)
-        return partial(service.load_standing_pg, pool), pool.close
+        return partial(load_standings_pg, pool), pool.close
     path = database_file(db)
     if path is None:
         return None, None
@@ -139,7 +140,7 @@ def _async_standing(db: Database, settings: Settings) -> tuple[LoadAsync | None,
     async def close() -> None:
         reader.close()
 
-    return partial(service.load_standing_sqlite, db, reader), close
+    return partial(load_standings_sqlite, db, reader), close
 
 
 def install_auth(app: FastAPI, *, db: Database) -> None:
@@ -147,12 +148,12 @@ def install_auth(app: FastAPI, *, db: Database) -> None:
     and make every token check on ``app`` follow the users' current standing there."""
     app.state.auth_db = db
     settings: Settings = app.state.settings
-    load_async, close = _async_standing(db, settings)
+    load_many, close = _async_standing(db, settings)
     app.state.standings = StandingCache(
         partial(service.load_standing, db),
         ttl=timedelta(seconds=settings.role_cache_seconds),
         clock=app.state.clock,
-        load_async=load_async,
+        load_many=load_many,
         close=close,
     )
 

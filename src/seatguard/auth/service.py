@@ -8,20 +8,18 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from seatguard.auth import throttle
 from seatguard.auth.models import User
 from seatguard.auth.passwords import Passwords, check_policy
+from seatguard.auth.standing_reads import load_standings
 from seatguard.auth.throttle import ThrottlePolicy
 from seatguard.auth.tokens import AccessToken, issue_access_token
 from seatguard.common.db import Database
 from seatguard.common.emails import check_email
 from seatguard.common.errors import Conflict, Invalid, NotFound, Unauthorized
 from seatguard.common.i18n import N_
-from seatguard.common.pgpool import AsyncPool
 from seatguard.common.security import Role
-from seatguard.common.sqlite_reader import Busy, SqliteReader
 from seatguard.common.standing import Standing
 from seatguard.settings import Settings
 
@@ -168,49 +166,9 @@ def revoke_sessions(db: Database, *, email: str, now: datetime) -> User:
     return user
 
 
-def _ours(user_id: str) -> bool:
-    return bool(user_id) and len(user_id) <= 36 and "\x00" not in user_id
-
-
 def load_standing(db: Database, user_id: str) -> Standing | None:
     """The user's current role and session version, or None for a subject we do not know."""
-    if not _ours(user_id):
-        return None  # not an id of ours (and PostgreSQL text cannot hold NUL)
-    with db.reader() as session:
-        row = session.execute(
-            select(User.role, User.token_version).where(User.id == user_id)
-        ).one_or_none()
-    if row is None:
-        return None
-    return Standing(role=Role(row.role), token_version=row.token_version)
-
-
-_STANDING_SQL = "SELECT role, token_version FROM users WHERE id = %s"
-
-
-async def load_standing_pg(pool: AsyncPool, user_id: str) -> Standing | None:
-    """``load_standing`` on PostgreSQL's async pool: one prepared statement, no thread."""
-    if not _ours(user_id):
-        return None
-    async with pool.connection() as conn:
-        cur = await conn.execute(_STANDING_SQL, (user_id,), prepare=True)
-        row = await cur.fetchone()
-    return None if row is None else Standing(role=Role(row[0]), token_version=row[1])
-
-
-_STANDING_SQLITE = "SELECT role, token_version FROM users WHERE id = :id"
-
-
-async def load_standing_sqlite(db: Database, reader: SqliteReader, user_id: str) -> Standing | None:
-    """``load_standing`` on SQLite: one named statement on the event loop's kept connection;
-    on a thread through the ORM only when SQLite would have made the read wait."""
-    if not _ours(user_id):
-        return None
-    try:
-        row = reader.one(_STANDING_SQLITE, {"id": user_id})
-    except Busy:
-        return await run_in_threadpool(load_standing, db, user_id)
-    return None if row is None else Standing(role=Role(row[0]), token_version=row[1])
+    return load_standings(db, [user_id]).get(user_id)
 
 
 def create_admin(

@@ -52,6 +52,19 @@ class SqliteReader:
             raise Busy(str(exc)) from exc
         return row
 
+    def all(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Every row of ``sql``; ``Busy`` when it could not be read at once."""
+        conn = self._connection()
+        try:
+            cur = conn.execute(sql, params)
+            try:
+                rows: list[tuple[Any, ...]] = cur.fetchall()
+            finally:
+                cur.close()
+        except sqlite3.OperationalError as exc:
+            raise Busy(str(exc)) from exc
+        return rows
+
     def close(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
