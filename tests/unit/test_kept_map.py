@@ -270,3 +270,14 @@ def test_rows_out_of_section_and_row_order_are_refused() -> None:
     writer = kept_map.MapWriter(START)
     with pytest.raises(ValueError, match="out of order"):
         writer.add(rows)
+
+
+def test_a_big_maps_json_is_unpacked_a_piece_at_a_time() -> None:
+    """A reader that takes no gzip is sent the JSON in pieces, never the whole of it at once."""
+    layout = [("FLOOR", f"R{r:03}", n, 1000 + n, False, 0) for r in range(100) for n in range(200)]
+    model = Model(layout)
+    served = write_map(model.read(START))
+    pieces = list(served.body_chunks())
+    assert b"".join(pieces) == served.body()
+    assert len(pieces) > 10
+    assert max(len(p) for p in pieces) < len(served.body()) // 10
