@@ -324,6 +324,27 @@ def _hot_verdicts(runs: Sequence[Run]) -> list[Verdict]:
     ]
 
 
+FLOOR_MARGIN = 1.10  # within 10% of the floor: the answer's size is what limits the read
+
+
+def _beside_floor(r: Run) -> str:
+    """The floor's p99 for the same read, and what it says about ours."""
+    floor = r.extra.get("floor_p99_ms")
+    if not floor:
+        return ""
+    ratio = r.p99_ms / floor
+    cpu = r.extra.get("floor_cpu_ms_per_request", 0)
+    said = (
+        "within 10% of it: the answer's size is the limit on this machine"
+        if ratio <= FLOOR_MARGIN
+        else f"{ratio:.2f}× it"
+    )
+    return (
+        f"; the floor, the same bytes from raw ASGI: p99 {floor:,.0f} ms, "
+        f"{r.extra.get('floor_reads_per_s', 0):,.0f} reads/s, {cpu} ms CPU/read; ours {said}"
+    )
+
+
 def _map_verdicts(runs: Sequence[Run]) -> list[Verdict]:
     """The cached read of a 100,000-seat map; 304s and reads during holds shown beside it."""
     target = "seat map of a 100,000-seat event: ≤ 50 ms p99 for a cached read"
@@ -342,7 +363,7 @@ def _map_verdicts(runs: Sequence[Run]) -> list[Verdict]:
         parts.append(
             f"{r.p99_ms:,.0f} ms ({r.db}, {seats:,} seats, {r.connections} conns; "
             f"304: {others.get('304', 0):,.0f} ms; during holds: "
-            f"{others.get('live sale', 0):,.0f} ms)"
+            f"{others.get('live sale', 0):,.0f} ms{_beside_floor(r)})"
         )
     full = [r for r in cached if r.extra.get("seats", 0) >= 100_000]
     return [Verdict(target, ", ".join(parts), all(r.p99_ms <= 50 for r in full) if full else None)]

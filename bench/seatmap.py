@@ -9,6 +9,11 @@ of ``duration`` seconds each, every phase its own row:
 - ``304``: ``If-None-Match`` with the map's ETag, as a browser revalidating its copy;
 - ``live sale``: the ``cached`` read again while buyers hold seats of the event at a low rate
   (``holds_per_s``), every hold invalidating the kept map, as a live sale does.
+
+Right after ``cached``, the same read of the floor (``FLOOR``, ``bench.map_floor``): the
+leanest server answering it, with the identical gzip bytes and ETag from memory, under the
+same uvicorn options. Its row is what sending the answer costs on this machine; the cached
+row carries the floor's figures beside its own (``floor_*``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from bench.wrk import WrkResult, run_wrk
 from seatguard.booking.models import Seat
 
 GZIP = "Accept-Encoding: gzip"
-PHASES = ("cached", "304", "live sale")
+FLOOR = "cached: floor (raw ASGI, same bytes from memory)"
+PHASES = ("cached", FLOOR, "304", "live sale")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +176,9 @@ def seat_map(world: World, load: MapLoad) -> list[Run]:
                 finally:
                     sampler.stop()
                 runs.append(_row(world, load, phase, result, sampler, **shared))
+                if phase == "cached":
+                    runs.append(_floor(world, load, url, path, shared))
+                    _beside(runs[-2], runs[-1])
             holder = Holder(server.base_url, targets, tokens, load.holds_per_s)
             sampler = RssSampler([server.pid])
             sampler.start()
@@ -185,8 +194,37 @@ def seat_map(world: World, load: MapLoad) -> list[Run]:
     oversold = audit(world).oversold
     for run in runs:
         run.oversold = oversold
-        run.extra["peak_rss_mb_whole_run"] = round(whole.peak_mb, 1)
+        if run.extra["phase"] != FLOOR:
+            run.extra["peak_rss_mb_whole_run"] = round(whole.peak_mb, 1)
     return runs
+
+
+def _floor(world: World, load: MapLoad, url: str, path: str, shared: dict[str, Any]) -> Run:
+    """The cached read of ``path`` from ``bench.map_floor``, serving the bytes ``url`` (ours)
+    answers now."""
+    with httpx.stream("GET", url, headers={"Accept-Encoding": "gzip"}, timeout=300) as answer:
+        gzipped = b"".join(answer.iter_raw())
+        etag = answer.headers["etag"]
+    kept = world.workdir / "map-floor.bin"
+    kept.write_bytes(etag.encode() + b"\n" + gzipped)
+    env = {**world.server_env(), "SEATGUARD_BENCH_MAP": str(kept)}
+    log = world.workdir / "server-map-floor.log"
+    with spawn(["bench.map_floor"], env=env, log_path=log) as floor:
+        sampler = RssSampler([floor.pid])
+        sampler.start()
+        try:
+            result = _wrk(floor.base_url + path, world, load, [GZIP])
+        finally:
+            sampler.stop()
+    return _row(world, load, FLOOR, result, sampler, **shared, floor_bytes=len(gzipped))
+
+
+def _beside(ours: Run, floor: Run) -> None:
+    """The floor's figures on our cached row, and ours over the floor's."""
+    ours.extra["floor_p99_ms"] = floor.p99_ms
+    ours.extra["floor_reads_per_s"] = round(floor.throughput, 1)
+    ours.extra["floor_cpu_ms_per_request"] = floor.extra["server_cpu_ms_per_request"]
+    ours.extra["p99_over_floor"] = round(ours.p99_ms / floor.p99_ms, 2) if floor.p99_ms else None
 
 
 def _wrk(url: str, world: World, load: MapLoad, headers: list[str]) -> WrkResult:

@@ -138,7 +138,7 @@ def test_seat_map_cached_304_and_during_holds(
     got = seat_map(bench.world(db), load)
     runs.extend(got)
     assert [r.extra["phase"] for r in got] == list(MAP_PHASES)
-    cached, revalidated, live = got
+    cached, floor, revalidated, live = got
     for run in got:
         assert run.scenario == "seat-map"
         assert run.requests > 0
@@ -149,6 +149,14 @@ def test_seat_map_cached_304_and_during_holds(
         assert run.extra["first_read_ms"] > 0
         assert 0 < run.extra["gzip_bytes"] < run.extra["identity_bytes"]
     assert cached.statuses == {"2xx": cached.requests}  # counted by wrk, bodies unread
+    # the floor served the very bytes ours did, measured in the same run
+    assert floor.statuses == {"2xx": floor.requests}
+    assert floor.extra["floor_bytes"] == cached.extra["gzip_bytes"]
+    assert (
+        floor.extra["gzip_bytes"] < floor.extra["bytes_per_read"] <= cached.extra["bytes_per_read"]
+    )
+    assert cached.extra["floor_p99_ms"] == floor.p99_ms > 0
+    assert "peak_rss_mb_whole_run" not in floor.extra
     assert live.statuses == {"2xx": live.requests}
     assert revalidated.statuses == {"304": revalidated.requests}
     # a 304 carries no map; a cached answer carries the compressed one
@@ -160,6 +168,7 @@ def test_seat_map_cached_304_and_during_holds(
     (verdict,) = [v for v in verdicts(got) if v.target.startswith("seat map of a 100,000")]
     assert verdict.met is None  # 1,000 seats say nothing of a stadium
     assert f"({db}, 1,000 seats, 4 conns" in verdict.measured
+    assert "the floor, the same bytes from raw ASGI: p99" in verdict.measured
 
 
 def test_naive_and_ours_under_the_same_race(bench: BenchSession, runs: list[Run]) -> None:
@@ -302,6 +311,7 @@ def test_report_renders_targets_tables_and_plots(runs: list[Run], tmp_path: Path
     if any(r.scenario == "seat-map" for r in runs):
         assert "## Seat map of a stadium" in text
         assert "| cached | 4 |" in text
+        assert "| cached: floor (raw ASGI, same bytes from memory) | 4 |" in text
     if any(r.scenario == "pdf" for r in runs):
         assert "## Ticket PDFs: CPU per page" in text
         assert "ticket PDF: ≤ 5 ms CPU per page (1- and 4-ticket documents)" in found

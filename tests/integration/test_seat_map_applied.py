@@ -12,7 +12,7 @@ import pytest
 
 from seatguard.booking import catalogue, live, map_cache
 from seatguard.booking.seat_store import seat_store_for
-from seatguard.booking.seatmap import MapRow, seats_json
+from seatguard.booking.seatmap import RowSink, seats_json
 from seatguard.common.security import Role
 from seatguard.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -113,13 +113,13 @@ def test_one_read_of_the_event_at_a_time_whatever_changes_meanwhile(big, db, clo
         nonlocal in_flight, most
         store = seat_store_for(db, pool_size=2)
 
-        async def load() -> list[MapRow]:
+        async def load(into: RowSink) -> None:
             nonlocal in_flight, most
             in_flight += 1
             most = max(most, in_flight)
             try:
                 await asyncio.sleep(0.2)  # a stadium's read takes seconds
-                return await store.map_rows(event_id=event_id)
+                await store.read_map(event_id=event_id, into=into)
             finally:
                 in_flight -= 1
 

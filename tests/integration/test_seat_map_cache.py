@@ -12,7 +12,7 @@ import uuid
 import psycopg
 import pytest
 
-from seatguard.booking import catalogue, live
+from seatguard.booking import catalogue, live, map_http
 from seatguard.booking.holds import SeatChange
 from seatguard.booking.seatmap import seats_json
 from seatguard.common.security import Role
@@ -140,8 +140,12 @@ def test_a_change_another_process_announces_is_never_missed(app_client, db, cloc
     assert after == truth(db, event_id, clock())
 
 
-def test_gzip_bytes_are_the_json(app_client, db, clock) -> None:
-    """Only the gzip is kept; a reader that does not take gzip gets the same JSON unpacked."""
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "in pieces"])
+def test_gzip_bytes_are_the_json(app_client, db, clock, streamed, monkeypatch) -> None:
+    """Only the gzip is kept; a reader that does not take gzip gets the same JSON unpacked
+    (a big map's a piece at a time)."""
+    if streamed:
+        monkeypatch.setattr(map_http, "STREAM_ABOVE", 0)
     event_id, _ = make_event(db, now=clock(), seats=3)
     url = f"/api/v1/events/{event_id}/seats"
     feed = live.feed_for(db)
@@ -160,3 +164,4 @@ def test_gzip_bytes_are_the_json(app_client, db, clock) -> None:
     plain = app_client.get(url, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert (plain.content, plain.headers["etag"]) == (fresh, kept.etag)
+    assert ("content-length" not in plain.headers) is streamed

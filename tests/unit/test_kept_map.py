@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from seatguard.booking import kept_map, map_cache
 from seatguard.booking.map_cache import SeatMapCache, write_map
-from seatguard.booking.seatmap import MapRow, MapSeat, in_map_order, map_seat, rows_in_map_order
+from seatguard.booking.seatmap import (
+    MapRow,
+    MapSeat,
+    RowSink,
+    in_map_order,
+    map_seat,
+    rows_in_map_order,
+)
 
 EVENT = uuid.uuid4()
 START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -75,33 +82,43 @@ class Model:
 
     def stored(self) -> list[MapRow]:
         """The rows a store reads (hold ends naive UTC, as stored), in map order."""
-        return rows_in_map_order(
+        return rows_in_map_order(self._stored())
+
+    def read_into(self, into: RowSink, chunk: int = 3) -> None:
+        """The rows as a store's chunked read gives them: by section and row in code point
+        order, a row's seats in no particular order (here: against the map's)."""
+        rows = sorted(self._stored(), key=lambda r: (r[2], r[3], -int(r[4])))
+        for start in range(0, len(rows), chunk):
+            into(rows[start : start + chunk])
+
+    def _stored(self) -> list[MapRow]:
+        return [
             (sid, EVENT, section, row, str(number), price, *self._columns(sid), accessible, gap)
             for sid, section, row, number, price, accessible, gap in self.rows
-        )
+        ]
 
     def _columns(self, sid: uuid.UUID) -> tuple[str, datetime | None]:
         status, until = self.columns[sid]
         return status, until.astimezone(UTC).replace(tzinfo=None) if until else None
 
 
-def run(cache: SeatMapCache, model: Model, now: datetime, rewrite_after: float):
-    async def load() -> list[MapRow]:
-        return model.stored()
+def run(cache: SeatMapCache, model: Model, now: datetime, rewrite_after: float, chunk: int = 3):
+    async def load(into: RowSink) -> None:
+        model.read_into(into, chunk)
 
     return asyncio.run(cache.get(EVENT, now=now, load=load, rewrite_after=rewrite_after))
 
 
 @pytest.mark.parametrize("big", [False, True], ids=["small map", "big map"])
 @settings(max_examples=60, deadline=None)
-@given(layout=layouts, actions=steps, micro=st.integers(0, 999_999))
+@given(layout=layouts, actions=steps, micro=st.integers(0, 999_999), chunk=st.integers(1, 13))
 def test_announced_changes_applied_to_the_kept_map_give_a_fresh_reads_map(
-    big: bool, layout, actions, micro: int, monkeypatch_module
+    big: bool, layout, actions, micro: int, chunk: int, monkeypatch_module
 ) -> None:
     monkeypatch_module.setattr(map_cache, "_WRITE_INLINE", 0 if big else 10_000)
     model, cache = Model(layout), SeatMapCache()
     now = START.replace(microsecond=micro)
-    run(cache, model, now, 0.0)
+    run(cache, model, now, 0.0, chunk)
     for action in [*actions, ("read",)]:
         if action[0] == "tick":
             now += timedelta(minutes=action[1])
@@ -139,14 +156,14 @@ def test_a_change_heard_while_the_event_is_read_waits_for_that_read() -> None:
     running = 0
     most = 0
 
-    async def load() -> list[MapRow]:
+    async def load(into: RowSink) -> None:
         nonlocal running, most
         running += 1
         most = max(most, running)
         started.set()
         await asyncio.to_thread(release.wait, 10)
         running -= 1
-        return model.stored()  # the read's snapshot: before the changes below
+        into(model.stored())  # the read's snapshot: before the changes below
 
     async def scenario():
         readers = [asyncio.create_task(cache.get(EVENT, now=START, load=load)) for _ in range(20)]
@@ -187,8 +204,8 @@ def test_a_big_map_is_written_once_per_interval_one_write_at_a_time(monkeypatch)
 
     monkeypatch.setattr(kept_map.KeptMap, "write", slow_write)
 
-    async def load() -> list[MapRow]:
-        return model.stored()
+    async def load(into: RowSink) -> None:
+        into(model.stored())
 
     async def scenario() -> None:
         await cache.get(EVENT, now=START, load=load)
@@ -229,7 +246,7 @@ def test_writing_a_kept_map_again_never_holds_its_json() -> None:
     for sid, *_ in model.rows[::7]:
         model.columns[sid] = ("LOCKED", START + timedelta(minutes=5))
     fresh = write_map(model.read(START))
-    kept = kept_map.KeptMap(model.stored(), START)
+    kept = kept_map.KeptMap.of(model.stored(), START)
     taken = kept.snapshot(START)
     tracemalloc.start()
     try:
@@ -242,3 +259,25 @@ def test_writing_a_kept_map_again_never_holds_its_json() -> None:
     bound = 2 * len(packed[0]) + 2**20
     assert len(fresh.body()) > bound
     assert peak < bound
+
+
+def test_rows_out_of_section_and_row_order_are_refused() -> None:
+    """A read whose order is not code point order (a locale's collation) fails loudly
+    rather than keeping a map in another order than a fresh read's."""
+    model = Model([("b", "A", 1, 100, False, 0), ("B", "A", 1, 100, False, 0)])
+    rows = sorted(model.stored(), key=lambda r: r[2], reverse=True)  # "B" after "b"
+    assert rows[0][2] == "b"
+    writer = kept_map.MapWriter(START)
+    with pytest.raises(ValueError, match="out of order"):
+        writer.add(rows)
+
+
+def test_a_big_maps_json_is_unpacked_a_piece_at_a_time() -> None:
+    """A reader that takes no gzip is sent the JSON in pieces, never the whole of it at once."""
+    layout = [("FLOOR", f"R{r:03}", n, 1000 + n, False, 0) for r in range(100) for n in range(200)]
+    model = Model(layout)
+    served = write_map(model.read(START))
+    pieces = list(served.body_chunks())
+    assert b"".join(pieces) == served.body()
+    assert len(pieces) > 10
+    assert max(len(p) for p in pieces) < len(served.body()) // 10

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,15 @@ from seatguard.booking.schemas import (
     MySeatOut,
     SeatOut,
 )
-from seatguard.booking.seatmap import MapRow, MapSeat, map_seat_of, rows_in_map_order, seats_json
+from seatguard.booking.seatmap import (
+    MAP_CHUNK,
+    MapRow,
+    MapSeat,
+    RowSink,
+    map_seat_of,
+    rows_in_map_order,
+    seats_json,
+)
 from seatguard.booking.text import search_terms
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.queue.base import Queue
@@ -183,21 +191,38 @@ def map_seats(
 def map_rows(session: Session, *, event_id: uuid.UUID, drafts: bool = False) -> list[MapRow]:
     """The event's seats in the map's columns (``MapRow``), as stored, in map order."""
     load_event(session, event_id, drafts=drafts)
-    rows = session.execute(
-        select(
-            Seat.id,
-            Seat.event_id,
-            Seat.section,
-            Seat.row,
-            Seat.number,
-            Seat.price_minor,
-            Seat.status,
-            Seat.held_until,
-            Seat.accessible,
-            Seat.gap_before,
-        ).where(Seat.event_id == event_id)
+    return rows_in_map_order(session.execute(_map_columns(event_id)))
+
+
+def read_map(
+    session: Session, *, event_id: uuid.UUID, into: RowSink, chunk: int = MAP_CHUNK
+) -> None:
+    """The event's map rows as stored, given to ``into`` ``chunk`` rows at a time, ordered
+    by section and row in code point order (``seatmap.RowSink``): the event's rows are never
+    all alive at once."""
+    load_event(session, event_id, drafts=False)
+    binary = session.get_bind().dialect.name == "postgresql"  # SQLite's default is BINARY
+    order = (
+        [Seat.section.collate("C"), Seat.row.collate("C")] if binary else [Seat.section, Seat.row]
     )
-    return rows_in_map_order(rows)
+    query = _map_columns(event_id).order_by(*order).execution_options(yield_per=chunk)
+    for rows in session.execute(query).partitions():
+        into(rows)
+
+
+def _map_columns(event_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
+    return select(
+        Seat.id,
+        Seat.event_id,
+        Seat.section,
+        Seat.row,
+        Seat.number,
+        Seat.price_minor,
+        Seat.status,
+        Seat.held_until,
+        Seat.accessible,
+        Seat.gap_before,
+    ).where(Seat.event_id == event_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

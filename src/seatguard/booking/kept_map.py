@@ -23,7 +23,7 @@ from array import array
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from seatguard.booking.seatmap import AVAILABLE, LOCKED, MapRow, iso_utc
+from seatguard.booking.seatmap import AVAILABLE, LOCKED, MapRow, iso_utc, rows_in_map_order
 
 Taken = tuple[uuid.UUID, str, datetime | None]  # a seat that is not AVAILABLE: status, hold end
 
@@ -60,22 +60,47 @@ def compressed(chunks: Iterable[bytes | memoryview], level: int = TIGHT) -> tupl
     return b"".join(out), 'W/"' + digest.hexdigest() + '"'
 
 
-class KeptMap:
-    """A map's fixed bytes in map order and the seats that are not AVAILABLE."""
+class MapWriter:
+    """Writes a map's rows into the buffer of a ``KeptMap`` as they arrive, in chunks.
 
-    def __init__(self, rows: list[MapRow], now: datetime) -> None:
-        """``rows`` in map order (see ``seatmap.map_seat_of`` for the columns); the list is
-        emptied as it is read, so its rows are let go while the buffer grows."""
-        buffer = bytearray(b"[")
+    The rows come ordered by section and row in code point order (the order of Python's
+    ``str``; the database's ``ORDER BY`` with a binary collation), seats of one row in any
+    order: each row of seats is put in natural order (``seatmap.rows_in_map_order``) when the
+    next begins. So a read keeps one chunk and one row of seats alive, never the event's rows.
+    """
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        self._buffer = bytearray(b"[")
         self._places = array("I")  # where each seat's status starts in ``buffer``
         self._index: dict[int, int] = {}  # seat id (as an int) -> its position in the map
-        self.taken: dict[uuid.UUID, tuple[str, datetime | None]] = {}
-        text = _texts()
-        rows.reverse()
-        position = 0
-        while rows:
-            sid, event_id, section, row, number, price, status, until, accessible, gap = rows.pop()
-            if position:
+        self._taken: dict[uuid.UUID, tuple[str, datetime | None]] = {}
+        self._text = _texts()
+        self._row: list[MapRow] = []  # the seats of the row being read
+        self._row_key: tuple[str, str] | None = None
+
+    def add(self, rows: Iterable[MapRow]) -> None:
+        """The next rows of the map (see ``seatmap.map_seat_of`` for the columns)."""
+        for columns in rows:
+            key = (columns[2], columns[3])
+            if key != self._row_key:
+                if self._row_key is not None and key < self._row_key:
+                    raise ValueError(f"map rows out of order: {key!r} after {self._row_key!r}")
+                self._flush()
+                self._row_key = key
+            self._row.append(columns)
+
+    def finish(self) -> KeptMap:
+        self._flush()
+        self._buffer += b"]"
+        return KeptMap(self._buffer, self._places, self._index, self._taken)
+
+    def _flush(self) -> None:
+        seats = rows_in_map_order(self._row)
+        self._row.clear()
+        buffer, text, now = self._buffer, self._text, self._now
+        for sid, event_id, section, row, number, price, status, until, accessible, gap in seats:
+            if self._index:
                 buffer += b","
             buffer += (
                 f'{{"id":"{sid}","eventId":"{event_id}","section":{text(section)},'
@@ -85,17 +110,38 @@ class KeptMap:
             self._places.append(len(buffer))
             buffer += _FREE
             buffer += _tail(bool(accessible), gap)
-            self._index[sid.int] = position
-            position += 1
+            self._index[sid.int] = len(self._index)
             if until is not None and until.tzinfo is None:
                 until = until.replace(tzinfo=UTC)
             if status == LOCKED and (until is None or until <= now):
                 continue  # a hold that ran out: AVAILABLE
             if status != AVAILABLE:
-                self.taken[sid] = (status, until if status == LOCKED else None)
-        buffer += b"]"
+                self._taken[sid] = (status, until if status == LOCKED else None)
+
+
+class KeptMap:
+    """A map's fixed bytes in map order and the seats that are not AVAILABLE."""
+
+    def __init__(
+        self,
+        buffer: bytearray,
+        places: array[int],
+        index: dict[int, int],
+        taken: dict[uuid.UUID, tuple[str, datetime | None]],
+    ) -> None:
+        """What ``MapWriter`` wrote (``of`` writes it from rows at once)."""
         self._buffer = buffer  # never changed from here on
-        self.size = len(buffer) + 4 * len(self._places) + 80 * len(self._index)
+        self._places = places
+        self._index = index
+        self.taken = taken
+        self.size = len(buffer) + 4 * len(places) + 80 * len(index)
+
+    @classmethod
+    def of(cls, rows: Iterable[MapRow], now: datetime) -> KeptMap:
+        """The kept map of ``rows`` at ``now`` (in ``MapWriter``'s order)."""
+        writer = MapWriter(now)
+        writer.add(rows)
+        return writer.finish()
 
     def __len__(self) -> int:
         return len(self._places)

@@ -36,21 +36,24 @@ import gzip
 import threading
 import time
 import uuid
+import zlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 
-from seatguard.booking.kept_map import FAST, KeptMap, Taken, compressed
-from seatguard.booking.seatmap import LOCKED, MapRow, MapSeat, seats_json
+from seatguard.booking.kept_map import FAST, KeptMap, MapWriter, Taken, compressed
+from seatguard.booking.seatmap import LOCKED, MapSeat, RowSink, seats_json
 
 __all__ = ["SeatMapCache", "Taken", "WrittenMap", "write_map", "write_soon"]
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # a stadium's kept map is some 30 MB
 DEFAULT_REWRITE_AFTER = 1.0  # seconds
 _WRITE_INLINE = 5000  # seats; bigger maps are written and compressed off the event loop
+_UNPACK_CHUNK = 32 * 1024  # gzip bytes unpacked at a time for a reader that takes no gzip
+_GZIP = 31  # zlib's wbits for a gzip stream
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,6 +74,19 @@ class WrittenMap:
         """The map's JSON."""
         return gzip.decompress(self.gzipped)
 
+    def body_chunks(self, packed: int = _UNPACK_CHUNK) -> Iterator[bytes]:
+        """The map's JSON in pieces, unpacked from ``packed`` gzip bytes at a time (some 8 times
+        that each): a stadium's 21 MB JSON is never held at once."""
+        unpack = zlib.decompressobj(_GZIP)
+        view = memoryview(self.gzipped)
+        for start in range(0, len(view), packed):
+            piece = unpack.decompress(view[start : start + packed])
+            if piece:
+                yield piece
+        rest = unpack.flush()
+        if rest:
+            yield rest
+
 
 def written(packed: tuple[bytes, str], taken: tuple[Taken, ...]) -> WrittenMap:
     holds = [until for _, status, until in taken if status == LOCKED and until is not None]
@@ -84,20 +100,29 @@ def write_map(seats: list[MapSeat]) -> WrittenMap:
     return written(compressed([seats_json(seats)]), taken)
 
 
-async def write_soon(rows: list[MapRow], now: datetime) -> WrittenMap:
-    """The map of ``rows`` at ``now``, written without keeping it."""
-    if len(rows) <= _WRITE_INLINE:
-        return _keep(rows, now)[1]
-    return (await run_in_threadpool(_keep, rows, now))[1]
+async def write_soon(load: Loader, now: datetime) -> WrittenMap:
+    """The map ``load`` reads, at ``now``, written without keeping it."""
+    return (await _keep(load, now))[1]
 
 
-def _keep(rows: list[MapRow], now: datetime) -> tuple[KeptMap, WrittenMap]:
-    kept = KeptMap(rows, now)
+async def _keep(load: Loader, now: datetime) -> tuple[KeptMap, WrittenMap]:
+    """Read the map into a ``KeptMap`` as its rows arrive, and write it (a big one off the
+    event loop)."""
+    writer = MapWriter(now)
+    await load(writer.add)
+    kept = writer.finish()
+    if len(kept) <= _WRITE_INLINE:
+        return kept, _first(kept, now)
+    return kept, await run_in_threadpool(_first, kept, now)
+
+
+def _first(kept: KeptMap, now: datetime) -> WrittenMap:
     taken = kept.snapshot(now)
-    return kept, written(kept.write(taken), taken)
+    return written(kept.write(taken), taken)
 
 
-Loader = Callable[[], Awaitable[list[MapRow]]]  # in map order
+# Reads an event's map into the sink it is given, in chunks (see ``seatmap.RowSink``).
+Loader = Callable[[RowSink], Awaitable[None]]
 Change = tuple[uuid.UUID, str, datetime | None]  # seat, announced status, hold end
 
 
@@ -197,7 +222,7 @@ class SeatMapCache:
     ) -> WrittenMap:
         """The written map of ``event_id`` at ``now`` (see the module's guarantees)."""
         if not trusted:
-            return await write_soon(await load(), now)
+            return await write_soon(load, now)
         loop = asyncio.get_running_loop()
         waiting: concurrent.futures.Future[None] | None = None
         with self._lock:
@@ -231,7 +256,7 @@ class SeatMapCache:
             self.misses += 1
             if reading.get_loop() is loop:
                 return await asyncio.shield(reading)
-            return await write_soon(await load(), now)  # another loop's read: not to be awaited
+            return await write_soon(load, now)  # another loop's read: not to be awaited
         assert waiting is not None
         await asyncio.wrap_future(waiting)
         with self._lock:
@@ -247,11 +272,7 @@ class SeatMapCache:
         reading = entry.reading
         assert reading is not None
         try:
-            rows = await load()
-            if len(rows) <= _WRITE_INLINE:
-                kept, first = _keep(rows, now)
-            else:
-                kept, first = await run_in_threadpool(_keep, rows, now)
+            kept, first = await _keep(load, now)
         except BaseException as exc:
             with self._lock:
                 if self._entries.get(event_id) is entry:

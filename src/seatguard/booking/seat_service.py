@@ -18,7 +18,7 @@ from seatguard.booking.holds import Hold
 from seatguard.booking.map_cache import DEFAULT_REWRITE_AFTER, WrittenMap
 from seatguard.booking.schemas import SeatOut
 from seatguard.booking.seat_store import SeatStore
-from seatguard.booking.seatmap import MapRow, MapSeat
+from seatguard.booking.seatmap import MapSeat, RowSink
 from seatguard.common.db import Database
 from seatguard.common.metrics import counting_holds
 from seatguard.settings import Settings
@@ -78,8 +78,8 @@ async def written_seat_map(
     """The map as JSON (and gzip), read once by this process and kept up to date from the
     announced changes (a big map written again at most once per ``rewrite_after`` seconds)."""
 
-    async def load() -> list[MapRow]:
-        return await store.map_rows(event_id=event_id)
+    async def load(into: RowSink) -> None:
+        await store.read_map(event_id=event_id, into=into)
 
     return await feed.maps.get(
         event_id, now=now, load=load, trusted=feed.ready.is_set(), rewrite_after=rewrite_after

@@ -31,7 +31,15 @@ from seatguard.booking.holds import (
     wanted_seats,
 )
 from seatguard.booking.sales_rules import refuse_sale
-from seatguard.booking.seatmap import MapRow, MapSeat, map_seat, map_seat_of, rows_in_map_order
+from seatguard.booking.seatmap import (
+    MAP_CHUNK,
+    MapRow,
+    MapSeat,
+    RowSink,
+    map_seat,
+    map_seat_of,
+    rows_in_map_order,
+)
 from seatguard.booking.sqlite_store import SqliteSeatStore
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Invalid, NotFound
@@ -58,6 +66,10 @@ class SeatStore(Protocol):
 
     async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
         """The map's rows as the database has them (no clock applied), in map order."""
+        ...
+
+    async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
+        """The same rows, given to ``into`` in chunks as they are read (``seatmap.RowSink``)."""
         ...
 
     async def close(self) -> None: ...
@@ -288,6 +300,22 @@ class PgSeatStore:
             raise NotFound("No such event.", code="event_not_found")
         return rows_in_map_order(r for r in rows if r[0] is not None)
 
+    async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
+        found = False
+        async with self._pool.connection() as conn, conn.transaction():
+            cursor = conn.cursor(name="seat_map")  # server-side: FETCH a chunk at a time
+            await cursor.execute(seats_sql.SEAT_MAP_ORDERED, {"event": event_id})
+            while rows := await cursor.fetchmany(MAP_CHUNK):
+                found = True
+                seats = [r for r in rows if r[0] is not None]
+                if len(rows) < MAP_CHUNK:
+                    into(seats)
+                else:  # a stadium's: written off the event loop
+                    await run_in_threadpool(into, seats)
+            await cursor.close()
+        if not found:
+            raise NotFound("No such event.", code="event_not_found")
+
     async def close(self) -> None:
         await self._pool.close()
 
@@ -344,6 +372,13 @@ class SessionSeatStore:
                 return catalogue.map_rows(session, event_id=event_id)
 
         return await run_in_threadpool(read)
+
+    async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
+        def read() -> None:
+            with self._db.reader() as session:
+                catalogue.read_map(session, event_id=event_id, into=into)
+
+        await run_in_threadpool(read)
 
     async def close(self) -> None:
         """Nothing of its own to close (the Database belongs to the app)."""

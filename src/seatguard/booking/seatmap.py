@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,10 @@ AVAILABLE = SeatStatus.AVAILABLE.value
 # A seat as the database gives it, in these columns: id, event id, section, row, number,
 # price, status, held until (aware, or naive UTC as stored), accessible, gap before.
 MapRow = Sequence[Any]
+# Where a chunked read of a map puts its rows (ordered by section and row in code point
+# order, a row's seats in any order; see ``kept_map.MapWriter``).
+RowSink = Callable[[Sequence[MapRow]], None]
+MAP_CHUNK = 2000  # rows per chunk of such a read
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -117,6 +117,14 @@ FROM events e LEFT JOIN seats s ON s.event_id = e.id
 WHERE e.id = %(event)s AND e.status <> 'DRAFT'
 """
 
+# The same in chunks for ``MapWriter``: by section and row in byte order, which for UTF-8 is
+# code point order, Python's (whatever the database's own collation).
+SEAT_MAP_ORDERED: Final = (
+    SEAT_MAP
+    + """ORDER BY s.section COLLATE "C", s."row" COLLATE "C"
+"""
+)
+
 
 _ANSWER = (  # "found" would be PL/pgSQL's own FOUND, set by every SELECT INTO
     "seats_found, events, event_id, on_sale, upcoming, held, event_status, starts_at,"

@@ -25,7 +25,7 @@ from seatguard.booking import catalogue, live, sqlite_sql
 from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, release_refusal, wanted_seats
 from seatguard.booking.sales_rules import refuse_sale
-from seatguard.booking.seatmap import MapRow, MapSeat, map_seat
+from seatguard.booking.seatmap import MapRow, MapSeat, RowSink, map_seat
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.common.sqlite_writer import SqliteWriter
@@ -192,6 +192,13 @@ class SqliteSeatStore:
                 return catalogue.map_rows(session, event_id=event_id)
 
         return await run_in_threadpool(read)
+
+    async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
+        def read() -> None:
+            with self._db.reader() as session:
+                catalogue.read_map(session, event_id=event_id, into=into)
+
+        await run_in_threadpool(read)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._writer.close)

@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from seatguard.common.clock import Clock, system_clock
 from seatguard.common.db import Database
 from seatguard.payments.gateway import PaymentGateway
-from seatguard.payments.stripe_gateway import StripeGateway
 from seatguard.settings import Settings
 
 
@@ -22,6 +21,8 @@ def gateway_api_base(settings: Settings) -> str | None:
 
 
 def build_gateway(settings: Settings) -> PaymentGateway:
+    from seatguard.payments.stripe_gateway import StripeGateway  # loads Stripe's SDK: ~10 MB
+
     return StripeGateway(settings.stripe_secret_key, gateway_api_base(settings))
 
 

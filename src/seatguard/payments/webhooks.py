@@ -8,8 +8,6 @@ import json
 import time
 from typing import Any
 
-import stripe
-
 from seatguard.common.errors import AppError
 
 DEFAULT_TOLERANCE = 300
@@ -47,6 +45,8 @@ def verify_event(
     ``InvalidPayload`` (400, ``invalid_payload``). ``now`` (unix seconds) defaults to the wall
     clock.
     """
+    import stripe  # here, not at start-up: the SDK is some 10 MB a process seldom needs
+
     try:
         stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance=None)
         timestamp = _timestamp(str(signature_header))
