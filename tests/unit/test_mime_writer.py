@@ -117,6 +117,9 @@ def assert_same(new_raw: bytes, old: EmailMessage, *, name: str) -> None:
     assert_well_formed(new_raw)
     old_raw = old.as_bytes(policy=email.policy.SMTP)
     new_headers, old_headers = headers(new_raw), headers(old_raw)
+    # the subject as it was set, not as the standard library wrote it: around characters that
+    # are not printable it drops a space when it folds encoded words
+    old_headers["Subject"] = " ".join(str(old["Subject"]).split())
     if "=?" in name:  # the standard library writes it bare, so it reads back decoded
         shown = " ".join("".join(c if c.isprintable() else " " for c in name).split())
         assert new_headers.pop("To") == (shown, "jose@example.com")
