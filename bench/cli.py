@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -393,15 +394,23 @@ def write_report(
     versions: dict[str, str],
     loads: tuple[str, str],
     command_line: str = "",
+    measured: tuple[str, str] | None = None,
 ) -> None:
+    """Write the runs, their plots and the report; ``measured`` is (UTC time, commit) of the
+    measurement when the report is rewritten from saved results, else now and HEAD."""
     from bench.markdown import command, render
     from bench.plots import write_plots
 
     folder = path.parent / "bench"
     report.save_json(runs, folder / "results.json")
     line = command_line or command()
+    when, commit = measured or (f"{datetime.now(UTC):%Y-%m-%d %H:%M}", report.git_commit())
     (folder / "versions.json").write_text(
-        json.dumps({**versions, "_load": list(loads), "_command": line}, indent=1) + "\n"
+        json.dumps(
+            {**versions, "_load": list(loads), "_command": line, "_measured": [when, commit]},
+            indent=1,
+        )
+        + "\n"
     )
     plots = write_plots(runs, folder)
     path.write_text(
@@ -413,6 +422,7 @@ def write_report(
             started_load=loads[0],
             ended_load=loads[1],
             command_line=line,
+            measured=(when, commit),
         )
     )
     report.console.print(f"wrote {path} and {len(plots)} plots in {folder}")
@@ -474,4 +484,12 @@ def report_cmd(
     saved = json.loads((results.parent / "versions.json").read_text())
     loads = tuple(saved.pop("_load", ["?", "?"]))
     line = str(saved.pop("_command", ""))
-    write_report(runs, report_path, versions=saved, loads=(loads[0], loads[1]), command_line=line)
+    when, commit = saved.pop("_measured", ["?", "?"])
+    write_report(
+        runs,
+        report_path,
+        versions=saved,
+        loads=(loads[0], loads[1]),
+        command_line=line,
+        measured=(str(when), str(commit)),
+    )

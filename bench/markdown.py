@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.lean import lean_of_ceiling, ratios
-from bench.report import ceiling_ratios, git_commit, machine, verdicts
+from bench.report import Verdict, ceiling_ratios, git_commit, machine, verdicts
 from bench.stats import Run
 
 NOTES = Path(__file__).with_name("notes.md")  # hand-written profile findings, included as they are
@@ -44,6 +44,24 @@ def _answers(r: Run) -> str:
 
 def _met(met: bool | None) -> str:
     return "not measured" if met is None else "yes" if met else "**no**"
+
+
+def _generated(measured: tuple[str, str] | None) -> str:
+    now, head = f"{datetime.now(UTC):%Y-%m-%d %H:%M}", git_commit()
+    if measured is None or measured == (now, head):
+        return f"Generated {now} UTC at commit `{head}`."
+    when, commit = measured
+    return f"Measured {when} UTC at commit `{commit}`; this report written {now} UTC."
+
+
+def anchor(heading: str) -> str:
+    """The fragment a Markdown renderer (GitHub's) gives ``heading``."""
+    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
+    return "#" + kept.replace(" ", "-")
+
+
+def _why(v: Verdict) -> str:
+    return f"[{v.why}]({anchor(v.why)})" if v.why and v.met is not True else "–"
 
 
 def _row(cells: Sequence[object]) -> str:
@@ -355,6 +373,7 @@ def render(
     started_load: str,
     ended_load: str,
     command_line: str = "",
+    measured: tuple[str, str] | None = None,
 ) -> str:
     out = ["# SeatGuard benchmarks", ""]
     out += [
@@ -369,7 +388,7 @@ def render(
         "caps; it stops by itself). "
         "Every ratio below compares figures taken in the same run on the same machine.",
         "",
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC at commit `{git_commit()}`.",
+        _generated(measured),
         "Regenerate with `make bench` (or `seatguard bench all --report docs/benchmarks.md`).",
         "",
         "## Machine",
@@ -383,8 +402,8 @@ def render(
     out += _table(["", ""], list(info.items()))
     out += ["## Targets", ""]
     out += _table(
-        ["target", "measured", "met"],
-        [[v.target, v.measured, _met(v.met)] for v in verdicts(runs)],
+        ["target", "measured", "met", "if not: why, and what was tried"],
+        [[v.target, v.measured, _met(v.met), _why(v)] for v in verdicts(runs)],
     )
     sections = [
         (
