@@ -64,12 +64,9 @@ class SeatStore(Protocol):
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]: ...
 
-    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
-        """The map's rows as the database has them (no clock applied), in map order."""
-        ...
-
     async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
-        """The same rows, given to ``into`` in chunks as they are read (``seatmap.RowSink``)."""
+        """The map's rows as the database has them (no clock applied), in map order, given to
+        ``into`` in chunks as they are read (``seatmap.RowSink``)."""
         ...
 
     async def close(self) -> None: ...
@@ -290,9 +287,9 @@ class PgSeatStore:
         )
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
-        return [map_seat_of(r, now) for r in await self.map_rows(event_id=event_id)]
+        return [map_seat_of(r, now) for r in await self._map_rows(event_id=event_id)]
 
-    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
+    async def _map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
         async with self._pool.connection() as conn:
             cur = await conn.execute(seats_sql.SEAT_MAP, {"event": event_id}, prepare=True)
             rows = await cur.fetchall()
@@ -363,13 +360,6 @@ class SessionSeatStore:
         def read() -> list[MapSeat]:
             with self._db.reader() as session:
                 return catalogue.map_seats(session, event_id=event_id, now=now)
-
-        return await run_in_threadpool(read)
-
-    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
-        def read() -> list[MapRow]:
-            with self._db.reader() as session:
-                return catalogue.map_rows(session, event_id=event_id)
 
         return await run_in_threadpool(read)
 

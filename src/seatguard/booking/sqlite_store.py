@@ -25,7 +25,7 @@ from seatguard.booking import catalogue, live, sqlite_sql
 from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, release_refusal, wanted_seats
 from seatguard.booking.sales_rules import refuse_sale
-from seatguard.booking.seatmap import MapRow, MapSeat, RowSink, map_seat
+from seatguard.booking.seatmap import MapSeat, RowSink, map_seat
 from seatguard.common.db import Database
 from seatguard.common.errors import Conflict, Invalid, NotFound
 from seatguard.common.sqlite_writer import SqliteWriter
@@ -183,13 +183,6 @@ class SqliteSeatStore:
         def read() -> list[MapSeat]:
             with self._db.reader() as session:
                 return catalogue.map_seats(session, event_id=event_id, now=now)
-
-        return await run_in_threadpool(read)
-
-    async def map_rows(self, *, event_id: uuid.UUID) -> list[MapRow]:
-        def read() -> list[MapRow]:
-            with self._db.reader() as session:
-                return catalogue.map_rows(session, event_id=event_id)
 
         return await run_in_threadpool(read)
 
