@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from bench.load import Client, LoadResult, Recorder, run_load
 from bench.pg import free_port
 from bench.profile import profiled
-from bench.server import RssSampler, spawn
+from bench.server import RssSampler, children_of, cpu_seconds, machine_cpu_seconds, spawn
 from bench.stats import Run, latencies_ms, quantiles, status_counts
 from bench.world import World, audit, make_event
 from seatguard.booking.models import Order, Ticket
@@ -117,6 +117,14 @@ def _wait_for_webhooks(world: World, paid: int, *, timeout: float) -> int:
         time.sleep(0.1)
 
 
+def _tree_cpu(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in [pid, *children_of(pid)])
+
+
+def _cores(cpu_s: float, window: float) -> float:
+    return round(cpu_s / window, 2) if window > 0 else 0.0
+
+
 def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
     seat_ids = [str(s) for s in make_event(world, seats=sale.seats)]
     plan: list[list[str]] = []
@@ -204,16 +212,21 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
         first_at: float | None = None  # when the first order was seen completed
         tickets_at_first = 0
         worker_cpu_at_first = 0.0
+        server_cpu_at_first = machine_at_first = 0.0
         while time.monotonic() < deadline:
             completed, tickets, outstanding = _counts(world)
             if first_at is None and completed:
                 first_at = time.perf_counter()
                 tickets_at_first = tickets
                 worker_cpu_at_first = sum(sampler.cpu_last.get(p, 0.0) for p in worker_pids)
+                server_cpu_at_first = _tree_cpu(server.pid)
+                machine_at_first = machine_cpu_seconds()
             if completed >= len(paid_at) and outstanding == 0:
                 break
             time.sleep(0.1)
         fulfilled = time.perf_counter()
+        machine_cpu_s = machine_cpu_seconds() - machine_at_first
+        server_cpu_s = _tree_cpu(server.pid) - server_cpu_at_first
         sampler.stop()
     window = max(fulfilled - drain_begin, 1e-9)
     worker_cpu_s = sum(sampler.cpu_last.get(pid, 0.0) for pid in worker_pids)
@@ -264,6 +277,12 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
             "steady_worker_cpu_ms_per_ticket": round(
                 (worker_cpu_s - worker_cpu_at_first) * 1000 / max(1, steady_tickets), 1
             ),
+            # who kept the cores busy while the workers drained (after the first order): the
+            # workers, the booking service (the gateway's lookups), and everything else
+            # (PostgreSQL, this client's polling)
+            "steady_cores_busy": _cores(machine_cpu_s, steady_window),
+            "steady_cores_workers": _cores(worker_cpu_s - worker_cpu_at_first, steady_window),
+            "steady_cores_booking": _cores(server_cpu_s, steady_window),
             "every_paid_order_completed": completed == len(paid_at) and tickets == seats_paid,
             "queue_depth": [(round(t, 1), d) for t, d in depth.points],
             "p99_by_step_ms": {

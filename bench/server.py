@@ -53,6 +53,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine has been busy so far (all processes), from /proc."""
+    with open("/proc/stat") as fh:
+        fields = fh.readline().split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
 def children_of(pid: int) -> list[int]:
     """Direct and indirect children (uvicorn's worker processes), from /proc."""
     parents: dict[int, int] = {}
