@@ -16,13 +16,10 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from seatguard.common.clock import Clock, system_clock
@@ -86,10 +83,12 @@ class DatabaseQueue:
             "dedupe_key": dedupe_key,
             "created_at": now,
         }
-        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
-        stmt = dialect.insert(Job).values(**row).on_conflict_do_nothing()
-        with self._session(session) as s:
-            s.execute(stmt)
+        stmt = job_sql.INSERT["postgresql" if self._db.dialect == "postgresql" else "sqlite"]
+        if session is not None:  # the outbox: in the caller's transaction
+            session.execute(stmt, row)
+            return
+        with self._db.begin() as conn:
+            conn.execute(stmt, row)
 
     # -- consuming -------------------------------------------------------------------------
 
@@ -104,12 +103,8 @@ class DatabaseQueue:
             time.sleep(min(POLL_INTERVAL, remaining))
 
     def ack(self, message: Message) -> None:
-        with self._db.unit_of_work() as s:
-            s.execute(
-                update(Job)
-                .where(Job.id == uuid.UUID(message.id), job_sql.LIVE)
-                .values(done_at=self._clock(), locked_until=None)
-            )
+        with self._db.begin() as conn:
+            conn.execute(job_sql.ACK, {"job_id": uuid.UUID(message.id), "done": self._clock()})
 
     def retry(self, message: Message, *, error: str) -> None:
         """Back off and make the job visible again, or dead-letter it on its last attempt.
@@ -146,12 +141,9 @@ class DatabaseQueue:
         """Renew the claim for another visibility timeout (a long handler's heartbeat)."""
         job_id, attempts = _parse_receipt(message.receipt)
         lease = self._clock() + self._visibility
-        with self._db.unit_of_work() as s:
-            s.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.attempts == attempts, job_sql.LIVE)
-                .values(visible_at=lease, locked_until=lease)
-            )
+        params = {"job_id": job_id, "job_attempts": attempts, "lease": lease}
+        with self._db.begin() as conn:
+            conn.execute(job_sql.EXTEND, params)
 
     # -- operating -------------------------------------------------------------------------
 
@@ -206,14 +198,11 @@ class DatabaseQueue:
         if self._next_purge_at is None or now >= self._next_purge_at:
             self._next_purge_at = now + timedelta(hours=1)
             self.purge_done()
-        lease = now + self._visibility
         skip_locked = self._db.dialect == "postgresql"
-        with self._db.unit_of_work() as s:
-            s.execute(job_sql.dead_letter_timed_out(self.name, now=now, skip_locked=skip_locked))
-            stmt = job_sql.claim(
-                self.name, now=now, lease=lease, limit=limit, skip_locked=skip_locked
-            )
-            rows = list(s.execute(stmt))
+        params = {"job_queue": self.name, "job_now": now, "job_lease": now + self._visibility}
+        with self._db.begin() as conn:
+            conn.execute(job_sql.dead_letter_timed_out(skip_locked=skip_locked), params)
+            rows = list(conn.execute(job_sql.claim(limit=limit, skip_locked=skip_locked), params))
         rows.sort(key=lambda r: (r.created_at, str(r.id)))
         return [
             Message(
@@ -224,14 +213,6 @@ class DatabaseQueue:
             )
             for r in rows
         ]
-
-    @contextmanager
-    def _session(self, session: Session | None) -> Iterator[Session]:
-        if session is not None:
-            yield session
-            return
-        with self._db.unit_of_work() as s:
-            yield s
 
 
 def _parse_receipt(receipt: str) -> tuple[uuid.UUID, int]:

@@ -10,37 +10,66 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
     CursorResult,
     Result,
     ScalarSelect,
+    Table,
     Update,
     and_,
+    bindparam,
     false,
     func,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
 from seatguard.queue.models import Job
 
+JOBS = cast(Table, Job.__table__)
 LIVE = and_(Job.dead == false(), Job.done_at.is_(None))
-TIMED_OUT = func.coalesce(Job.last_error, "visibility timeout expired on the last attempt")
+
+# The statements a worker runs for every message, built once on the table with bound values
+# (Core, compiled once per engine): an ORM-enabled statement built per call costs several
+# times the database's own work for these one-row statements.
+_LIVE = and_(JOBS.c.dead == false(), JOBS.c.done_at.is_(None))
+_THIS_CLAIM = and_(  # a job as its claim saw it: a stale worker's receipt matches nothing
+    JOBS.c.id == bindparam("job_id"), JOBS.c.attempts == bindparam("job_attempts"), _LIVE
+)
+ACK = (
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job_id"), _LIVE)
+    .values(done_at=bindparam("done"), locked_until=None)
+)
+EXTEND = (
+    update(JOBS)
+    .where(_THIS_CLAIM)
+    .values(visible_at=bindparam("lease"), locked_until=bindparam("lease"))
+)
+INSERT = {  # values given at execution: every column of the job
+    name: dialect.insert(JOBS).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
-def due_ids(
-    queue: str, *, now: datetime, limit: int, exhausted: bool, skip_locked: bool
-) -> ScalarSelect[Any]:
-    """Ids of live jobs due now: those with attempts left, or (``exhausted``) those without."""
-    used_up = Job.attempts >= Job.max_attempts
+def _due_ids(*, limit: int, exhausted: bool, skip_locked: bool) -> ScalarSelect[Any]:
+    """Ids of live jobs of ``:job_queue`` due at ``:job_now``: those with attempts left, or
+    (``exhausted``) those without."""
+    used_up = JOBS.c.attempts >= JOBS.c.max_attempts
     stmt = (
-        select(Job.id)
-        .where(Job.queue == queue, LIVE, Job.visible_at <= now)
+        select(JOBS.c.id)
+        .where(
+            JOBS.c.queue == bindparam("job_queue"),
+            _LIVE,
+            JOBS.c.visible_at <= bindparam("job_now"),
+        )
         .where(used_up if exhausted else ~used_up)
-        .order_by(Job.visible_at)
+        .order_by(JOBS.c.visible_at)
         .limit(limit)
     )
     if skip_locked:
@@ -48,28 +77,39 @@ def due_ids(
     return stmt.scalar_subquery()
 
 
-def dead_letter_timed_out(queue: str, *, now: datetime, skip_locked: bool) -> Update:
-    """Jobs whose last attempt's lease ran out go to the dead-letter queue, not back out."""
-    ids = due_ids(queue, now=now, limit=100, exhausted=True, skip_locked=skip_locked)
+@cache
+def dead_letter_timed_out(*, skip_locked: bool) -> Update:
+    """Jobs whose last attempt's lease ran out go to the dead-letter queue, not back out.
+    Bound at execution: ``job_queue``, ``job_now``."""
+    ids = _due_ids(limit=100, exhausted=True, skip_locked=skip_locked)
     return (
-        update(Job)
-        .where(Job.id.in_(ids))
-        .values(dead=True, dead_at=now, locked_until=None, last_error=TIMED_OUT)
-        .execution_options(synchronize_session=False)
+        update(JOBS)
+        .where(JOBS.c.id.in_(ids))
+        .values(
+            dead=True,
+            dead_at=bindparam("job_now"),
+            locked_until=None,
+            last_error=func.coalesce(
+                JOBS.c.last_error, "visibility timeout expired on the last attempt"
+            ),
+        )
     )
 
 
-def claim(
-    queue: str, *, now: datetime, lease: datetime, limit: int, skip_locked: bool
-) -> Executable:
-    """Lease up to ``limit`` due jobs until ``lease``, counting the delivery."""
-    ids = due_ids(queue, now=now, limit=limit, exhausted=False, skip_locked=skip_locked)
+@cache
+def claim(*, limit: int, skip_locked: bool) -> Executable:
+    """Lease up to ``limit`` due jobs until ``:job_lease``, counting the delivery. Bound at
+    execution: ``job_queue``, ``job_now``, ``job_lease``."""
+    ids = _due_ids(limit=limit, exhausted=False, skip_locked=skip_locked)
     return (
-        update(Job)
-        .where(Job.id.in_(ids))
-        .values(attempts=Job.attempts + 1, visible_at=lease, locked_until=lease)
-        .returning(Job.id, Job.payload, Job.attempts, Job.created_at)
-        .execution_options(synchronize_session=False)
+        update(JOBS)
+        .where(JOBS.c.id.in_(ids))
+        .values(
+            attempts=JOBS.c.attempts + 1,
+            visible_at=bindparam("job_lease"),
+            locked_until=bindparam("job_lease"),
+        )
+        .returning(JOBS.c.id, JOBS.c.payload, JOBS.c.attempts, JOBS.c.created_at)
     )
 
 
