@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, select
+from sqlalchemy import Connection, Row, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
@@ -99,111 +101,158 @@ def seat_label(section: str, row: str, number: str) -> str:
     return f"{section} {row}{number}"
 
 
-def _event_view(event: Event) -> EventView:
-    return EventView(
-        id=event.id,
-        name=event.name,
-        artist=event.artist,
-        venue=event.location,
-        starts_at=event.starts_at,
-        timezone=event.timezone,
-        poster_url=event.poster_url,
+_ORDERS = cast(Table, Order.__table__)
+_EVENTS = cast(Table, Event.__table__)
+_SEATS = cast(Table, Seat.__table__)
+_ITEMS = cast(Table, OrderItem.__table__)
+_TICKETS = cast(Table, Ticket.__table__)
+
+# Built once on the tables (Core rows, no ORM entities): an order's email reads these for
+# every order a worker fulfils.
+_ORDER = (
+    select(
+        _ORDERS.c.id,
+        _ORDERS.c.user_id,
+        _ORDERS.c.status,
+        _ORDERS.c.currency,
+        _ORDERS.c.amount_total,
+        _ORDERS.c.customer_name,
+        _ORDERS.c.customer_email,
+        _ORDERS.c.created_at,
+        _ORDERS.c.completed_at,
+        _ORDERS.c.status_reason,
+        _EVENTS.c.id.label("event_id"),
+        _EVENTS.c.name,
+        _EVENTS.c.artist,
+        _EVENTS.c.location,
+        _EVENTS.c.starts_at,
+        _EVENTS.c.timezone,
+        _EVENTS.c.poster_url,
     )
+    .join(_EVENTS, _EVENTS.c.id == _ORDERS.c.event_id)
+    .where(_ORDERS.c.id == bindparam("order_id"))
+)
+_SEAT_LINES = (
+    select(_SEATS.c.id, _SEATS.c.section, _SEATS.c.row, _SEATS.c.number, _ITEMS.c.amount)
+    .join(_ITEMS, _ITEMS.c.seat_id == _SEATS.c.id)
+    .where(_ITEMS.c.order_id == bindparam("order_id"))
+)
+_KEPT_LINES = _SEAT_LINES.where(_ITEMS.c.refund_id.is_(None))
+_REFUNDED_LINES = _SEAT_LINES.where(_ITEMS.c.refund_id == bindparam("refund_id"))
+_LIVE_TICKETS = (
+    select(
+        _TICKETS.c.id,
+        _TICKETS.c.order_id,
+        _SEATS.c.id.label("seat_id"),
+        _SEATS.c.section,
+        _SEATS.c.row,
+        _SEATS.c.number,
+        _SEATS.c.price_minor,
+        _ORDERS.c.currency,
+        _ITEMS.c.amount,
+        _TICKETS.c.code,
+        _TICKETS.c.short_code,
+        _TICKETS.c.issued_at,
+        _TICKETS.c.checked_in_at,
+    )
+    .join(_SEATS, _SEATS.c.id == _TICKETS.c.seat_id)
+    .join(_ORDERS, _ORDERS.c.id == _TICKETS.c.order_id)
+    .outerjoin(
+        _ITEMS,
+        and_(_ITEMS.c.order_id == _TICKETS.c.order_id, _ITEMS.c.seat_id == _SEATS.c.id),
+    )
+    .where(_TICKETS.c.voided_at.is_(None))
+)
+_TICKETS_OF_ORDERS = _LIVE_TICKETS.where(
+    _TICKETS.c.order_id.in_(bindparam("order_ids", expanding=True))
+)
+_TICKETS_BY_ID = _LIVE_TICKETS.where(_TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)))
+
+Reads = Session | Connection  # a view reads through either
 
 
-def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, list[TicketView]]:
+def load_order_view(session: Reads, order_id: uuid.UUID) -> tuple[OrderView, list[TicketView]]:
     """The order with its event, its seats (order items not refunded alone) and its live
     (not void) tickets."""
-    found = session.execute(
-        select(Order, Event).join(Event, Event.id == Order.event_id).where(Order.id == order_id)
-    ).first()
-    if found is None:
+    row = session.execute(_ORDER, {"order_id": order_id}).first()
+    if row is None:
         raise NotFound("No such order.", code="order_not_found")
-    order, event = found
-    items = session.execute(
-        select(Seat, OrderItem.amount)
-        .join(OrderItem, OrderItem.seat_id == Seat.id)
-        .where(OrderItem.order_id == order_id, OrderItem.refund_id.is_(None))
-    ).all()
-    seats = sorted(
-        (
-            SeatLine(
-                seat_id=seat.id, section=seat.section, row=seat.row, number=seat.number, amount=amt
-            )
-            for seat, amt in items
-        ),
-        key=lambda s: _seat_order(s.section, s.row, s.number),
-    )
     view = OrderView(
-        id=order.id,
-        user_id=order.user_id,
-        status=order.status,
-        currency=order.currency,
-        amount_total=order.amount_total,
-        holder_name=order.customer_name or order.customer_email or "",
-        holder_email=order.customer_email,
-        created_at=order.created_at,
-        completed_at=order.completed_at,
-        event=_event_view(event),
-        seats=tuple(seats),
-        status_reason=order.status_reason,
+        id=row.id,
+        user_id=row.user_id,
+        status=row.status,
+        currency=row.currency,
+        amount_total=row.amount_total,
+        holder_name=row.customer_name or row.customer_email or "",
+        holder_email=row.customer_email,
+        created_at=row.created_at,
+        completed_at=row.completed_at,
+        event=EventView(
+            id=row.event_id,
+            name=row.name,
+            artist=row.artist,
+            venue=row.location,
+            starts_at=row.starts_at,
+            timezone=row.timezone,
+            poster_url=row.poster_url,
+        ),
+        seats=tuple(_seat_lines(session.execute(_KEPT_LINES, {"order_id": order_id}))),
+        status_reason=row.status_reason,
     )
     return view, load_ticket_views(session, order_ids=[order_id])
 
 
 def refunded_seats(
-    session: Session, order_id: uuid.UUID, refund_id: uuid.UUID | None
+    session: Reads, order_id: uuid.UUID, refund_id: uuid.UUID | None
 ) -> list[SeatLine]:
     """The seats a partial refund (``refund_id``) gave back, in seat order."""
-    rows = session.execute(
-        select(Seat, OrderItem.amount)
-        .join(OrderItem, OrderItem.seat_id == Seat.id)
-        .where(OrderItem.order_id == order_id, OrderItem.refund_id == refund_id)
-    ).all()
+    if refund_id is None:  # SQL's "= NULL" matches nothing; these are the items kept
+        return _seat_lines(session.execute(_KEPT_LINES, {"order_id": order_id}))
+    params = {"order_id": order_id, "refund_id": refund_id}
+    return _seat_lines(session.execute(_REFUNDED_LINES, params))
+
+
+def _seat_lines(rows: Iterable[Row[Any]]) -> list[SeatLine]:
     lines = [
-        SeatLine(seat_id=s.id, section=s.section, row=s.row, number=s.number, amount=amt)
-        for s, amt in rows
+        SeatLine(seat_id=r.id, section=r.section, row=r.row, number=r.number, amount=r.amount)
+        for r in rows
     ]
     return sorted(lines, key=lambda s: _seat_order(s.section, s.row, s.number))
 
 
 def load_ticket_views(
-    session: Session,
+    session: Reads,
     *,
     order_ids: list[uuid.UUID] | None = None,
     ticket_ids: list[uuid.UUID] | None = None,
 ) -> list[TicketView]:
     """Live tickets of the given orders or with the given ids, in seat order within each
     order; void (refunded) ones are left out."""
-    stmt = (
-        select(Ticket, Seat, Order.currency, OrderItem.amount)
-        .join(Seat, Seat.id == Ticket.seat_id)
-        .join(Order, Order.id == Ticket.order_id)
-        .outerjoin(
-            OrderItem, and_(OrderItem.order_id == Ticket.order_id, OrderItem.seat_id == Seat.id)
-        )
-    )
-    stmt = stmt.where(Ticket.voided_at.is_(None))
-    if order_ids is not None:
-        stmt = stmt.where(Ticket.order_id.in_(order_ids))
-    if ticket_ids is not None:
-        stmt = stmt.where(Ticket.id.in_(ticket_ids))
+    if order_ids is not None and ticket_ids is not None:
+        stmt = _TICKETS_OF_ORDERS.where(_TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)))
+    elif order_ids is not None:
+        stmt = _TICKETS_OF_ORDERS
+    elif ticket_ids is not None:
+        stmt = _TICKETS_BY_ID
+    else:
+        stmt = _LIVE_TICKETS
+    params = {"order_ids": order_ids, "ticket_ids": ticket_ids}
     views = [
         TicketView(
-            id=ticket.id,
-            order_id=ticket.order_id,
-            seat_id=seat.id,
-            section=seat.section,
-            row=seat.row,
-            number=seat.number,
-            price_minor=seat.price_minor if amount is None else amount,
-            currency=currency,
-            code=ticket.code,
-            short_code=ticket.short_code,
-            issued_at=ticket.issued_at,
-            checked_in_at=ticket.checked_in_at,
+            id=r.id,
+            order_id=r.order_id,
+            seat_id=r.seat_id,
+            section=r.section,
+            row=r.row,
+            number=r.number,
+            price_minor=r.price_minor if r.amount is None else r.amount,
+            currency=r.currency,
+            code=r.code,
+            short_code=r.short_code,
+            issued_at=r.issued_at,
+            checked_in_at=r.checked_in_at,
         )
-        for ticket, seat, currency, amount in session.execute(stmt).all()
+        for r in session.execute(stmt, params)
     ]
     return sorted(views, key=lambda t: (str(t.order_id), *_seat_order(t.section, t.row, t.number)))
 
