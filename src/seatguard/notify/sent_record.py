@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, update
+from sqlalchemy import Table, and_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from seatguard.common.db import Database
@@ -45,6 +45,8 @@ _CLAIM = {  # values given at execution: order_id, kind, claimed_at
     name: dialect.insert(_SENDS).on_conflict_do_nothing().returning(_SENDS.c.order_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_HELD = select(_SENDS.c.claimed_at, _SENDS.c.sent_at).where(_OURS).with_for_update()
+_TAKE_OVER = update(_SENDS).where(_OURS).values(claimed_at=bindparam("claim_at"))
 _MARK_SENT = update(_SENDS).where(_OURS).values(sent_at=bindparam("send_at"))
 _RELEASE = delete(_SENDS).where(
     _OURS, _SENDS.c.claimed_at == bindparam("claim_at"), _SENDS.c.sent_at.is_(None)
@@ -54,30 +56,31 @@ _RELEASE = delete(_SENDS).where(
 def claim(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> bool:
     """Take the right to send; False when the email was already sent."""
     insert = _CLAIM["postgresql" if db.dialect == "postgresql" else "sqlite"]
-    with db.unit_of_work() as s:
-        if s.execute(insert, {"order_id": order_id, "kind": kind, "claimed_at": now}).first():
+    ours = {"send_order": order_id, "send_kind": kind}
+    with db.begin() as conn:
+        if conn.execute(insert, {"order_id": order_id, "kind": kind, "claimed_at": now}).first():
             return True
-        row = s.get(EmailSend, (order_id, kind), with_for_update=True, populate_existing=True)
+        row = conn.execute(_HELD, ours).first()
         if row is None:  # released between the two statements: try again
             raise EmailInProgress(f"{kind} email of order {order_id} changed hands")
         if row.sent_at is not None:
             return False
         if row.claimed_at > now - CLAIM_TIMEOUT:
             raise EmailInProgress(f"{kind} email of order {order_id} is being sent")
-        row.claimed_at = now  # a stale claim: its holder died
+        conn.execute(_TAKE_OVER, {**ours, "claim_at": now})  # a stale claim: its holder died
         return True
 
 
 def mark_sent(db: Database, *, order_id: uuid.UUID, kind: str, now: datetime) -> None:
-    with db.unit_of_work() as s:
-        s.execute(_MARK_SENT, {"send_order": order_id, "send_kind": kind, "send_at": now})
+    with db.begin() as conn:
+        conn.execute(_MARK_SENT, {"send_order": order_id, "send_kind": kind, "send_at": now})
 
 
 def release(db: Database, *, order_id: uuid.UUID, kind: str, claimed_at: datetime) -> None:
     """Give up our claim (the mailer failed), so the retry need not wait for it to go stale."""
-    with db.unit_of_work() as s:
+    with db.begin() as conn:
         params = {"send_order": order_id, "send_kind": kind, "claim_at": claimed_at}
-        s.execute(_RELEASE, params)
+        conn.execute(_RELEASE, params)
 
 
 def send_once(
