@@ -30,6 +30,10 @@ from seatguard.queue.base import DeadJob, Message
 from seatguard.queue.models import Job
 
 POLL_INTERVAL = 0.2  # seconds between claims while long-polling an empty queue
+# How often a claim first dead-letters the jobs whose last lease ran out. Such a job is never
+# claimed again, so this is bookkeeping, not delivery; and the search walks every due job, so
+# on every claim it would cost a deep queue more than the claim itself.
+DEAD_LETTER_EVERY = timedelta(seconds=1)
 
 
 class DatabaseQueue:
@@ -58,6 +62,7 @@ class DatabaseQueue:
         self._rng = rng
         self._retention = timedelta(seconds=done_retention)
         self._next_purge_at: datetime | None = None
+        self._next_dead_letter_at: datetime | None = None
 
     # -- producing -------------------------------------------------------------------------
 
@@ -201,7 +206,9 @@ class DatabaseQueue:
         skip_locked = self._db.dialect == "postgresql"
         params = {"job_queue": self.name, "job_now": now, "job_lease": now + self._visibility}
         with self._db.begin() as conn:
-            conn.execute(job_sql.dead_letter_timed_out(skip_locked=skip_locked), params)
+            if self._next_dead_letter_at is None or now >= self._next_dead_letter_at:
+                self._next_dead_letter_at = now + DEAD_LETTER_EVERY
+                conn.execute(job_sql.dead_letter_timed_out(skip_locked=skip_locked), params)
             rows = list(conn.execute(job_sql.claim(limit=limit, skip_locked=skip_locked), params))
         rows.sort(key=lambda r: (r.created_at, str(r.id)))
         return [
