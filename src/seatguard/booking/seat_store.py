@@ -4,8 +4,9 @@
 the named statements of ``seats_sql`` on async psycopg connections (no threadpool, no ORM);
 holds that wait for a connection go together (``HoldBatches``). ``sqlite_store`` does the
 same on one writer thread per process. ``SessionSeatStore`` runs the same actions through
-``holds`` and ``catalogue`` in a SQLAlchemy unit of work on a worker thread: the reference
-both are tested against, and the path of an in-memory SQLite database.
+``holds`` in a SQLAlchemy unit of work, and the seat map through ``map_reads``, on a
+worker thread: the reference both are tested against, and the path of an in-memory SQLite
+database.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, Protocol
 import psycopg
 from starlette.concurrency import run_in_threadpool
 
-from seatguard.booking import catalogue, live, seats_sql
+from seatguard.booking import live, map_reads, seats_sql
 from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import (
     Hold,
@@ -357,18 +358,10 @@ class SessionSeatStore:
         return await run_in_threadpool(give_back)
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
-        def read() -> list[MapSeat]:
-            with self._db.reader() as session:
-                return catalogue.map_seats(session, event_id=event_id, now=now)
-
-        return await run_in_threadpool(read)
+        return await map_reads.seat_map(self._db, event_id=event_id, now=now)
 
     async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
-        def read() -> None:
-            with self._db.reader() as session:
-                catalogue.read_map(session, event_id=event_id, into=into)
-
-        await run_in_threadpool(read)
+        await map_reads.read_map(self._db, event_id=event_id, into=into)
 
     async def close(self) -> None:
         """Nothing of its own to close (the Database belongs to the app)."""

@@ -7,7 +7,7 @@ costs a few cached statements instead of a unit of work on the threadpool. The r
 answers are those of ``holds`` (and of ``PgSeatStore``): the sale rule, the per-user cap, all
 or nothing, a user's own hold keeps its expiry. Live seat maps hear of a change once its
 transaction has committed. The seat map is read through the catalogue on the threadpool
-(readers do not queue).
+(``map_reads``: readers do not queue).
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from starlette.concurrency import run_in_threadpool
-
-from seatguard.booking import catalogue, live, sqlite_sql
+from seatguard.booking import live, map_reads, sqlite_sql
 from seatguard.booking.domain import SalesWindow
 from seatguard.booking.holds import Hold, release_refusal, wanted_seats
 from seatguard.booking.sales_rules import refuse_sale
@@ -180,18 +178,10 @@ class SqliteSeatStore:
         return await self._writer.run(work, committed=self._freed)
 
     async def seat_map(self, *, event_id: uuid.UUID, now: datetime) -> list[MapSeat]:
-        def read() -> list[MapSeat]:
-            with self._db.reader() as session:
-                return catalogue.map_seats(session, event_id=event_id, now=now)
-
-        return await run_in_threadpool(read)
+        return await map_reads.seat_map(self._db, event_id=event_id, now=now)
 
     async def read_map(self, *, event_id: uuid.UUID, into: RowSink) -> None:
-        def read() -> None:
-            with self._db.reader() as session:
-                catalogue.read_map(session, event_id=event_id, into=into)
-
-        await run_in_threadpool(read)
+        await map_reads.read_map(self._db, event_id=event_id, into=into)
 
     async def close(self) -> None:
         await asyncio.to_thread(self._writer.close)
