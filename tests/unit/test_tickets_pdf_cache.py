@@ -4,12 +4,15 @@ and documents with other characters still get every glyph they show."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fontTools import subset  # type: ignore[import-untyped]
 
 from seatguard.tickets import pdf_output
 from seatguard.tickets.pdf import render_tickets_pdf
+from seatguard.tickets.views import OrderView
 from tests.unit.test_tickets_pdf import page_texts, sample
 
 
@@ -72,3 +75,26 @@ def test_line_widths_are_what_fpdf2_measures():
         for line in (*above, *below):
             doc.set_font(pdf.FONT, "B" if line.bold else "", line.size)
             assert pdf._width(doc, line.text) == pytest.approx(doc.get_string_width(line.text))
+
+
+def test_documents_rendered_at_once_in_threads_are_each_whole():
+    """A worker renders its messages' documents in threads: each document, cold or warm,
+    is the one rendered alone (fonts' objects are never shared between two documents)."""
+    names = ["Ana", "Łukasz Żółć", "Zoë Ærø", "Ñandú Güemes", "Ελένη", "Søren"] * 4
+    order, tickets = sample(seats=2)
+    orders = [dataclasses.replace(order, holder_name=name) for name in names]
+    alone = []
+    for each in orders:
+        pdf_output.clear_output_cache()
+        alone.append(render_tickets_pdf(order=each, tickets=tickets))
+    start = threading.Barrier(len(orders))
+
+    def render(each: OrderView) -> bytes:
+        start.wait()
+        return render_tickets_pdf(order=each, tickets=tickets)
+
+    for _round in range(3):
+        pdf_output.clear_output_cache()  # every glyph set cold: the threads embed at once
+        with ThreadPoolExecutor(max_workers=len(orders)) as pool:
+            together = list(pool.map(render, orders))
+        assert together == alone

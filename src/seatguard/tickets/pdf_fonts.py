@@ -3,12 +3,13 @@
 ``FPDF.add_font`` parses a TrueType file every time (cmap, metrics, glyph ids), and the
 subsetting at ``output()`` then rewrites the parsed font in place, so a parsed font cannot
 simply be shared between documents. What can be shared is what fpdf2 itself treats as
-immutable when it copies a font (see ``TTFFont.__deepcopy__``): the cmap, the glyph ids,
-the descriptor and the names. Each document gets a copy with its own subset map, its own
-widths table and missing-glyph list, and its own ``fontTools`` font opened lazily from the
-file's bytes kept in memory (opened only when the document's fonts are subset, see
-``seatguard.tickets.pdf_output``), so nothing used by one document reaches another and the
-same text still gives the same bytes.
+immutable when it copies a font (see ``TTFFont.__deepcopy__``): the cmap, the glyph ids
+and the names. Each document gets a copy with its own subset map, its own descriptor (fpdf2
+numbers it and writes to it when the document is output), its own widths table and
+missing-glyph list, and its own ``fontTools`` font opened lazily from the file's bytes kept
+in memory (opened only when the document's fonts are subset, see
+``seatguard.tickets.pdf_output``), so nothing used by one document reaches another (also
+when two threads write documents at once) and the same text still gives the same bytes.
 
 That font is opened with ``recalcBBoxes=False``: recomputing the bounding boxes makes
 ``fontTools`` decompile every kept glyph when the subset is saved, which is most of the
@@ -20,6 +21,7 @@ Importing this module imports neither fpdf2 nor fontTools; the first document do
 
 from __future__ import annotations
 
+import copy
 import io
 import threading
 from dataclasses import dataclass
@@ -52,7 +54,6 @@ _SHARED = (
     "collection_font_number",
     "cmap",
     "glyph_ids",
-    "desc",
     "palette_index",
     "color_font",
 )
@@ -165,6 +166,10 @@ def _copy_for(pdf: FPDF, template: _Template) -> TTFFont:
     for name in _SHARED:
         setattr(font, name, getattr(source, name))
     font.i = len(pdf.fonts) + 1
+    # The descriptor is its document's own: fpdf2 numbers it and hangs the font file on it
+    # when the document is written, so a shared one would be numbered by two documents
+    # written at once in two threads (each then pointing at the other's objects).
+    font.desc = copy.copy(source.desc)
     font.cw = source.cw.copy()  # a defaultdict: looking up a missing character writes to it
     font.missing_glyphs = []
     font.biggest_size_pt = 0

@@ -15,7 +15,6 @@ font is written by fpdf2 alone.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -204,7 +203,7 @@ class TicketOutputProducer(OutputProducer):
         system_info = CIDSystemInfo()
         self._add_pdf_obj(system_info, "fonts")
         cid_font.c_i_d_system_info = system_info
-        descriptor = copy.copy(font.desc)  # shared by every copy of the font: not written to
+        descriptor = font.desc  # this document's own (``pdf_fonts``)
         descriptor.font_name = Name(entry.base_font)
         self._add_pdf_obj(descriptor, "fonts")
         cid_font.font_descriptor = descriptor
