@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from bench import report
-from bench.flash import Sale, flash_sale
+from bench.flash import DRAINS, Sale, flash_sale
 from bench.lean import IMPLEMENTATIONS, WrkCell, health_rate, hold_rate
 from bench.limit import limit
 from bench.pdf import pdf_cost
@@ -136,7 +136,15 @@ def run_naive(s: BenchSession, grid: Grid) -> list[Run]:
 
 
 def run_flash(s: BenchSession, dbs: list[str], workers: list[int], sale: Sale) -> list[Run]:
-    return [flash_sale(s.world(db), sale=sale, workers=w) for db in dbs for w in workers]
+    """SeatGuard's workers drain every database's sale; on PostgreSQL the lean drain then
+    drains a sale of its own, the same size, in the same run."""
+    return [
+        flash_sale(s.world(db), sale=sale, workers=w, drain=drain)
+        for db in dbs
+        for w in workers
+        for drain in DRAINS
+        if drain != "lean" or db == "postgresql"
+    ]
 
 
 def flash_size(

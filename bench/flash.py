@@ -125,7 +125,10 @@ def _cores(cpu_s: float, window: float) -> float:
     return round(cpu_s / window, 2) if window > 0 else 0.0
 
 
-def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
+DRAINS = ("seatguard", "lean")  # who drains: ``seatguard worker``, or ``bench.lean_drain``
+
+
+def flash_sale(world: World, *, sale: Sale, workers: int, drain: str = "seatguard") -> Run:
     seat_ids = [str(s) for s in make_event(world, seats=sale.seats)]
     plan: list[list[str]] = []
     cursor = 0
@@ -196,9 +199,14 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
         drain_begin = time.perf_counter()
         worker_pids: list[int] = []
         for w in range(workers):
+            command = (
+                ["seatguard", "worker", "--concurrency", "2"]
+                if drain == "seatguard"
+                else ["bench.lean_drain", "--threads", "2"]
+            )
             worker = stack.enter_context(
                 spawn(
-                    ["seatguard", "worker", "--concurrency", "2"],
+                    command,
                     env=env,
                     health=None,
                     log_path=world.workdir / f"worker-{w}.log",
@@ -206,7 +214,7 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
             )
             sampler.add(worker.pid)
             worker_pids.append(worker.pid)
-            stack.enter_context(profiled(worker.pid, f"flash-worker{w + 1}"))
+            stack.enter_context(profiled(worker.pid, f"flash-{drain}-worker{w + 1}"))
         deadline = time.monotonic() + sale.fulfil_timeout
         completed = tickets = outstanding = 0
         first_at: float | None = None  # when the first order was seen completed
@@ -255,6 +263,7 @@ def flash_sale(world: World, *, sale: Sale, workers: int) -> Run:
         oversold=audit(world).oversold,
         rss_mb=sampler.peak_mb,
         extra={
+            "implementation": drain,
             "buyers": len(plan),
             "orders_paid": len(paid_at),
             "seats_paid": seats_paid,

@@ -326,12 +326,17 @@ def _flash(runs: Sequence[Run]) -> list[str]:
         "tickets_per_s_from_start",
         "sold_out_s",
         "orders_per_s",
+        "steady_worker_cpu_ms_per_ticket",
+        "steady_cores_busy",
+        "steady_cores_workers",
+        "steady_cores_booking",
         "every_paid_order_completed",
         "jobs_outstanding",
         "p99_by_step_ms",
     ]
     rows = [
         [
+            r.extra.get("implementation", "seatguard"),
             r.db,
             r.workers,
             f"{r.throughput:,.1f}",
@@ -342,7 +347,7 @@ def _flash(runs: Sequence[Run]) -> list[str]:
         for r in runs
         if r.scenario == "flash-sale"
     ]
-    head = ["db", "worker procs", "tickets/s", "oversold", "peak RSS MiB", *keys]
+    head = ["drain", "db", "worker procs", "tickets/s", "oversold", "peak RSS MiB", *keys]
     return _table(head, rows) if rows else []
 
 

@@ -269,15 +269,26 @@ def verdicts(runs: Sequence[Run]) -> list[Verdict]:
         )
     out += _hot_verdicts(runs)
     flash = _pick(runs, "flash-sale")
-    if flash:
+    ours = [r for r in flash if r.extra.get("implementation", "seatguard") == "seatguard"]
+    if ours:
+        lean = {r.db: r for r in flash if r.extra.get("implementation") == "lean"}
+
+        def beside(r: Run) -> str:
+            floor = lean.get(r.db)
+            if floor is None or floor.workers != r.workers:
+                return ""
+            share = r.throughput / floor.throughput if floor.throughput else 0.0
+            return f"; the lean drain {floor.throughput:,.0f}, ours {share:.0%} of it"
+
         out.append(
             Verdict(
                 "flash sale drain, PDF and email included: ≥ 200 tickets/s on 2 worker processes",
                 ", ".join(
-                    f"{r.throughput:,.0f} tickets/s ({r.db}, {r.workers} worker processes)"
-                    for r in flash
+                    f"{r.throughput:,.0f} tickets/s ({r.db}, {r.workers} worker processes"
+                    f"{beside(r)})"
+                    for r in ours
                 ),
-                any(r.throughput >= 200 and r.workers == 2 for r in flash),
+                any(r.throughput >= 200 and r.workers == 2 for r in ours),
                 why=WHY_DRAIN,
             )
         )

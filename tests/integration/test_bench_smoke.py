@@ -263,6 +263,21 @@ def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run
     assert extra["queue_depth"], "the queue depth was sampled"
 
 
+def test_the_lean_drain_fulfils_every_paid_order(bench: BenchSession, runs: list[Run]) -> None:
+    sale = Sale(seats=40, buyers=12, connections=4, duration=30, fulfil_timeout=60)
+    run = flash_sale(bench.world("postgresql"), sale=sale, workers=1, drain="lean")
+    runs.append(run)
+    _shape(run)
+    extra = run.extra
+    assert extra["implementation"] == "lean"
+    assert run.oversold == 0
+    assert extra["every_paid_order_completed"] is True
+    assert extra["orders_completed"] == extra["orders_paid"] == 12
+    assert extra["tickets"] == extra["seats_paid"]
+    assert extra["emails"] == 12
+    assert extra["jobs_outstanding"] == 0
+
+
 def test_ticket_pdf_cost_per_page(runs: list[Run]) -> None:
     for tickets in (1, 4):
         run = pdf_cost(tickets=tickets, documents=3)

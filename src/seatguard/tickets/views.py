@@ -217,7 +217,7 @@ def _seat_lines(rows: Iterable[Row[Any]]) -> list[SeatLine]:
         SeatLine(seat_id=r.id, section=r.section, row=r.row, number=r.number, amount=r.amount)
         for r in rows
     ]
-    return sorted(lines, key=lambda s: _seat_order(s.section, s.row, s.number))
+    return sorted(lines, key=lambda s: seat_order(s.section, s.row, s.number))
 
 
 def load_ticket_views(
@@ -254,8 +254,9 @@ def load_ticket_views(
         )
         for r in session.execute(stmt, params)
     ]
-    return sorted(views, key=lambda t: (str(t.order_id), *_seat_order(t.section, t.row, t.number)))
+    return sorted(views, key=lambda t: (str(t.order_id), *seat_order(t.section, t.row, t.number)))
 
 
-def _seat_order(section: str, row: str, number: str) -> tuple[str, str, int, str]:
+def seat_order(section: str, row: str, number: str) -> tuple[str, str, int, str]:
+    """How seats sort: section, row, then the number as a number when it is one."""
     return (section, row, int(number) if number.isascii() and number.isdigit() else 0, number)
