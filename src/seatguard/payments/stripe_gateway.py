@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
 
 import stripe
 
@@ -102,10 +103,15 @@ class StripeGateway:
         return _session(created)
 
     def retrieve_checkout_session(self, session_id: str) -> CheckoutSession:
+        # Every paid order's fulfilment asks this once: the SDK's raw request (same client,
+        # keys, version, retries and errors) read straight into ours, without building the
+        # SDK's object tree and flattening it back into a dict.
+        path = f"/v1/checkout/sessions/{quote(session_id, safe='')}"
         try:
-            return _session(self._client.v1.checkout.sessions.retrieve(session_id))
+            answer = self._client.raw_request("get", path)
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
+        return CheckoutSession.from_stripe(answer.data)
 
     def expire_checkout_session(self, session_id: str) -> CheckoutSession:
         """Expire an open session; when it is no longer open, return it as it is."""
