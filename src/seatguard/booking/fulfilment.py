@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from seatguard.booking import live
 from seatguard.booking.domain import (
@@ -134,7 +133,7 @@ class _OrderRow(Protocol):
 
 
 def _check_sellable(
-    session: Session, order: _OrderRow, checkout: CheckoutSession, now: datetime
+    conn: Connection, order: _OrderRow, checkout: CheckoutSession, now: datetime
 ) -> None:
     matches = (
         checkout.amount_total == order.amount_total
@@ -142,7 +141,7 @@ def _check_sellable(
     )
     if not matches:
         raise _CannotSell("amount_mismatch")
-    event = session.execute(_EVENT, {"event_id": order.event_id}).one()
+    event = conn.execute(_EVENT, {"event_id": order.event_id}).one()
     # A checkout is only opened while the event sells (``sales_rules.refuse_sale``); a payment
     # confirmed after sales closed (by hand or by the window's end) still sells, as pretix
     # does: the buyer did everything in time. Only a cancelled event refunds.
@@ -155,12 +154,12 @@ def _check_sellable(
 
 
 def _take_seats(
-    session: Session, order_id: uuid.UUID, user_id: str, seats: Sequence[SeatRow], now: datetime
+    conn: Connection, order_id: uuid.UUID, user_id: str, seats: Sequence[SeatRow], now: datetime
 ) -> tuple[uuid.UUID, ...]:
     """Sell the order's seats if all are still its own or free; raise if any went elsewhere."""
     seat_ids = [seat.id for seat in seats]
     params = {"seat_ids": seat_ids, "sale_order": order_id, "sale_user": user_id, "sale_at": now}
-    sold = session.execute(_SELL, params).scalars().all()
+    sold = conn.execute(_SELL, params).scalars().all()
     if len(sold) != len(seat_ids):
         raise _CannotSell("seats_taken")
     return tuple(sorted(sold))
@@ -191,17 +190,21 @@ def fulfil(
 
     try:
         with db.unit_of_work() as session:
-            order = session.execute(_LOCK_ORDER, {"order_id": order_id}).one_or_none()
+            # The sale's own statements run on the session's connection (Core: no ORM
+            # execution per statement); the session carries the live-map announcement and
+            # the email job, published and sent when it commits.
+            conn = session.connection()
+            order = conn.execute(_LOCK_ORDER, {"order_id": order_id}).one_or_none()
             if order is None:
                 raise NotFound(f"No order {order_id}.", code="order_not_found")
             if order.status not in OPEN_ORDER_STATUSES:
                 return Fulfilment(outcome=Outcome.ALREADY_DONE, order_id=order_id)
             if order.status == OrderStatus.CANCELLED:
                 raise _CannotSell("order_cancelled")
-            _check_sellable(session, order, checkout, now)
-            items = session.execute(SEATS_OF, {"order_id": order_id}).all()
-            seats = _take_seats(session, order_id, order.user_id, items, now)  # or _CannotSell
-            session.execute(
+            _check_sellable(conn, order, checkout, now)
+            items = conn.execute(SEATS_OF, {"order_id": order_id}).all()
+            seats = _take_seats(conn, order_id, order.user_id, items, now)  # or _CannotSell
+            conn.execute(
                 _COMPLETE,
                 {
                     "order_id": order_id,
@@ -212,7 +215,7 @@ def fulfil(
                 },
             )
             issue_tickets(
-                session,
+                conn,
                 order_id=order_id,
                 private_key=ticket_key,
                 now=now,

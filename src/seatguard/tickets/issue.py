@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Order, OrderItem, Seat, Ticket
@@ -42,7 +42,7 @@ _EXISTING = select(Ticket.seat_id, Ticket.id).where(Ticket.order_id == bindparam
 
 
 def issue_tickets(
-    session: Session,
+    session: Session | Connection,
     *,
     order_id: uuid.UUID,
     private_key: Ed25519PrivateKey,
