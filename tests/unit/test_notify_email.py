@@ -160,6 +160,23 @@ def test_outbox_half_written_files_never_look_like_messages(tmp_path):
     assert fresh.exists()  # may still belong to a live writer
 
 
+def test_outbox_looks_for_stale_files_once_per_sweep_interval(tmp_path, monkeypatch):
+    outbox_dir = tmp_path / "outbox"
+    outbox = FileOutboxBackend(outbox_dir)
+    now = [1000.0]
+    monkeypatch.setattr("seatguard.notify.backends.time.monotonic", lambda: now[0])
+    outbox.send(confirmation())
+    old = outbox_dir / ".killed.part"
+    old.write_bytes(b"Subject: half")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    now[0] += outbox.sweep_every - 1
+    outbox.send(confirmation())
+    assert old.exists()  # within the interval: the folder is not listed again
+    now[0] += 1
+    outbox.send(confirmation())
+    assert not old.exists()
+
+
 def test_mailer_follows_settings(tmp_path):
     outbox = build_mailer(Settings(env="test", email_outbox_dir=str(tmp_path)))
     assert isinstance(outbox, FileOutboxBackend)

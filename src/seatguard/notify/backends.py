@@ -78,14 +78,17 @@ class FileOutboxBackend:
 
     A message sent again (same Message-ID) replaces its file instead of adding a copy.
     The temp file is ``.<random>.part``, so a writer killed mid-write never leaves a
-    half message that looks like an ``.eml``; stale ``.part`` files are removed on the
-    next send once they are an hour old.
+    half message that looks like an ``.eml``; ``.part`` files an hour old are removed by a
+    send, the first one and then one every ``sweep_every`` seconds (finding them lists the
+    whole folder, which on every send would cost more the more messages it holds).
     """
 
     stale_after = 3600.0
+    sweep_every = 600.0
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
+        self._next_sweep = 0.0
 
     def path_for(self, message: OutgoingEmail) -> Path:
         raw = str(message.message_id or uuid.uuid4()).strip("<>")
@@ -96,7 +99,9 @@ class FileOutboxBackend:
         target = self.path_for(message)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._remove_stale_parts()
+            if time.monotonic() >= self._next_sweep:
+                self._next_sweep = time.monotonic() + self.sweep_every
+                self._remove_stale_parts()
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".part")
             try:
                 with os.fdopen(fd, "wb") as fh:
