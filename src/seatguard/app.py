@@ -36,7 +36,7 @@ from seatguard.payments.gateway import PaymentGateway
 from seatguard.payments.routes import router as payments_router
 from seatguard.queue.base import Queue
 from seatguard.queue.relay import start_relay
-from seatguard.runtime import Services, build_services
+from seatguard.runtime import Services, build_services, freeze_startup_heap
 from seatguard.settings import Settings
 from seatguard.tickets.routes import router as tickets_router
 from seatguard.waitlist.routes import router as waitlist_router
@@ -81,8 +81,11 @@ def create_app(
     background: bool = False,
     gateway: PaymentGateway | None = None,
     queue: Queue | None = None,
+    serving: bool = False,
 ) -> FastAPI:
-    """Build the app. ``background=True`` also runs the sweeper and the worker in-process."""
+    """Build the app. ``background=True`` also runs the sweeper and the worker in-process;
+    ``serving=True`` (a process that serves this app until it ends) freezes the heap its
+    start-up built (``freeze_startup_heap``)."""
     database = db or Database(settings.database_url, pool_size=settings.db_pool_size)
     services = build_services(settings, db=database, clock=clock, gateway=gateway, queue=queue)
     auth_database = open_auth_database(settings, database)
@@ -96,6 +99,8 @@ def create_app(
         relay = start_relay(services.queue, stop)  # SQS: this process relays the outbox too
         threads += [relay] if relay else []
         live.feed_for(database)  # listening before the first seat map is streamed
+        if serving:  # a process of its own, serving this app until it ends
+            freeze_startup_heap()
         try:
             yield
         finally:
@@ -166,7 +171,7 @@ def booking_app() -> FastAPI:
     """Factory for ``seatguard booking`` (one per uvicorn worker process)."""
     from seatguard.settings import get_settings
 
-    return create_app(get_settings())
+    return create_app(get_settings(), serving=True)
 
 
 def auth_app() -> FastAPI:

@@ -138,7 +138,7 @@ def serve(host: HostOpt = None, port: PortOpt = None, seed: bool = True) -> None
         console.print(f"Emails: written to {Path(settings.email_outbox_dir).resolve()}")
     exit_cleanly_after_uvicorn()
     uvicorn.run(
-        create_app(settings, background=True),
+        create_app(settings, background=True, serving=True),
         host=host,
         port=port,
         log_level="info",
@@ -221,7 +221,7 @@ def worker(
 ) -> None:
     """Fulfil paid orders and send emails from the queue until interrupted."""
     from seatguard.queue.relay import start_relay
-    from seatguard.runtime import build_services
+    from seatguard.runtime import build_services, freeze_startup_heap
     from seatguard.worker.handlers import build_handlers
     from seatguard.worker.runner import run_worker, stop_on_signals
 
@@ -231,10 +231,12 @@ def worker(
     stop_on_signals(stop)
     console.print(f"worker on queue {services.settings.queue_url}")
     start_relay(services.queue, stop)
+    handlers = build_handlers(services)
+    freeze_startup_heap()
     try:
         run_worker(
             services.queue,
-            build_handlers(services),
+            handlers,
             stop=stop,
             concurrency=concurrency,
             max_messages=batch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -96,3 +97,15 @@ def build_services(
         _queue=queue,
         owns_db=db is None,
     )
+
+
+def freeze_startup_heap() -> None:
+    """Collect what start-up left behind, then move every object it built (modules, the app,
+    its routes and models, the settings) into the garbage collector's permanent generation.
+
+    A full collection walks every tracked object; in a serving process most of them were
+    built at start-up and live as long as it does, so each full collection walked them all
+    again for nothing: about 100 ms with the event loop stopped, every few seconds under load
+    (the holds' p99 on SQLite). Frozen, they are never walked again."""
+    gc.collect()
+    gc.freeze()
