@@ -66,7 +66,7 @@ class Seat(Base):
     __table_args__ = (
         UniqueConstraint("event_id", "section", "row", "number", name="uq_seat_position"),
         Index("ix_seats_event_status", "event_id", "status"),
-        Index("ix_seats_holder", "held_by", "event_id"),
+        Index("ix_seats_holder", "held_by", "event_id", "status"),
         CheckConstraint(one_of("status", SeatStatus), name="ck_seats_status"),
         # a hold always has an expiry: "free" needs no special case for a hold without one
         CheckConstraint("status <> 'LOCKED' OR held_until IS NOT NULL", name="ck_seats_hold_ends"),
