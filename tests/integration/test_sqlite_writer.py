@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from seatguard.common.db import Database
-from seatguard.common.sqlite_writer import SqliteWriter
+from seatguard.common.sqlite_writer import LOOP_CHECKPOINT_PAGES, SqliteWriter
 
 
 @pytest.fixture
@@ -244,3 +244,42 @@ def test_while_another_writer_has_the_turn_the_work_waits_on_the_writer_thread(
     assert waited >= seconds / 3  # after the other writer let go
     assert ticks >= 10  # the loop went on meanwhile
     assert _marks(scratch) == [1]
+
+
+def test_writes_on_the_callers_thread_keep_the_wal_bounded(scratch: Database) -> None:
+    """A steady stream of writes on the event loop checkpoints as it goes: the WAL never grows
+    past the checkpoint interval, however many pages the writes dirty in all."""
+    path = scratch.engine.url.database
+    assert path
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB)")
+        conn.executemany("INSERT INTO pages VALUES (?, ?)", [(i, b"x" * 3000) for i in range(64)])
+        conn.commit()
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch)
+    wal = Path(path + "-wal")
+    sizes: list[int] = []
+
+    def touch(n: int) -> Callable[[sqlite3.Connection], None]:
+        def work(conn: sqlite3.Connection) -> None:
+            for i in range(8):  # eight rows, each on a page of its own
+                conn.execute(
+                    "UPDATE pages SET body = ? WHERE id = ?",
+                    (bytes([n % 256]) * 3000, (n * 8 + i) % 64),
+                )
+
+        return work
+
+    async def run() -> None:
+        for n in range(3 * LOOP_CHECKPOINT_PAGES // 8):
+            await writer.run(touch(n))
+            sizes.append(wal.stat().st_size if wal.exists() else 0)
+
+    try:
+        asyncio.run(run())
+        assert writer._thread is None  # every write ran on the caller's thread
+    finally:
+        writer.close()
+    frame = page_size + 24
+    assert len(sizes) * 8 > 2 * LOOP_CHECKPOINT_PAGES  # unchecked, the WAL would pass the limit
+    assert max(sizes) <= (LOOP_CHECKPOINT_PAGES + 64) * frame + 32
