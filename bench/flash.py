@@ -6,9 +6,10 @@ send the confirmation emails, each of which renders the tickets' PDF.
 
 Two phases, so each rate is its own and not the other's: the sale (every buyer pays; the
 webhooks fill the queue, as a burst of payments outpacing the workers would), then the
-workers start and drain it. Fulfilment throughput is measured from the workers' start (their
-start-up included) to the last email sent, so it is the workers' rate, not the rate payments
-arrived at.
+workers start and drain it. Fulfilment throughput is measured from the first fulfilled order
+to the last email sent (the rate from the workers' start, start-up included, beside it), so
+it is the workers' rate, not the rate payments arrived at. ``drain="lean"`` drains with
+``bench.lean_drain`` instead, the floor the workers are measured beside.
 """
 
 from __future__ import annotations
