@@ -121,9 +121,8 @@ class DatabaseQueue:
         now = self._clock()
         with self._db.unit_of_work() as s:
             job = s.scalars(
-                select(Job)
-                .where(Job.id == job_id, Job.attempts == attempts, job_sql.LIVE)
-                .with_for_update()
+                select(Job).where(job_sql.THIS_CLAIM).with_for_update(),
+                {"job_id": job_id, "job_attempts": attempts},
             ).one_or_none()
             if job is None:
                 return

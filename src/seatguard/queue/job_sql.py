@@ -32,23 +32,24 @@ from sqlalchemy.sql import Executable
 from seatguard.queue.models import Job
 
 JOBS = cast(Table, Job.__table__)
-LIVE = and_(Job.dead == false(), Job.done_at.is_(None))
+LIVE = and_(JOBS.c.dead == false(), JOBS.c.done_at.is_(None))
+# A job as its claim saw it (bound: ``job_id``, ``job_attempts``): a stale worker's receipt
+# matches nothing.
+THIS_CLAIM = and_(
+    JOBS.c.id == bindparam("job_id"), JOBS.c.attempts == bindparam("job_attempts"), LIVE
+)
 
 # The statements a worker runs for every message, built once on the table with bound values
 # (Core, compiled once per engine): an ORM-enabled statement built per call costs several
 # times the database's own work for these one-row statements.
-_LIVE = and_(JOBS.c.dead == false(), JOBS.c.done_at.is_(None))
-_THIS_CLAIM = and_(  # a job as its claim saw it: a stale worker's receipt matches nothing
-    JOBS.c.id == bindparam("job_id"), JOBS.c.attempts == bindparam("job_attempts"), _LIVE
-)
 ACK = (
     update(JOBS)
-    .where(JOBS.c.id == bindparam("job_id"), _LIVE)
+    .where(JOBS.c.id == bindparam("job_id"), LIVE)
     .values(done_at=bindparam("done"), locked_until=None)
 )
 EXTEND = (
     update(JOBS)
-    .where(_THIS_CLAIM)
+    .where(THIS_CLAIM)
     .values(visible_at=bindparam("lease"), locked_until=bindparam("lease"))
 )
 INSERT = {  # values given at execution: every column of the job
@@ -65,7 +66,7 @@ def _due_ids(*, limit: int, exhausted: bool, skip_locked: bool) -> ScalarSelect[
         select(JOBS.c.id)
         .where(
             JOBS.c.queue == bindparam("job_queue"),
-            _LIVE,
+            LIVE,
             JOBS.c.visible_at <= bindparam("job_now"),
         )
         .where(used_up if exhausted else ~used_up)
