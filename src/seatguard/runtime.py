@@ -64,8 +64,8 @@ class Services:
         from seatguard.auth.service import user_language
 
         try:
-            with self.auth_db.engine.connect() as conn:
-                return user_language(conn, user_id=user_id)
+            with self.auth_db.reader() as session:
+                return user_language(session, user_id=user_id)
         except SQLAlchemyError:  # the accounts live elsewhere (tokens from another issuer)
             log.info("no account language for user %s; English is used", user_id)
             return None

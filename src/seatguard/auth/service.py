@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,7 +132,7 @@ def update_profile(
 _LANGUAGE = select(User.__table__.c.language).where(User.__table__.c.id == bindparam("user_id"))
 
 
-def user_language(session: Session | Connection, *, user_id: str) -> str | None:
+def user_language(session: Session, *, user_id: str) -> str | None:
     """The account's chosen language, or None when it chose none (or is not ours)."""
     return session.execute(_LANGUAGE, {"user_id": user_id}).scalar() or None
 

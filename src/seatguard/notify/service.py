@@ -72,8 +72,8 @@ def send_order_email(
     if kind not in _EXPECTED_STATUS:
         raise ValueError(f"unknown email kind {kind!r}")
     sender = sender or (settings or get_settings()).email_from
-    with db.engine.connect() as conn:
-        order, tickets = load_order_view(conn, order_id)
+    with db.reader() as session:
+        order, tickets = load_order_view(session, order_id)
     if not order.holder_email:
         log.warning("order %s has no email address; %s email not sent", order_id, kind)
         return False
@@ -107,8 +107,8 @@ def send_order_email(
             order=order, sender=sender, sent_at=now, language=lang, record=record
         )
     elif kind == "partial_refund":
-        with db.engine.connect() as conn:
-            seats = refunded_seats(conn, order_id, refund_id)
+        with db.reader() as session:
+            seats = refunded_seats(session, order_id, refund_id)
         message = build_partial_refund_email(
             order=order,
             refunded_seats=seats,

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, select
+from sqlalchemy import Row, Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from seatguard.booking.models import Event, Order, OrderItem, Seat, Ticket
@@ -168,10 +168,8 @@ _TICKETS_OF_ORDERS = _LIVE_TICKETS.where(
 )
 _TICKETS_BY_ID = _LIVE_TICKETS.where(_TICKETS.c.id.in_(bindparam("ticket_ids", expanding=True)))
 
-Reads = Session | Connection  # a view reads through either
 
-
-def load_order_view(session: Reads, order_id: uuid.UUID) -> tuple[OrderView, list[TicketView]]:
+def load_order_view(session: Session, order_id: uuid.UUID) -> tuple[OrderView, list[TicketView]]:
     """The order with its event, its seats (order items not refunded alone) and its live
     (not void) tickets."""
     row = session.execute(_ORDER, {"order_id": order_id}).first()
@@ -203,7 +201,7 @@ def load_order_view(session: Reads, order_id: uuid.UUID) -> tuple[OrderView, lis
 
 
 def refunded_seats(
-    session: Reads, order_id: uuid.UUID, refund_id: uuid.UUID | None
+    session: Session, order_id: uuid.UUID, refund_id: uuid.UUID | None
 ) -> list[SeatLine]:
     """The seats a partial refund (``refund_id``) gave back, in seat order."""
     if refund_id is None:  # SQL's "= NULL" matches nothing; these are the items kept
@@ -221,7 +219,7 @@ def _seat_lines(rows: Iterable[Row[Any]]) -> list[SeatLine]:
 
 
 def load_ticket_views(
-    session: Reads,
+    session: Session,
     *,
     order_ids: list[uuid.UUID] | None = None,
     ticket_ids: list[uuid.UUID] | None = None,
