@@ -271,7 +271,7 @@ def verdicts(runs: Sequence[Run]) -> list[Verdict]:
     flash = _pick(runs, "flash-sale")
     ours = [r for r in flash if r.extra.get("implementation", "seatguard") == "seatguard"]
     if ours:
-        lean = {r.db: r for r in flash if r.extra.get("implementation") == "lean"}
+        lean = {r.db: r for r in _impl(runs, "flash-sale", "lean")}
 
         def beside(r: Run) -> str:
             floor = lean.get(r.db)
