@@ -2,7 +2,8 @@
 its own savepoint; it queues with the database's other writers; an unclosed writer leaves no
 thread behind. With the turn free, work runs at once on the caller's thread; with another
 writer in the way (another process, a unit of work, a writer outside our queue) it waits on
-the writer thread and the event loop goes on."""
+the writer thread and the event loop goes on, unless it lets go within the writer's short wait.
+A checkpoint thread copies the WAL as the loop's writes fill it, and stops with the writer."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ from typing import Any
 import pytest
 
 from seatguard.common.db import Database
-from seatguard.common.sqlite_writer import LOOP_CHECKPOINT_PAGES, SqliteWriter
+from seatguard.common.sqlite_writer import (
+    CHECKPOINT_EVERY_COMMITS,
+    LOOP_CHECKPOINT_PAGES,
+    SqliteWriter,
+)
 
 
 @pytest.fixture
@@ -246,6 +251,33 @@ def test_while_another_writer_has_the_turn_the_work_waits_on_the_writer_thread(
     assert _marks(scratch) == [1]
 
 
+@pytest.mark.parametrize("other", ["process", "thread"])
+def test_a_turn_let_go_within_the_wait_is_taken_on_the_callers_thread(
+    scratch: Database, other: str
+) -> None:
+    """Another worker process or a unit of work of this process keeps the turn for less than
+    the writer's wait: the work waits for it on the caller's thread, not the writer thread."""
+    path = scratch.engine.url.database
+    assert path
+    seconds = 0.3
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch, wait=30.0)
+    if other == "process":
+        blocker: Any = _hold_the_lock_in_another_process(path, seconds)
+    else:
+        blocker = _unit_of_work_in_another_thread(scratch, seconds)
+    started = time.monotonic()
+    try:
+        thread = asyncio.run(writer.run(_mark(1)))
+        waited = time.monotonic() - started
+        assert writer._thread is None  # nothing was handed over
+    finally:
+        blocker.wait() if other == "process" else blocker.join()
+        writer.close()
+    assert thread == threading.get_ident()
+    assert waited >= seconds / 3  # it did wait for the other writer
+    assert _marks(scratch) == [1]
+
+
 def test_writes_on_the_callers_thread_keep_the_wal_bounded(scratch: Database) -> None:
     """A steady stream of writes on the event loop checkpoints as it goes: the WAL never grows
     past the checkpoint interval, however many pages the writes dirty in all."""
@@ -283,3 +315,64 @@ def test_writes_on_the_callers_thread_keep_the_wal_bounded(scratch: Database) ->
     frame = page_size + 24
     assert len(sizes) * 8 > 2 * LOOP_CHECKPOINT_PAGES  # unchecked, the WAL would pass the limit
     assert max(sizes) <= (LOOP_CHECKPOINT_PAGES + 64) * frame + 32
+
+
+def _pages(first: int, count: int, size: int) -> Callable[[sqlite3.Connection], None]:
+    """Work inserting ``count`` rows of about a page each."""
+
+    def work(conn: sqlite3.Connection) -> None:
+        rows = [(first + i, b"x" * (size - 200)) for i in range(count)]
+        conn.executemany("INSERT INTO pages VALUES (?, ?)", rows)
+
+    return work
+
+
+def test_the_checkpoint_thread_copies_the_wal_before_the_loops_checkpoint_is_due(
+    scratch: Database,
+) -> None:
+    """Rows written on the event loop reach the database file while the WAL is still far
+    below the loop's checkpoint interval: the checkpoint thread copied them meanwhile. The
+    thread stops with the writer, closed or garbage."""
+    path = scratch.engine.url.database
+    assert path
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE pages (id INTEGER PRIMARY KEY, body BLOB)")
+        conn.commit()
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database = Path(path)
+    before = database.stat().st_size
+    rows = 4
+    assert 4 * CHECKPOINT_EVERY_COMMITS * rows < LOOP_CHECKPOINT_PAGES  # never due below
+    written = 0
+
+    async def write(writer: SqliteWriter) -> None:
+        nonlocal written
+        for _ in range(2 * CHECKPOINT_EVERY_COMMITS):
+            await writer.run(_pages(written, rows, size))
+            written += rows
+
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch)
+    asyncio.run(write(writer))
+    copied = CHECKPOINT_EVERY_COMMITS * rows * size  # the first wake's rows at least
+    deadline = time.monotonic() + 10
+    while database.stat().st_size - before < copied and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert database.stat().st_size - before >= copied
+    running = writer._checkpointer._running
+    assert running is not None
+    thread = running._thread
+    writer.close()
+    assert not thread.is_alive()
+
+    writer = SqliteWriter(path, scratch.writer_turn, now=scratch)  # this one is never closed
+    asyncio.run(write(writer))
+    running = writer._checkpointer._running
+    assert running is not None
+    thread = running._thread
+    del writer, running
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not thread.is_alive()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger("seatguard.db")
+
+# How often a writer waiting a bounded time retries the other processes' lock (seconds).
+_RETRY = 0.00003
 
 SQLITE_BUSY_SECONDS = 30
 
@@ -121,25 +125,31 @@ class _WriterQueue:
                 log.warning("cannot lock %s; writers fall back to SQLite's busy wait", self._path)
                 self._path = None
 
-    def enter_now(self) -> bool:
-        """Take the turn only if nobody (this thread included) has it or waits in another
-        process; never waits. ``__exit__`` gives it back."""
-        if not self._lock.acquire(blocking=False):
+    def enter_now(self, wait: float = 0.0) -> bool:
+        """Take the turn if it is free within ``wait`` seconds (at once with 0); False when
+        this thread has it already or someone keeps it longer. ``__exit__`` gives it back.
+        The other process's lock is tried again every ``_RETRY`` seconds meanwhile."""
+        deadline = time.monotonic() + wait
+        if not (self._lock.acquire(timeout=wait) if wait > 0 else self._lock.acquire(False)):
             return False
         if self._depth > 0:  # this very thread is writing already
             self._lock.release()
             return False
         self._depth = 1
-        if self._path is not None:
+        while self._path is not None:
             try:
                 fcntl.flock(self._file(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:  # another process is writing
+                if time.monotonic() < deadline:
+                    time.sleep(_RETRY)
+                    continue
                 self._depth = 0
                 self._lock.release()
                 return False
             except OSError:
                 log.warning("cannot lock %s; writers fall back to SQLite's busy wait", self._path)
                 self._path = None
+            break
         return True
 
     def __exit__(self, *_exc: object) -> None:
@@ -199,11 +209,12 @@ class Database:
         and in others; elsewhere it does nothing."""
         return self._writers
 
-    def try_writer_turn(self) -> bool:
-        """Take the writer turn only if it is free at once, in this process and in others
-        (give it back with ``end_writer_turn``). Never waits; always False off SQLite."""
+    def try_writer_turn(self, wait: float = 0.0) -> bool:
+        """Take the writer turn only if it is free, in this process and in others, at once
+        or within ``wait`` seconds (give it back with ``end_writer_turn``). Always False off
+        SQLite."""
         writers = self._writers
-        return isinstance(writers, _WriterQueue) and writers.enter_now()
+        return isinstance(writers, _WriterQueue) and writers.enter_now(wait)
 
     def end_writer_turn(self) -> None:
         """Give back a turn ``try_writer_turn`` took."""

@@ -1,11 +1,17 @@
 """One writer thread per SQLite database and process, with its connection kept open.
 
-A piece of work (a function of a connection) runs at once on the caller's own thread (the
-event loop) when the database's writer turn is free at that moment, in this process and in
-others (``Database.try_writer_turn``, then ``BEGIN IMMEDIATE`` with no busy wait on a
-connection kept for that thread): a hold is a few cached statements, cheaper than handing it
-to another thread and waking the loop again. Only when another writer has the turn does the
-work go to the writer thread, which waits for it, so the loop itself never waits for a lock.
+A piece of work (a function of a connection) runs on the caller's own thread (the event
+loop) when the database's writer turn is free, in this process and in others, at once or
+within ``LOOP_TURN_WAIT`` (``Database.try_writer_turn``, then ``BEGIN IMMEDIATE`` with no busy
+wait on a connection kept for that thread): a hold is a few cached statements, cheaper than
+handing it to another thread and waking the loop again. The short wait is what keeps two
+worker processes on that path: each finds the other's turn taken a good part of the time,
+but for a few tenths of a millisecond; handed to the writer thread instead, the work waited
+for the interpreter's lock behind a busy loop, and the next writes, finding the turn taken by
+that thread, followed it there (measured on two processes: 97 to 100% of their holds, each
+waiting 12 to 54 ms at the median). Only when another writer keeps the turn longer does the
+work go to the writer thread, which waits for it, so the loop itself never waits long for a
+lock.
 
 Otherwise coroutines hand the writer thread the piece of work; the thread takes its turn
 in the database's writer queue (``Database.writer_turn``: the thread lock shared with every
@@ -18,13 +24,14 @@ only after the commit, and a piece of work takes effect whole or not at all.
 
 A connection that writes on the event loop checkpoints the WAL itself, at the commit that
 takes the WAL past ``LOOP_CHECKPOINT_PAGES`` (SQLite's automatic checkpoint, four times its
-default interval): still holding the writer turn, so no other writer appends while it copies
-and the checkpoint completes, and the next write starts the WAL over. A checkpoint run from
-another thread while the loop went on committing never completed, and under a steady stream
-of holds the WAL grew without end (about 50 MB a second, 2,000 holds a second on one
-process). The longer interval copies a hot page once where the default would copy it
-several times: the holds' p99 and rate were best at 4,000 pages of the intervals measured
-(1,000, 4,000, 10,000 and none).
+default interval): still holding the writer turn, so no other writer appends while it
+completes, and the next write starts the WAL over. A checkpoint run from another thread while
+the loop went on committing never completed, and under a steady stream of holds the WAL grew
+without end (about 50 MB a second, 2,000 holds a second on one process). What such a
+checkpoint does well is the copying: a checkpoint thread, woken every
+``CHECKPOINT_EVERY_COMMITS`` commits on the loop, copies and syncs the WAL as it grows, and
+the loop's own checkpoint is left the last few pages (about 4 ms where it took 15, most of it
+the ``fsync`` of the WAL's 16 MB).
 """
 
 from __future__ import annotations
@@ -51,15 +58,21 @@ Committed = Callable[[T], None]
 
 
 class Turn(Protocol):
-    """The writer turn taken without waiting (``Database`` on SQLite)."""
+    """The writer turn taken without waiting, or waiting a bounded time (``Database`` on
+    SQLite)."""
 
-    def try_writer_turn(self) -> bool: ...
+    def try_writer_turn(self, wait: float = 0.0) -> bool: ...
 
     def end_writer_turn(self) -> None: ...
 
 
 # Pages of WAL after which a commit on the event loop checkpoints it (SQLite's default: 1,000).
 LOOP_CHECKPOINT_PAGES = 4000
+# Commits on the event loop between two of the checkpoint thread's passive checkpoints.
+CHECKPOINT_EVERY_COMMITS = 128
+# How long the event loop waits for a writer turn another writer has before it hands the work
+# to the writer thread (seconds): about ten holds of another process.
+LOOP_TURN_WAIT = 0.002
 
 
 class _Job(Generic[T]):
@@ -113,13 +126,17 @@ class SqliteWriter:
         *,
         batch: int = 1,
         now: Turn | None = None,
+        wait: float = LOOP_TURN_WAIT,
     ) -> None:
-        """``now``: how to take the turn without waiting, to write on the caller's thread
-        (None: every piece of work goes to the writer thread)."""
+        """``now``: how to take the turn on the caller's thread, waiting ``wait`` seconds at
+        most (None: every piece of work goes to the writer thread)."""
         self._path = path
         self._turn = turn
         self._batch = max(1, batch)
         self._now = now
+        self._wait = wait
+        self._commits = 0
+        self._checkpointer = _Checkpointer(path)
         self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
@@ -127,6 +144,7 @@ class SqliteWriter:
         self._opened: list[sqlite3.Connection] = []
         self._generation = 0  # bumped by ``close``: older connections of a thread are closed
         weakref.finalize(self, self._jobs.put, None)
+        weakref.finalize(self, self._checkpointer.stop)
 
     async def run(self, work: Work[T], *, committed: Committed[T] | None = None) -> T:
         """Run ``work`` in a transaction of its own (at once if the turn is free, else in the
@@ -147,6 +165,7 @@ class SqliteWriter:
             thread, self._thread = self._thread, None
             opened, self._opened = self._opened, []
             self._generation += 1
+        self._checkpointer.stop(join=True)
         if thread is not None:
             self._jobs.put(None)
             thread.join()
@@ -157,7 +176,7 @@ class SqliteWriter:
         """``(result,)`` once committed; None when another writer has the turn or the lock
         (nothing was done); a refusal or failure is raised, undone."""
         assert self._now is not None
-        if not self._now.try_writer_turn():
+        if not self._now.try_writer_turn(self._wait):
             return None
         try:
             conn = self._connection()
@@ -177,6 +196,9 @@ class SqliteWriter:
                 raise unavailable from exc
         finally:
             self._now.end_writer_turn()
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY_COMMITS == 0:
+            self._checkpointer.wake()
         if committed is not None:
             try:
                 committed(result)
@@ -272,6 +294,69 @@ class _Serving:
                     job.committed(job.result)
                 except Exception:
                     log.exception("a committed write's follow-up failed")
+
+
+class _Checkpointer:
+    """A thread that copies the WAL into the database with a passive checkpoint (it waits for
+    no writer and no writer waits for it) each time it is woken, so that the checkpoint a
+    commit on the event loop runs at ``LOOP_CHECKPOINT_PAGES`` finds most pages copied and
+    synced already and holds the loop for a few pages, not the whole WAL. When it catches up
+    with the last commit, the next write starts the WAL over without the loop's checkpoint.
+    The thread starts with the first wake and stops on ``stop`` (a later wake starts another).
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._running: _Wakes | None = None
+
+    def wake(self) -> None:
+        running = self._running
+        if running is None:
+            with self._lock:
+                if self._running is None:
+                    self._running = _Wakes(self._path)
+                running = self._running
+        running.event.set()
+
+    def stop(self, *, join: bool = False) -> None:
+        with self._lock:
+            running, self._running = self._running, None
+        if running is not None:
+            running.stop(join=join)
+
+
+class _Wakes:
+    """One checkpoint thread, with what wakes it and what stops it."""
+
+    def __init__(self, path: str) -> None:
+        self.event = threading.Event()
+        self.stopping = False
+        self._thread = threading.Thread(
+            target=self._serve, args=(path,), name="sqlite-checkpoint", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, *, join: bool) -> None:
+        self.stopping = True
+        self.event.set()
+        if join and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _serve(self, path: str) -> None:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                self.event.wait()
+                self.event.clear()
+                if self.stopping:
+                    break
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error:  # the next wake tries again; the loop's own checkpoint stays
+                    log.warning("a background checkpoint failed", exc_info=True)
+        finally:
+            conn.close()
 
 
 def _answer(batch: list[_Job[Any]]) -> None:
