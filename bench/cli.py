@@ -12,7 +12,7 @@ import typer
 
 from bench import report
 from bench.flash import DRAINS, Sale, flash_sale
-from bench.lean import IMPLEMENTATIONS, WrkCell, health_rate, hold_rate
+from bench.lean import IMPLEMENTATIONS, PROBES, WrkCell, health_rate, hold_rate
 from bench.limit import limit
 from bench.pdf import pdf_cost
 from bench.profile import enable as enable_profiling
@@ -222,9 +222,21 @@ def lean_cmd(
     json_path: JsonOpt = None,
     keep: KeepOpt = False,
     profile: ProfileOpt = None,
+    probe: Annotated[
+        Path | None,
+        typer.Option(
+            "--probe",
+            help="SeatGuard's servers write their own request times, event-loop lag and "
+            "SQLite write paths into this folder (bench/probe.py); printed after the runs",
+        ),
+    ] = None,
 ) -> None:
     """SeatGuard beside the lean baseline under wrk (holds, GET /health), with pgbench's ceiling."""
     require_wrk()
+    if probe is None:
+        PROBES.pop("dir", None)
+    else:
+        PROBES["dir"] = probe.resolve()
     dbs, conns, procs = _dbs(db), _ints(connections), _ints(workers)
     seconds = duration or (2 if quick else 10)
 
@@ -234,6 +246,7 @@ def lean_cmd(
 
     runs = _measure(scenario, profile=profile, keep=keep, json_path=json_path)
     report.print_ratios(runs)
+    report.print_probes(runs)
 
 
 def run_pdf(documents: int) -> list[Run]:

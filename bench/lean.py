@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import probe
 from bench.profile import profiled
 from bench.server import RssSampler, spawn
 from bench.serving import booking_args
@@ -21,6 +22,7 @@ from bench.wrk import WrkResult, run_wrk
 
 IMPLEMENTATIONS = ("seatguard", "lean")
 USERS = 2_000
+PROBES: dict[str, Path] = {}  # "dir" → where SeatGuard's servers write what they saw (--probe)
 
 
 def lean_args(workers: int) -> list[str]:
@@ -48,13 +50,23 @@ def _hold_data(world: World, seats: int) -> Path:
     return path
 
 
+def _probe_dir(world: World, cell: WrkCell, *, holds: bool) -> Path | None:
+    root = PROBES.get("dir")
+    if root is None or cell.implementation == "lean":
+        return None
+    name = f"{'holds' if holds else 'health'}-{world.kind}-{cell.workers}w-{cell.connections}c"
+    return root / f"{name}-{world.workdir.name}"
+
+
 def _serve_wrk(
     world: World, cell: WrkCell, *, hold_data: Path | None
-) -> tuple[WrkResult, RssSampler]:
+) -> tuple[WrkResult, RssSampler, list[dict[str, object]]]:
     lean = cell.implementation == "lean"
     args = lean_args(cell.workers) if lean else booking_args(cell.workers)
     log = world.workdir / f"server-{cell.implementation}.log"
-    with spawn(args, env=world.server_env(), log_path=log) as server:
+    probes = _probe_dir(world, cell, holds=hold_data is not None)
+    env = world.server_env(**(probe.env(probes) if probes else {}))
+    with spawn(args, env=env, log_path=log) as server:
         sampler = RssSampler([server.pid])
         sampler.start()
         try:
@@ -68,7 +80,7 @@ def _serve_wrk(
                 )
         finally:
             sampler.stop()
-    return result, sampler
+    return result, sampler, probe.read(probes) if probes else []
 
 
 def _row(
@@ -79,6 +91,7 @@ def _row(
     result: WrkResult,
     sampler: RssSampler,
     oversold: int,
+    probed: list[dict[str, object]],
 ) -> Run:
     return Run(
         scenario=scenario,
@@ -101,6 +114,7 @@ def _row(
             "requests_per_s": round(result.rate, 1),
             "server_cpu_s": round(sampler.cpu_s, 2),
             "server_cpu_ms_per_request": round(sampler.cpu_s * 1000 / max(1, result.requests), 3),
+            **({"probe": probed} if probed else {}),
         },
     )
 
@@ -108,14 +122,15 @@ def _row(
 def hold_rate(world: World, cell: WrkCell, *, seats: int = 10_000) -> Run:
     """wrk POSTs holds of rotating seats to one server: holds/s (the 200s) and their latency."""
     data = _hold_data(world, seats)
-    result, sampler = _serve_wrk(world, cell, hold_data=data)
-    return _row(world, cell, "hold-rate", "holds/s", result, sampler, audit(world).oversold)
+    result, sampler, probed = _serve_wrk(world, cell, hold_data=data)
+    oversold = audit(world).oversold
+    return _row(world, cell, "hold-rate", "holds/s", result, sampler, oversold, probed)
 
 
 def health_rate(world: World, cell: WrkCell) -> Run:
     """wrk GETs ``/health`` (one database round trip on both servers)."""
-    result, sampler = _serve_wrk(world, cell, hold_data=None)
-    return _row(world, cell, "health-rate", "req/s", result, sampler, 0)
+    result, sampler, probed = _serve_wrk(world, cell, hold_data=None)
+    return _row(world, cell, "health-rate", "req/s", result, sampler, 0, probed)
 
 
 def ratios(runs: Sequence[Run], scenario: str) -> dict[tuple[str, int, int], float]:

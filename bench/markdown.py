@@ -29,6 +29,8 @@ seatguard bench seat-map --db postgresql,sqlite --seats 100000 --connections 16 
 seatguard bench naive --db postgresql,sqlite --connections 64 --requests 4000
 seatguard bench flash-sale --db postgresql,sqlite --workers 2 --buyers 2000 --seats 10000
 seatguard bench holds --db postgresql --connections 64 --workers 1 --profile /tmp/profiles
+seatguard bench lean --db sqlite --workers 1,2 --probe /tmp/probes  # what the server saw
+TMPDIR=/dev/shm seatguard bench lean --db sqlite  # databases on tmpfs: no fsync reaches a disk
 ```"""
 
 

@@ -80,6 +80,26 @@ def print_ratios(runs: Sequence[Run]) -> None:
         console.print(f"hold-rate lean, {w} worker(s), {c} connections: lean/pgbench {ratio:.0%}")
 
 
+def print_probes(runs: Sequence[Run]) -> None:
+    """What each probed server process saw (``--probe``), beside the client's p99."""
+    for run in runs:
+        for n, seen in enumerate(run.extra.get("probe", ()), 1):
+            req, lag, wait = seen["request_ms"], seen["loop_lag_ms"], seen["handed_over_wait_ms"]
+            console.print(
+                f"{run.scenario} {run.db}, {run.workers} worker(s), process {n}: "
+                f"client p99 {run.p99_ms:.1f} ms; in the app {req['n']} requests, "
+                f"p50/p99/max {_spread(req)} ms; event-loop lag {_spread(lag)} ms; "
+                f"SQLite writes on the loop {seen['writes_on_loop']}, handed over "
+                f"{seen['writes_handed_over']} (waited {_spread(wait)} ms)"
+            )
+
+
+def _spread(values: dict[str, float]) -> str:
+    if not values.get("n"):
+        return "–"
+    return f"{values['p50']:.1f}/{values['p99']:.1f}/{values['max']:.1f}"
+
+
 def save_json(runs: Sequence[Run], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([r.to_dict() for r in runs], indent=1) + "\n")

@@ -14,7 +14,7 @@ import pytest
 
 from bench.cli import run_lean
 from bench.flash import Sale, flash_sale
-from bench.lean import lean_of_ceiling, ratios
+from bench.lean import PROBES, lean_of_ceiling, ratios
 from bench.limit import limit
 from bench.markdown import render
 from bench.pdf import pdf_cost
@@ -243,6 +243,30 @@ def test_seatguard_beside_the_lean_baseline_under_wrk(bench: BenchSession, runs:
     assert ratios(got, "health-rate")[("postgresql", 1, 8)] > 0
     assert ratios(got, "hold-rate")[("sqlite", 1, 8)] > 0
     assert set(lean_of_ceiling(got)) <= {(1, 8)}  # pgbench measures PostgreSQL only
+
+
+def test_a_probed_server_reports_what_each_process_saw(bench: BenchSession, tmp_path: Path) -> None:
+    """``bench lean --probe``: each worker process of SeatGuard's server times its requests and
+    its event loop and counts its SQLite writes by path; the lean server is not probed."""
+    if find_wrk() is None:
+        if IN_CI:
+            pytest.fail("wrk is required in CI (.ci/run installs it)")
+        pytest.skip("wrk not installed")
+    PROBES["dir"] = tmp_path
+    try:
+        got = run_lean(bench, Grid(["sqlite"], [8], [2], 2, 0), seats=500)
+    finally:
+        PROBES.pop("dir")
+    ours, lean = sorted(got, key=lambda r: r.extra["implementation"] == "lean")
+    assert "probe" not in lean.extra
+    seen = ours.extra["probe"]
+    assert 1 <= len(seen) <= 2  # the worker processes that were given connections
+    served = sum(s["request_ms"]["n"] for s in seen)  # the holds, and the start's /health
+    writes = sum(s["writes_on_loop"] + s["writes_handed_over"] for s in seen)  # one per hold
+    assert ours.requests <= writes <= served
+    for s in seen:
+        assert s["loop_lag_ms"]["n"] > 0
+        assert 0 <= s["request_ms"]["p50"] <= s["request_ms"]["p99"] <= s["request_ms"]["max"]
 
 
 def test_flash_sale_fulfils_every_paid_order(bench: BenchSession, runs: list[Run]) -> None:
