@@ -30,7 +30,7 @@ the loop went on committing never completed, and under a steady stream of holds 
 without end (about 50 MB a second, 2,000 holds a second on one process). What such a
 checkpoint does well is the copying: a checkpoint thread, woken every
 ``CHECKPOINT_EVERY_COMMITS`` commits on the loop, copies and syncs the WAL as it grows, and
-the loop's own checkpoint is left the last few pages (about 4 ms where it took 15, most of it
+the loop's own checkpoint is left the last few pages (about 3 ms where it took 14.5, most of it
 the ``fsync`` of the WAL's 16 MB).
 """
 
