@@ -234,7 +234,9 @@ def test_seatguard_beside_the_lean_baseline_under_wrk(bench: BenchSession, runs:
     for run in got:
         assert run.extra["driver"] == "wrk"
         assert run.requests > 0
-        assert run.statuses == {"200": run.requests}, run.statuses  # every hold, every /health
+        # every hold, every /health; a refusal names the server and the database that gave it
+        who = (run.scenario, run.db, run.extra["implementation"], run.statuses)
+        assert run.statuses == {"200": run.requests}, who
         assert run.oversold == 0
         assert 0 < run.p50_ms <= run.p99_ms
         assert run.rss_mb > 0
